@@ -1,0 +1,92 @@
+// Per-session storage of SPI field values, keyed by field slot, and their layout into an
+// Arkime document. Allocated lazily: a session that sets no protocol field pays nothing.
+import { FieldRegistry, fields as registry, type Field } from '../../db/fields/registry.js';
+
+/** Arkime truncates string elements at 16384 bytes. */
+const MAX_STRING = 16384;
+
+export class FieldValues {
+  /** slot → Set (unique), Array (array) or scalar (single). */
+  private readonly values = new Map<number, unknown>();
+  /** Object arrays (`dns`, `cert`) in insertion order. */
+  private objects: Map<string, Record<string, unknown>[]> | undefined;
+
+  get size(): number { return this.values.size + (this.objects?.size ?? 0); }
+
+  has(f: Field): boolean { return this.values.has(f.id); }
+
+  get(f: Field): unknown { return this.values.get(f.id); }
+
+  add(f: Field, v: string | number): boolean {
+    if (typeof v === 'string' && v.length > MAX_STRING) v = v.slice(0, MAX_STRING);
+    switch (f.store) {
+      case 'single':
+        if (this.values.has(f.id)) return false;
+        this.values.set(f.id, v);
+        return true;
+      case 'array': {
+        let a = this.values.get(f.id) as (string | number)[] | undefined;
+        if (!a) { a = []; this.values.set(f.id, a); }
+        a.push(v);
+        return true;
+      }
+      default: {
+        let s = this.values.get(f.id) as Set<string | number> | undefined;
+        if (!s) { s = new Set(); this.values.set(f.id, s); }
+        if (s.has(v)) return false;
+        s.add(v);
+        return true;
+      }
+    }
+  }
+
+  addObject(group: string, obj: Record<string, unknown>): void {
+    if (!this.objects) this.objects = new Map();
+    let a = this.objects.get(group);
+    if (!a) { a = []; this.objects.set(group, a); }
+    a.push(obj);
+  }
+
+  objectsOf(group: string): Record<string, unknown>[] | undefined { return this.objects?.get(group); }
+
+  /** Drop values of fields that do not carry over to the next segment of a split session. */
+  clearUnlinked(reg: FieldRegistry = registry): void {
+    for (const id of [...this.values.keys()]) if (reg.byId(id).linked === false) this.values.delete(id);
+    this.objects = undefined;
+  }
+
+  clear(): void { this.values.clear(); this.objects = undefined; }
+
+  /**
+   * Write the values into `doc` with Arkime's layout: text before the first dot of the db path
+   * is the group object, the rest the key inside it; unique/array fields become JSON arrays with
+   * a `<db>Cnt` (or `<db>-cnt`) companion when the field has one; object groups get `<group>Cnt`.
+   */
+  writeTo(doc: Record<string, unknown>, reg: FieldRegistry = registry): void {
+    for (const [id, v] of this.values) {
+      const f = reg.byId(id);
+      let out: unknown;
+      let n = 1;
+      if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = new Set(v).size; } else out = v;
+      setPath(doc, f.db, out);
+      const cp = FieldRegistry.cntPath(f);
+      if (cp && (v instanceof Set || Array.isArray(v))) setPath(doc, cp, n);
+    }
+    if (this.objects) {
+      for (const [group, arr] of this.objects) {
+        setPath(doc, group, arr);
+        doc[`${group}Cnt`] = arr.length;
+      }
+    }
+  }
+}
+
+/** Set `path` in `doc` the Arkime way: split at the first dot only. */
+export function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
+  const dot = path.indexOf('.');
+  if (dot < 0) { doc[path] = value; return; }
+  const group = path.slice(0, dot);
+  let obj = doc[group] as Record<string, unknown> | undefined;
+  if (obj === undefined || typeof obj !== 'object' || Array.isArray(obj)) { obj = {}; doc[group] = obj; }
+  obj[path.slice(dot + 1)] = value;
+}
