@@ -37,6 +37,9 @@ export class DecodedPacket {
   vlanIds = new Int32Array(4);
   vlanIsAd = new Uint8Array(4); // 1 = 802.1ad (QinQ outer), 0 = 802.1q
   vni = -1;             // VXLAN/Geneve VNI, -1 = none
+  /** Encapsulations crossed (ENCAP_* bits): each names a protocol added to the session. */
+  encap = 0;
+  /** Where the outermost Ethernet of a tunnelled frame was (outer MACs). */
 
   // --- outer IP (set when the packet was tunnelled: GRE, IP-in-IP, GTP-U, VXLAN...)
   outerIpVersion = 0;
@@ -75,7 +78,7 @@ export class DecodedPacket {
   reset(): void {
     this.kind = PacketKind.Ok;
     this.macOff = -1; this.outerMacOff = -1;
-    this.ethertype = 0; this.vlan = 0; this.vlanCount = 0; this.vni = -1;
+    this.ethertype = 0; this.vlan = 0; this.vlanCount = 0; this.vni = -1; this.encap = 0;
     this.outerIpVersion = 0; this.outerIpOff = -1;
     this.ipVersion = 0; this.ipOff = 0; this.ipHdrLen = 0; this.ipTotalLen = 0;
     this.ttl = 0; this.tos = 0; this.ipProtocol = 0;
@@ -91,3 +94,11 @@ export class DecodedPacket {
 // TCP flag bits
 export const TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08, TH_ACK = 0x10,
   TH_URG = 0x20, TH_ECE = 0x40, TH_CWR = 0x80, TH_AE = 0x100;
+
+// Encapsulations that add a protocol name to the session.
+export const ENCAP_GRE = 1, ENCAP_VXLAN = 2, ENCAP_GENEVE = 4, ENCAP_GTP = 8, ENCAP_MPLS = 16,
+  ENCAP_PPPOE = 32, ENCAP_ERSPAN = 64, ENCAP_IPIP = 128;
+export const ENCAP_NAMES: [number, string][] = [
+  [ENCAP_GRE, 'gre'], [ENCAP_VXLAN, 'vxlan'], [ENCAP_GENEVE, 'geneve'], [ENCAP_GTP, 'gtp'],
+  [ENCAP_MPLS, 'mpls'], [ENCAP_PPPOE, 'pppoe'], [ENCAP_ERSPAN, 'erspan'],
+];

@@ -33,6 +33,14 @@ export class ReaderError extends Error {
   }
 }
 
+/** Options of the file sources (openPacketSource, openPcapFile, openPcapngFile). */
+export interface PacketSourceOptions {
+  /** Bytes per read; default 16 MiB. The batch buffer should hold a chunk plus one record. */
+  chunkSize?: number;
+  /** Largest caplen accepted before a record counts as corrupt; default max(262144, snaplen ≤ 16 MiB). */
+  maxCaplen?: number;
+}
+
 export interface PacketSource {
   readonly path: string;
   /** Total size of the input when known (progress), else -1. */

@@ -105,3 +105,15 @@ function parseV4(s: string): number[] | undefined {
   }
   return r;
 }
+
+/**
+ * Column of a field's count companion (`http.hostCnt`, `source.mac-cnt`). BIGINT for plain
+ * fields; for fields inside an object array one count per object, so BIGINT[].
+ */
+export function cntColumnName(f: Field): string {
+  return f.cnt === 'ecs' ? `${f.db}-cnt` : `${f.db}Cnt`;
+}
+
+export function cntColumnType(f: Field): 'BIGINT' | 'BIGINT[]' {
+  return f.object !== undefined ? 'BIGINT[]' : 'BIGINT';
+}

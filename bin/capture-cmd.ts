@@ -1,0 +1,51 @@
+// `packrat capture`: offline import (-r/-R) into the store, or --json for Arkime's test mode.
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs, one, UsageError } from './args.js';
+import { defaultNode, loadConfig } from './cli.js';
+import { runJson } from '../capture/pipeline/json-run.js';
+
+export function listPcapDir(dir: string, recursive: boolean, re: RegExp): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) { if (recursive) out.push(...listPcapDir(p, recursive, re)); continue; }
+    if (re.test(name)) out.push(resolve(p));
+  }
+  return out;
+}
+
+export async function captureCommand(argv: string[]): Promise<void> {
+  const a = parseArgs(argv, {
+    values: ['-c', '-n', '-r', '-R', '--tag', '-o'],
+    flags: ['--json', '--recursive', '--copy', '--delete', '--flush', '--monitor', '-q'],
+    alias: { '--config': '-c', '--node': '-n', '--pcapfile': '-r', '--pcapdir': '-R', '-t': '--tag', '--tags': '--tag', '-m': '--monitor' },
+  });
+  const node = one(a, '-n') ?? defaultNode();
+  const config = loadConfig(one(a, '-c'), node);
+  for (const o of a.opts.get('-o') ?? []) {
+    const eq = o.indexOf('=');
+    if (eq < 0) throw new UsageError(`-o needs key=value, got '${o}'`);
+    config.override(o.slice(0, eq), o.slice(eq + 1));
+  }
+  const re = new RegExp(config.str('offlineFilenameRegex', '\\.(pcap|cap|pcapng)$'), 'i');
+  const files = [...(a.opts.get('-r') ?? []).map((f) => resolve(f))];
+  for (const d of a.opts.get('-R') ?? []) files.push(...listPcapDir(d, a.flags.has('--recursive'), re));
+  if (files.length === 0 && !a.flags.has('--monitor')) throw new UsageError('capture needs -r FILE or -R DIR');
+  const tags = a.opts.get('--tag') ?? [];
+  if (a.flags.has('--json')) {
+    const r = runJson(config, node, files, tags);
+    if (r.errors.length) process.exitCode = 0; // a damaged file keeps what came before it
+    return;
+  }
+  const { runImport } = await import('../capture/pipeline/import.js');
+  await runImport(config, node, files, {
+    tags,
+    copy: a.flags.has('--copy'),
+    deleteAfter: a.flags.has('--delete'),
+    flushBetweenFiles: a.flags.has('--flush'),
+    monitorDirs: a.flags.has('--monitor') ? (a.opts.get('-R') ?? []) : [],
+    quiet: a.flags.has('-q'),
+  });
+}

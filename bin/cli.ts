@@ -1,0 +1,41 @@
+// `packrat <command>`: capture, query, db, user, viewer, demo.
+import { hostname } from 'node:os';
+import { Config, ConfigError } from '../db/config.js';
+import { ReaderError } from '../capture/readers/types.js';
+import { UsageError } from './args.js';
+
+const USAGE = `usage: packrat <command> [options]
+
+commands:
+  capture -c CONFIG [-n NODE] (-r FILE ... | -R DIR [--recursive]) [--json] [--copy] [--delete] [--tag T] [--flush] [--monitor]
+  query   -c CONFIG --count EXPRESSION [--start-time S --stop-time E --bounding B]
+  db      -c CONFIG info|expire|optimize|wipe ...
+  demo    import generated sample traffic into a store under ./data and print a summary
+`;
+
+export function defaultNode(): string { return hostname().split('.')[0]; }
+
+export function loadConfig(file: string | undefined, node: string): Config {
+  if (!file) return Config.fromText('[default]\n', node);
+  return Config.load(file, node);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'capture': { const m = await import('./capture-cmd.js'); await m.captureCommand(rest); break; }
+      case 'query': { const m = await import('./query-cmd.js'); await m.queryCommand(rest); break; }
+      case 'db': { const m = await import('./db-cmd.js'); await m.dbCommand(rest); break; }
+      case 'demo': { const m = await import('./demo-cmd.js'); await m.demoCommand(rest); break; }
+      case undefined: case 'help': case '--help': case '-h':
+        process.stdout.write(USAGE); return;
+      default:
+        throw new UsageError(`unknown command '${cmd}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`packrat: ${e.message}\n${USAGE}`); process.exit(2); }
+    if (e instanceof ConfigError || e instanceof ReaderError) { process.stderr.write(`packrat: ${e.message}\n`); process.exit(1); }
+    throw e;
+  }
+}

@@ -1,0 +1,72 @@
+// One packet worker: decodes the packets it owns from a batch and keeps their sessions.
+// Runs in-process (--json, packetThreads=1) or inside a worker thread (see worker-thread.ts).
+import { DecodedPacket, PacketKind } from '../decode/packet.js';
+import { decodePacket } from '../decode/decode.js';
+import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, type PacketBatch } from '../readers/types.js';
+import { buildDocument, type DocOptions } from '../session/document.js';
+import { SessionTable } from '../session/session-table.js';
+import type { Session } from '../session/session.js';
+import type { CaptureSettings } from './setup.js';
+import { FragmentAssembler } from './fragments.js';
+
+export type DocSink = (doc: Record<string, unknown>) => void;
+
+export class PacketWorker {
+  readonly table: SessionTable;
+  private readonly p = new DecodedPacket();
+  private readonly frags = new FragmentAssembler();
+  private docOpts: DocOptions;
+  packets = 0;
+  corrupt = 0;
+
+  constructor(settings: CaptureSettings, node: string, private readonly sink: DocSink, threads = 1) {
+    let seq = 0;
+    this.docOpts = {
+      node,
+      enricher: settings.enricher,
+      gapPacketPos: settings.gapPacketPos,
+      enablePacketLen: settings.enablePacketLen,
+      fileNum: 0,
+      extraTags: [],
+      newId: () => `${process.pid.toString(36)}-${(seq++).toString(36)}`,
+    };
+    this.table = new SessionTable(settings.table, (s, final) => this.save(s, final), threads);
+  }
+
+  /** Set per input file: the -fileNum marker for packetPos and tags for every session. */
+  setFile(fileNum: number, extraTags: readonly string[]): void {
+    this.docOpts = { ...this.docOpts, fileNum, extraTags };
+  }
+
+  private save(s: Session, final: boolean): void {
+    if (!final && !s.rootId) s.rootId = this.docOpts.newId();
+    const doc = buildDocument(s, final, this.docOpts);
+    this.sink(doc);
+  }
+
+  /** Process packets of `batch`; `only`, when given, lists the packet indices this worker owns. */
+  process(batch: PacketBatch, only?: Int32Array, onlyCount = 0): void {
+    const meta = batch.meta;
+    const n = only ? onlyCount : batch.count;
+    const p = this.p;
+    for (let j = 0; j < n; j++) {
+      const i = only ? only[j] : j;
+      const m = i * META_STRIDE;
+      this.packets++;
+      const kind = decodePacket(p, batch.buf, meta[m + M_DATA_OFF], meta[m + M_CAPLEN], meta[m + M_LINKTYPE]);
+      p.wireLen = meta[m + M_WIRELEN];
+      p.tsSec = meta[m + M_TS_SEC];
+      p.tsUsec = meta[m + M_TS_USEC];
+      p.filePos = meta[m + M_FILE_POS];
+      if (kind === PacketKind.CorruptEther || kind === PacketKind.CorruptIp) this.corrupt++;
+      if (kind === PacketKind.Fragment) {
+        if (this.frags.add(p)) this.table.packet(p); // p now describes the reassembled datagram
+        continue;
+      }
+      this.table.packet(p);
+    }
+  }
+
+  /** End of input: save every open session. */
+  finish(): void { this.table.closeAll(); }
+}

@@ -1,0 +1,121 @@
+// Classic pcap file source (both byte orders, µs and ns timestamps, any snaplen and linktype).
+
+import { openSync, fstatSync, closeSync } from 'node:fs';
+import {
+  MAX_CAPLEN, CAPLEN_OVER_WIRELEN_SLACK, PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN,
+  PcapFormatError, readPcapHeader, u32,
+  type PcapHeader,
+} from '../../db/pcap/format.js';
+import { ChunkedFile } from './chunked-file.js';
+import {
+  META_STRIDE, M_DATA_OFF, M_CAPLEN, M_WIRELEN, M_TS_SEC, M_TS_USEC, M_FILE_POS, M_LINKTYPE,
+  ReaderError, type PacketBatch, type PacketSource, type PacketSourceOptions,
+} from './types.js';
+
+export class PcapFileSource implements PacketSource {
+  readonly format = 'pcap';
+  readonly size: number;
+  readonly header: PcapHeader;
+  error: ReaderError | undefined;
+  private done = false;
+  private readonly input: ChunkedFile;
+  private readonly maxCaplen: number;
+
+  /** Prefer openPcapFile(); `fd` is owned by the source from here on. */
+  constructor(readonly path: string, fd: number, size: number, header: PcapHeader, opts: PacketSourceOptions = {}) {
+    this.size = size;
+    this.header = header;
+    this.maxCaplen = opts.maxCaplen ?? Math.max(MAX_CAPLEN, Math.min(header.snaplen, 16 * 1024 * 1024));
+    this.input = new ChunkedFile(fd, size, PCAP_HEADER_LEN, opts.chunkSize);
+  }
+
+  get position(): number { return this.input.position; }
+
+  next(batch: PacketBatch): boolean {
+    batch.count = 0;
+    if (this.done) return false;
+    const input = this.input;
+    input.attach(batch.buf);
+    const b = batch.buf, meta = batch.meta, cap = batch.capacity;
+    const le = this.header.littleEndian, nanos = this.header.nanos, linktype = this.header.linktype;
+    const maxCaplen = this.maxCaplen;
+    let off = input.off, end = input.end, count = 0, m = 0;
+
+    while (count < cap) {
+      if (end - off < PCAP_RECORD_HEADER_LEN) {
+        if (count > 0) break; // deliver; the partial record moves at the next call
+        input.off = off;
+        const ok = input.refill(PCAP_RECORD_HEADER_LEN);
+        off = input.off; end = input.end;
+        if (!ok) {
+          if (end > off) this.fail(input.base + off, `truncated record header (${end - off} of ${PCAP_RECORD_HEADER_LEN} bytes before end of file)`);
+          else this.done = true;
+          break;
+        }
+      }
+      const caplen = u32(b, off + 8, le);
+      const wirelen = u32(b, off + 12, le);
+      if (caplen > maxCaplen || caplen > wirelen + CAPLEN_OVER_WIRELEN_SLACK) {
+        this.fail(input.base + off, caplen > maxCaplen
+          ? `corrupt record: caplen ${caplen} exceeds ${maxCaplen}`
+          : `corrupt record: caplen ${caplen} exceeds wire length ${wirelen}`);
+        break;
+      }
+      const recLen = PCAP_RECORD_HEADER_LEN + caplen;
+      if (end - off < recLen) {
+        if (count > 0) break;
+        input.off = off;
+        const ok = input.refill(recLen);
+        off = input.off; end = input.end;
+        if (!ok) {
+          this.fail(input.base + off, `truncated record: caplen ${caplen} but only ${end - off - PCAP_RECORD_HEADER_LEN} bytes before end of file`);
+          break;
+        }
+      }
+      const frac = u32(b, off + 4, le);
+      meta[m + M_DATA_OFF] = off + PCAP_RECORD_HEADER_LEN;
+      meta[m + M_CAPLEN] = caplen;
+      meta[m + M_WIRELEN] = wirelen;
+      meta[m + M_TS_SEC] = u32(b, off, le);
+      meta[m + M_TS_USEC] = nanos ? Math.floor(frac / 1000) : frac;
+      meta[m + M_FILE_POS] = input.base + off;
+      meta[m + M_LINKTYPE] = linktype;
+      m += META_STRIDE;
+      count++;
+      off += recLen;
+    }
+    input.off = off;
+    batch.count = count;
+    return count > 0;
+  }
+
+  private fail(offset: number, reason: string): void {
+    this.error = new ReaderError(this.path, offset, reason);
+    this.done = true;
+  }
+
+  close(): void {
+    this.done = true;
+    this.input.close();
+  }
+}
+
+/** Open a classic pcap file. Throws ReaderError (offset 0) for an empty file or a bad header. */
+export function openPcapFile(path: string, opts: PacketSourceOptions = {}): PcapFileSource {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) throw new ReaderError(path, 0, 'empty file');
+    let header: PcapHeader;
+    try {
+      header = readPcapHeader(fd);
+    } catch (e) {
+      if (e instanceof PcapFormatError) throw new ReaderError(path, e.offset, e.reason);
+      throw e;
+    }
+    return new PcapFileSource(path, fd, size, header, opts);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}

@@ -1,0 +1,345 @@
+// The sessions one packet worker owns: lookup by flow key, per-packet counters, idle
+// timeouts on packet time, mid-saves, and hand-off of finished segments to a sink.
+import { DecodedPacket, PacketKind, ENCAP_NAMES } from '../decode/packet.js';
+import type { ParserConfig } from '../parsers/api.js';
+import { Classifiers } from '../parsers/classify.js';
+import { buildKey, hashKey, keysEqual, KEY_LEN, type KeyOptions } from './flow-key.js';
+import { Session, QueueKind, QUEUE_COUNT, macText, ipText } from './session.js';
+import { processTcp, deliverDatagram, finishParsers } from './tcp.js';
+
+export interface SessionTableOptions {
+  keyOptions: KeyOptions;
+  timeoutsSec: number[];          // per QueueKind
+  tcpClosingTimeoutSec: number;
+  tcpSaveTimeoutSec: number;
+  maxPackets: number;
+  maxStreams: number;
+  trackEsp: boolean;
+  saveUnknownEther: boolean;
+  saveUnknownIp: boolean;
+  saveCorruptEther: boolean;
+  saveCorruptIp: boolean;
+  enablePacketLen: boolean;
+  maxTcpOutOfOrderPackets: number;
+  parserConfig: ParserConfig;
+  classifiers: Classifiers;
+  /** Decide at session creation whether a session keeps only its first packet (dontSaveBPFs). */
+  truncateFilter?: (p: DecodedPacket) => boolean;
+}
+
+export type SaveReason = 'timeout' | 'mid' | 'end' | 'reuse' | 'evict';
+export type SessionSink = (s: Session, final: boolean) => void;
+
+export class SessionTable {
+  private readonly buckets = new Map<number, Session>();
+  private readonly qHead: (Session | undefined)[] = new Array(QUEUE_COUNT);
+  private readonly qTail: (Session | undefined)[] = new Array(QUEUE_COUNT);
+  private readonly qCount = new Int32Array(QUEUE_COUNT);
+  private readonly qMax: number[];
+  private readonly timeoutUs: number[];
+  private readonly key = new Uint8Array(KEY_LEN);
+  /** Newest packet time seen (µs): idle detection runs on packet time, not wall clock. */
+  nowUs = 0;
+  private lastCheckUs = 0;
+  count = 0;
+  saved = 0;
+
+  constructor(readonly opts: SessionTableOptions, private readonly sink: SessionSink, threads = 1) {
+    this.timeoutUs = opts.timeoutsSec.map((s) => s * 1e6);
+    // Arkime: per-thread TCP limit = max/threads×1.25, UDP/SCTP/other /20, ICMP/ESP /200 (min 64).
+    const per = opts.maxStreams / threads;
+    this.qMax = [per * 1.25, per / 20, Math.max(64, per / 200), per / 20, Math.max(64, per / 200), per / 20].map((x) => Math.max(64, Math.floor(x)));
+  }
+
+  /** Process one decoded packet (kind already set by the decoder). */
+  packet(p: DecodedPacket): void {
+    const tsUs = p.tsSec * 1e6 + p.tsUsec;
+    if (tsUs > this.nowUs) this.nowUs = tsUs;
+    const kind = p.kind;
+    if (kind === PacketKind.Drop || kind === PacketKind.Fragment) return;
+    if (kind === PacketKind.UnknownEther && !this.opts.saveUnknownEther) return;
+    if (kind === PacketKind.CorruptEther && !this.opts.saveCorruptEther) return;
+    if (kind === PacketKind.UnknownIp && !this.opts.saveUnknownIp && !isOtherIpProto(p.ipProtocol)) return;
+    if (kind === PacketKind.CorruptIp && (!this.opts.saveCorruptIp || p.ipVersion === 0)) return;
+    if (kind === PacketKind.Ok && p.ipProtocol === 50 && !this.opts.trackEsp) return;
+    if (kind === PacketKind.CorruptEther) p.ipVersion = 0;
+
+    buildKey(p, this.key, this.opts.keyOptions);
+    const h = hashKey(this.key);
+    let s = this.lookup(h);
+    if (s && p.ipProtocol === 6 && kind === PacketKind.Ok && (p.tcpFlags & 0x12) === 0x02 && (s.finCount > 0 || s.rstSeen) &&
+        s.tcpSeqSrc !== p.tcpSeq) {
+      // Port reuse: a fresh SYN on a session that already closed.
+      this.close(s, true);
+      s = undefined;
+    }
+    if (!s) s = this.create(p, h, tsUs);
+    this.update(s, p, tsUs);
+    if (s.packets[0] + s.packets[1] >= this.opts.maxPackets || s.midSaveWanted ||
+        (s.queue === QueueKind.Tcp && tsUs >= s.saveTimeUs)) {
+      this.midSave(s);
+    }
+    if (tsUs - this.lastCheckUs >= 1e6 || tsUs < this.lastCheckUs) { this.lastCheckUs = tsUs; this.expire(); }
+  }
+
+  private lookup(h: number): Session | undefined {
+    for (let s = this.buckets.get(h); s; s = s.bucketNext) if (keysEqual(s.key, this.key)) return s;
+    return undefined;
+  }
+
+  private create(p: DecodedPacket, h: number, tsUs: number): Session {
+    const s = new Session();
+    s.config = this.opts.parserConfig;
+    s.key.set(this.key);
+    s.hash = h;
+    s.bucketNext = this.buckets.get(h);
+    this.buckets.set(h, s);
+    s.ethertype = p.ethertype;
+    s.ipVersion = p.ipVersion;
+    s.ipProtocol = p.kind === PacketKind.CorruptEther ? 0 : p.ipProtocol;
+    s.firstPacketMs = Math.floor(tsUs / 1000);
+    s.saveTimeUs = tsUs + this.opts.tcpSaveTimeoutSec * 1e6;
+    const buf = p.buf;
+    if (p.ipVersion !== 0) {
+      const alen = p.ipVersion === 4 ? 4 : 16;
+      let swap = false;
+      // Arkime makes the client the source: a session first seen on a SYN-ACK is turned around.
+      if (p.ipProtocol === 6 && p.kind === PacketKind.Ok && (p.tcpFlags & 0x12) === 0x12) swap = true;
+      const a = swap ? p.dstAddrOff : p.srcAddrOff, b = swap ? p.srcAddrOff : p.dstAddrOff;
+      for (let i = 0; i < alen; i++) { s.addr[0][i] = buf[a + i]; s.addr[1][i] = buf[b + i]; }
+      const ports = p.kind === PacketKind.Ok && (p.ipProtocol === 6 || p.ipProtocol === 17 || p.ipProtocol === 132);
+      if (ports) { s.srcPort = swap ? p.dstPort : p.srcPort; s.dstPort = swap ? p.srcPort : p.dstPort; }
+    } else if (p.macOff >= 0) {
+      // Non-IP sessions remember the first frame's source MAC to tell directions.
+      for (let i = 0; i < 6; i++) s.addr[0][i] = buf[p.macOff + 6 + i];
+    }
+    s.nonIpKind = p.kind;
+    s.queue = queueFor(p);
+    if (p.kind === PacketKind.UnknownEther) s.addProtocol('unknown-ether');
+    else if (p.kind === PacketKind.CorruptEther) s.addProtocol('corrupt-ether');
+    else if (p.kind === PacketKind.CorruptIp) s.addProtocol('corrupt-ip');
+    else if (p.kind === PacketKind.UnknownIp) s.addProtocol(otherIpProtoName(p.ipProtocol) ?? 'unknown-ip');
+    else s.addProtocol(transportName(p.ipProtocol));
+    if (this.opts.truncateFilter?.(p)) { s.truncatePcap = true; s.addTag('truncated-pcap'); }
+    this.qPush(s);
+    this.count++;
+    if (this.qCount[s.queue] > this.qMax[s.queue]) {
+      const oldest = this.qHead[s.queue];
+      if (oldest && oldest !== s) this.close(oldest, true);
+    }
+    return s;
+  }
+
+  private update(s: Session, p: DecodedPacket, tsUs: number): void {
+    const buf = p.buf;
+    let dir: 0 | 1 = 0;
+    if (s.ipVersion !== 0) {
+      const alen = s.ipVersion === 4 ? 4 : 16;
+      const a = s.addr[0];
+      for (let i = 0; i < alen; i++) if (buf[p.srcAddrOff + i] !== a[i]) { dir = 1; break; }
+      if (dir === 0 && p.kind === PacketKind.Ok && s.srcPort !== s.dstPort && p.srcPort !== s.srcPort &&
+          (s.ipProtocol === 6 || s.ipProtocol === 17 || s.ipProtocol === 132)) dir = 1;
+    } else if (p.macOff >= 0) {
+      // Non-IP: every frame counts as sent by the source side (Arkime's ether sessions).
+      dir = 0;
+    }
+    s.lastPacketMs = Math.floor(tsUs / 1000);
+    s.lastUs = tsUs;
+    s.packets[dir]++;
+    s.bytes[dir] += p.wireLen;
+    this.qTouch(s);
+
+    // Packet position (absolute; gap encoding happens at save).
+    if (!s.truncatePcap || s.packetPos.length === 0) {
+      s.packetPos.push(p.filePos);
+      if (this.opts.enablePacketLen) s.packetLen.push(16 + p.capLen);
+    }
+
+    if (p.macOff >= 0) {
+      const m0 = p.macOff + (dir === 0 || s.ipVersion === 0 ? 6 : 0); // source side's MAC
+      const src: 0 | 1 = s.ipVersion === 0 ? 0 : dir;
+      this.addMac(s, src, buf, p.macOff + 6);
+      this.addMac(s, (src ^ 1) as 0 | 1, buf, p.macOff);
+      void m0;
+    }
+    if (p.outerMacOff >= 0) {
+      s.outerMacs[dir].add(macText(buf, p.outerMacOff + 6));
+      s.outerMacs[dir ^ 1].add(macText(buf, p.outerMacOff));
+    }
+    if (p.outerIpOff >= 0 && s.outerIps[dir].size < 10) {
+      const v = p.outerIpVersion, o = p.outerIpOff;
+      const so = v === 4 ? o + 12 : o + 8, dO = v === 4 ? o + 16 : o + 24;
+      s.outerIps[dir].add(ipText(buf.subarray(so, so + 16), v));
+      s.outerIps[dir ^ 1].add(ipText(buf.subarray(dO, dO + 16), v));
+    }
+    if (p.encap) for (const [bit, name] of ENCAP_NAMES) if (p.encap & bit) s.protocols.add(name);
+    if (p.vlanCount) {
+      s.vlans ??= new Set();
+      s.vlans.add(p.vlanIds[0]);
+      for (let i = 0; i < p.vlanCount; i++) {
+        if (p.vlanIsAd[i]) (s.dot1ad ??= new Set()).add(p.vlanIds[i]);
+        else (s.dot1q ??= new Set()).add(p.vlanIds[i]);
+      }
+    }
+    if (p.vni >= 0) (s.vnis ??= new Set()).add(p.vni);
+    if (s.ipVersion !== 0 && s.ttlSeen[dir] < 10) {
+      s.ttlSeen[dir]++;
+      if (!s.ttl[dir].includes(p.ttl)) s.ttl[dir].push(p.ttl);
+      const dscp = p.tos >> 2;
+      if (dscp && !s.dscp[dir].includes(dscp)) s.dscp[dir].push(dscp);
+    }
+    if (p.kind !== PacketKind.Ok) return;
+
+    switch (s.ipProtocol) {
+      case 6:
+        processTcp(this, s, p, dir, tsUs);
+        break;
+      case 17: case 132:
+        if (p.payloadLen > 0) {
+          s.dataBytes[dir] += p.payloadLen;
+          deliverDatagram(this.opts.classifiers, s, dir, buf, p.payloadOff, p.payloadLen);
+        }
+        break;
+      case 1: case 58:
+        s.icmpTypes ??= new Set(); s.icmpCodes ??= new Set();
+        s.icmpTypes.add(p.icmpType); s.icmpCodes.add(p.icmpCode);
+        if (s.icmpKey < 0) s.icmpKey = (p.icmpType << 8) | p.icmpCode;
+        if (p.payloadLen > 8) s.dataBytes[dir] += p.payloadLen - 8;
+        break;
+      case 50: case 51:
+        s.dataBytes[dir] += p.payloadLen;
+        if (s.ipProtocol === 51 || s.ipProtocol === 50) s.protocols.delete('unknown-ip'), s.protocols.add('esp');
+        break;
+    }
+  }
+
+  private addMac(s: Session, dir: 0 | 1, buf: Uint8Array, off: number): void {
+    // Most packets repeat the last MAC: compare as a number before making a string.
+    const v = (buf[off] * 0x10000000000) + (buf[off + 1] * 0x100000000) +
+      ((buf[off + 2] << 24) >>> 0) + (buf[off + 3] << 16) + (buf[off + 4] << 8) + buf[off + 5];
+    if (s.lastMac[dir] === v) return;
+    s.lastMac[dir] = v;
+    s.macs[dir].add(macText(buf, off));
+  }
+
+  /** TCP: a session whose both FINs were seen, or that was reset, closes sooner. */
+  markClosing(s: Session): void {
+    if (s.closing) return;
+    s.closing = true;
+  }
+
+  private timeoutOf(s: Session): number {
+    if (s.closing) return this.opts.tcpClosingTimeoutSec * 1e6;
+    return this.timeoutUs[s.queue];
+  }
+
+  /** Save sessions idle longer than their timeout (on packet time). */
+  expire(): void {
+    const now = this.nowUs;
+    for (let q = 0; q < QUEUE_COUNT; q++) {
+      const t = this.timeoutUs[q];
+      let s = this.qHead[q];
+      while (s) {
+        const next = s.qNext;
+        const limit = s.closing ? this.opts.tcpClosingTimeoutSec * 1e6 : t;
+        if (s.lastUs + limit < now) this.close(s, true);
+        else if (!s.closing) break; // queue is in lastUs order; closing ones may sit anywhere
+        s = next;
+      }
+    }
+  }
+
+  midSave(s: Session): void {
+    s.midSaveWanted = false;
+    finishParsers(s, false);
+    this.sink(s, false);
+    this.saved++;
+    // Reset the per-segment state; linked fields and identity stay.
+    s.segmentCnt++;
+    s.packets[0] = s.packets[1] = 0;
+    s.bytes[0] = s.bytes[1] = 0;
+    s.dataBytes[0] = s.dataBytes[1] = 0;
+    s.tcpFlagCnt.fill(0);
+    s.packetPos = [];
+    s.packetLen = [];
+    s.lastFileNum = -1;
+    s.fileIds = [];
+    s.values.clearUnlinked();
+    s.saveTimeUs = s.lastUs + this.opts.tcpSaveTimeoutSec * 1e6;
+  }
+
+  close(s: Session, final: boolean): void {
+    finishParsers(s, true);
+    this.sink(s, final);
+    this.saved++;
+    this.remove(s);
+  }
+
+  /** Save every open session (end of an offline run or shutdown). */
+  closeAll(): void {
+    for (let q = 0; q < QUEUE_COUNT; q++) {
+      while (this.qHead[q]) this.close(this.qHead[q]!, true);
+    }
+  }
+
+  private remove(s: Session): void {
+    let prev: Session | undefined;
+    for (let c = this.buckets.get(s.hash); c; prev = c, c = c.bucketNext) {
+      if (c !== s) continue;
+      if (prev) prev.bucketNext = c.bucketNext;
+      else if (c.bucketNext) this.buckets.set(s.hash, c.bucketNext);
+      else this.buckets.delete(s.hash);
+      break;
+    }
+    this.qUnlink(s);
+    this.count--;
+  }
+
+  // --- timeout queues: doubly linked, oldest at the head -----------------------------------
+  private qPush(s: Session): void {
+    const q = s.queue;
+    s.qPrev = this.qTail[q]; s.qNext = undefined;
+    if (s.qPrev) s.qPrev.qNext = s; else this.qHead[q] = s;
+    this.qTail[q] = s;
+    this.qCount[q]++;
+  }
+  private qUnlink(s: Session): void {
+    const q = s.queue;
+    if (s.qPrev) s.qPrev.qNext = s.qNext; else this.qHead[q] = s.qNext;
+    if (s.qNext) s.qNext.qPrev = s.qPrev; else this.qTail[q] = s.qPrev;
+    s.qPrev = s.qNext = undefined;
+    this.qCount[q]--;
+  }
+  private qTouch(s: Session): void {
+    if (this.qTail[s.queue] === s) return;
+    this.qUnlink(s); this.qPush(s);
+  }
+}
+
+function queueFor(p: DecodedPacket): QueueKind {
+  if (p.kind !== PacketKind.Ok) return QueueKind.Other;
+  switch (p.ipProtocol) {
+    case 6: return QueueKind.Tcp;
+    case 17: return QueueKind.Udp;
+    case 1: case 58: return QueueKind.Icmp;
+    case 132: return QueueKind.Sctp;
+    case 50: return QueueKind.Esp;
+    default: return QueueKind.Other;
+  }
+}
+
+function transportName(proto: number): string {
+  switch (proto) {
+    case 6: return 'tcp';
+    case 17: return 'udp';
+    case 1: case 58: return 'icmp';
+    case 132: return 'sctp';
+    case 50: return 'esp';
+    default: return 'unknown-ip';
+  }
+}
+
+/** IP protocols Arkime gives a session and a protocol name of their own. */
+const OTHER_IP: Record<number, string> = { 2: 'igmp', 89: 'ospf', 103: 'pim' };
+function isOtherIpProto(proto: number): boolean { return OTHER_IP[proto] !== undefined; }
+function otherIpProtoName(proto: number): string | undefined { return OTHER_IP[proto]; }
