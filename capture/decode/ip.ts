@@ -15,8 +15,8 @@ const PORT_VXLAN = 4789, PORT_GENEVE = 6081, PORT_GTPU = 2152;
 const MAX_DEPTH = 4;
 
 function enterTunnel(p: DecodedPacket): boolean {
-  // Keep the outermost IP as the outer one (Arkime reports the first tunnel's endpoints).
-  if (p.outerIpOff < 0) { p.outerIpOff = p.ipOff; p.outerIpVersion = p.ipVersion; }
+  // The outer IP is the header right around the innermost packet (Arkime overwrites it per tunnel).
+  p.outerIpOff = p.ipOff; p.outerIpVersion = p.ipVersion;
   return ++tunnelDepth <= MAX_DEPTH;
 }
 let tunnelDepth = 0;

@@ -67,8 +67,10 @@ class CsvCursor {
     while (this.pos < b.length && b[this.pos] !== COMMA) {
       const c = b[this.pos++];
       if (c === COLON) {
+        const double = b[this.pos] === COLON;
         if (digits > 0) { if (n >= 8) this.fail('too many IPv6 groups'); words[n++] = cur; cur = 0; digits = 0; }
-        if (b[this.pos] === COLON) { if (gap >= 0) this.fail("two '::' in an IPv6 address"); gap = n; this.pos++; }
+        else if (!double) this.fail('bad IPv6 address');
+        if (double) { if (gap >= 0) this.fail("two '::' in an IPv6 address"); gap = n; this.pos++; }
         continue;
       }
       const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
@@ -130,12 +132,12 @@ export class AsnTable {
       start[n] = c.int(); c.expect(COMMA);
       end[n] = c.int(); c.expect(COMMA);
       asn[n] = c.int(); c.expect(COMMA);
-      const [s, e, esc] = c.lastField();
-      org[n] = this.orgs.intern(buf, s, e, esc);
       if (n > 0 && start[n] <= end[n - 1]) {
         if (start[n] <= start[n - 1]) c.fail('rows are not sorted by range start');
-        end[n - 1] = start[n] - 1; // overlapping rows (the package has a few): the later, narrower one wins
+        end[n - 1] = start[n] - 1; // overlapping rows (the package has one): the later, narrower one wins
       }
+      const [s, e, esc] = c.lastField();
+      org[n] = this.orgs.intern(buf, s, e, esc);
       n++;
     }
     this.v4Start = start.slice(0, n); this.v4End = end.slice(0, n);
@@ -155,14 +157,14 @@ export class AsnTable {
       c.ipv6(start, n * 4); c.expect(COMMA);
       c.ipv6(end, n * 4); c.expect(COMMA);
       asn[n] = c.int(); c.expect(COMMA);
-      const [s, e, esc] = c.lastField();
-      org[n] = this.orgs.intern(buf, s, e, esc);
       if (n > 0 && cmp4(start, n * 4, end[n * 4 - 4], end[n * 4 - 3], end[n * 4 - 2], end[n * 4 - 1]) <= 0) {
         if (cmp4(start, n * 4, start[n * 4 - 4], start[n * 4 - 3], start[n * 4 - 2], start[n * 4 - 1]) <= 0) {
           c.fail('rows are not sorted by range start');
         }
         decrement4(start, n * 4, end, n * 4 - 4); // clip the earlier row to end just before this one
       }
+      const [s, e, esc] = c.lastField();
+      org[n] = this.orgs.intern(buf, s, e, esc);
       n++;
     }
     this.v6Start = start.slice(0, n * 4); this.v6End = end.slice(0, n * 4);

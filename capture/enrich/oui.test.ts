@@ -25,8 +25,8 @@ test('manuf format: long name preferred, /28 and /36 prefixes, longest match fir
   assert.equal(t.lookup(mac('000013ffffff'), 0), 'Camex');
   assert.equal(t.lookup(mac('000018000001'), 0), 'Webster Computer Corporation');
   assert.equal(t.lookup(mac('001bc5000005'), 0), 'Converging Systems Inc.');
-  assert.equal(t.lookup(mac('001bc50001ff'), 0), 'OpenRB.com, Direct SIA');
-  assert.equal(t.lookup(mac('001bc5000200'), 0), 'IEEE Registration Authority', '/36 miss falls back to /24');
+  assert.equal(t.lookup(mac('001bc50010ff'), 0), 'OpenRB.com, Direct SIA');
+  assert.equal(t.lookup(mac('001bc5fff000'), 0), 'IEEE Registration Authority', '/36 miss falls back to /24');
   assert.equal(t.lookup(mac('0055da0fffff'), 0), 'Shinko Technos co.,ltd.');
   assert.equal(t.lookup(mac('0055da1abcde'), 0), 'Tabbed Long Name', 'empty 3rd column: take the 4th');
   assert.equal(t.lookup(mac('0180c200000e'), 0), 'Spanning-tree (for bridges)');

@@ -135,7 +135,12 @@ export class LiveSource implements PacketSource {
     return new Promise((resolve) => { this.waiter = resolve; });
   }
 
-  get linktypes(): number[] { return this.rings.filter((r, i) => i === 0 || r.ifIndex !== this.rings[i - 1].ifIndex).map((r) => r.native.linktype); }
+  /** LINKTYPE of each interface, in `interfaces` order. */
+  linktypes(): number[] {
+    const out: number[] = [];
+    for (const r of this.rings) out[r.ifIndex] = r.native.linktype;
+    return out;
+  }
 
   next(batch: PacketBatch): boolean {
     batch.count = 0;
@@ -163,8 +168,11 @@ export class LiveSource implements PacketSource {
     this.curBlock = -1;
   }
 
-  /** Per-interface counters, summed over its sockets. */
+  private finalStats: InterfaceStats[] | undefined;
+
+  /** Per-interface counters, summed over its sockets (frozen at close()). */
   stats(): InterfaceStats[] {
+    if (this.finalStats) return this.finalStats;
     const out: InterfaceStats[] = [];
     for (const r of this.rings) {
       let s = out[r.ifIndex];
@@ -186,6 +194,7 @@ export class LiveSource implements PacketSource {
 
   close(): void {
     if (this.closed) return;
+    this.finalStats = this.stats();
     this.closed = true;
     this.cursor.left = 0;
     for (const r of this.rings) this.addon.close(r.native.handle);

@@ -368,7 +368,7 @@ export const dnsTcp: ProtocolParser<DnsState> = {
     const end = off + len;
     while (end - p >= 2) {
       const mlen = (buf[p] << 8) | buf[p + 1];
-      if (mlen < 18) return PARSE_DONE;
+      if (mlen < 17) return PARSE_DONE; // shorter than a header plus the smallest question
       if (end - p < mlen + 2) {
         if (mlen + 2 > 65536) { s.addTag('dns:tcp-message-too-long'); return PARSE_DONE; }
         break;

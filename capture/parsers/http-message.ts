@@ -17,7 +17,8 @@ export interface HttpHead {
 }
 
 export interface HttpSink {
-  messageBegin(): void;
+  /** A message starts; `head` already holds its start line (method or status, version). */
+  messageBegin(head: HttpHead): void;
   url(url: string): void;
   header(name: string, value: string): void;
   headersComplete(head: HttpHead): void;
@@ -74,6 +75,9 @@ export class HttpStream {
 
   constructor(private readonly sink: HttpSink) {}
 
+  /** The last `feed` stopped after the headers of a message that switches protocols. */
+  upgraded = false;
+
   get dead(): boolean { return this.phase === Phase.Dead; }
   /** Between messages: nothing of a message has been read. */
   get idle(): boolean { return this.phase === Phase.Start; }
@@ -86,6 +90,7 @@ export class HttpStream {
   feed(buf: Uint8Array, off: number, len: number): number {
     const end = off + len;
     let p = off;
+    this.upgraded = false;
     while (p < end) {
       switch (this.phase) {
         case Phase.Dead:
@@ -218,7 +223,7 @@ export class HttpStream {
       h.isRequest = false;
       h.method = '';
       h.status = code;
-      this.sink.messageBegin();
+      this.sink.messageBegin(h);
     } else {
       let i = s;
       while (i < e && buf[i] !== 0x20) i++;
@@ -236,7 +241,7 @@ export class HttpStream {
       h.isRequest = true;
       h.method = method;
       h.status = 0;
-      this.sink.messageBegin();
+      this.sink.messageBegin(h);
       this.sink.url(latin1(buf, u, urlEnd));
     }
     this.phase = Phase.Headers;
@@ -296,6 +301,7 @@ export class HttpStream {
     const hasBody = this.chunked || this.contentLength > 0;
     if (h.upgrade && (h.method === 'CONNECT' || !hasBody)) {
       this.complete();
+      this.upgraded = true;
       return true;
     }
     if (this.chunked) {

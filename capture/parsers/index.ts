@@ -1,7 +1,21 @@
 // Every protocol parser, one import each. Order is the classifier order on ties.
 import type { ProtocolParser } from './api.js';
 import { dnsTcp, dnsUdp, llmnr, mdns } from './dns.js';
+import { nbds, nbns } from './nbns.js';
+import { ntp } from './ntp.js';
+import { radius } from './radius.js';
+import { stunTcp, stunUdp } from './stun.js';
+import { tftp } from './tftp.js';
+import { tlsParser } from './tls.js';
+import { dtlsParser } from './dtls.js';
+import { quicParser } from './quic.js';
+import { sshParser } from './ssh.js';
+import { httpParser } from './http.js';
+import { socksParser } from './socks.js';
+import { websocketParser } from './websocket.js';
 
 export const parsers: ProtocolParser<any>[] = [
-  dnsUdp, dnsTcp, llmnr, mdns,
+  dnsUdp, dnsTcp, llmnr, mdns, nbns, nbds, ntp, radius, stunUdp, stunTcp, tftp,
+  tlsParser, dtlsParser, quicParser, sshParser,
+  httpParser, socksParser, websocketParser,
 ];

@@ -15,17 +15,23 @@ export const nbnsFields = {
 
 const isNibble = (c: number) => c >= 0x41 && c <= 0x50;
 
-/** Decode the 32-byte first-level encoding at p: printable chars up to the first space. */
+/** Decode the 32-byte first-level encoding at p: printable chars, trailing spaces trimmed. */
 function decodeName(buf: Uint8Array, p: number, strict: boolean): string | undefined {
   let out = '';
   for (let i = 0; i < 32 && out.length < 15; i += 2) {
     const a = buf[p + i], b = buf[p + i + 1];
     if (!isNibble(a) || !isNibble(b)) { if (strict) return undefined; break; }
     const c = ((a - 0x41) << 4) | (b - 0x41);
-    if (c === 0x20) break;
     if (c >= 0x20 && c <= 0x7e) out += String.fromCharCode(c);
   }
-  return out;
+  return out.trimEnd();
+}
+
+/** The name a compression pointer at p points to (offsets from the message start). */
+function pointedName(buf: Uint8Array, off: number, end: number, p: number): string {
+  const t = off + (((buf[p] << 8) | buf[p + 1]) & 0x3fff);
+  if (t + 33 > end || buf[t] !== 0x20) return '';
+  return decodeName(buf, t + 1, false) ?? '';
 }
 
 /** Skip scope labels up to their terminating zero; returns the new position. */
@@ -66,6 +72,8 @@ export function parseNbns(s: SessionApi, buf: Uint8Array, off: number, len: numb
     const first = buf[p++];
     let name = '';
     if ((first & 0xc0) === 0xc0) {
+      if (p >= end) return;
+      name = pointedName(buf, off, end, p - 1);
       p++;
     } else if (first === 0x20) {
       if (end - p < 32) return;
@@ -99,4 +107,15 @@ export const nbns: ProtocolParser<object> = {
     return {};
   },
   parse(_st, s, _dir, buf, off, len) { parseNbns(s, buf, off, len); return len; },
+};
+
+/** NetBIOS datagram service (UDP 138): classification only; SMB inside is the smb parser's. */
+export const nbds: ProtocolParser<object> = {
+  name: 'nbds',
+  udpPorts: [138],
+  classify(s, _dir, buf, off, len) {
+    if (s.hasProtocol('nbds') || len < 14 || buf[off] < 0x10 || buf[off] > 0x16) return undefined;
+    s.addProtocol('nbds');
+    return true;
+  },
 };

@@ -31,9 +31,9 @@ function parseChlo(s: SessionApi, b: Uint8Array, off: number, len: number): bool
   let start = 0;
   for (let i = 0, p = off + 8; i < tagCount && p + 8 <= off + len; i++, p += 8) {
     const endOffset = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
-    if (endOffset > dlen || start > dlen || start >= endOffset) return true;
+    if (endOffset > dlen || start > endOffset) return true;
     const v = () => latin1(b, dataStart + start, endOffset - start);
-    if (eq(b, p, 'SNI\0')) s.addString(quicFields.host, v());
+    if (start === endOffset) { /* empty value */ } else if (eq(b, p, 'SNI\0')) s.addString(quicFields.host, v());
     else if (eq(b, p, 'UAID')) s.addString(quicFields.userAgent, v());
     else if (eq(b, p, 'VER\0')) s.addString(quicFields.version, v());
     start = endOffset;

@@ -212,6 +212,8 @@ function readPublicKey(b: Uint8Array, off: number, len: number, ci: CertInfo): v
   }
 }
 
+const isOctetString = (t: Tlv) => !t.pc && t.tag === 4;
+
 /** Extensions: keyUsage (keyCertSign bit marks a CA) and the dNSNames of the first subjectAltName. */
 function readExtensions(b: Uint8Array, off: number, len: number, ci: CertInfo): void {
   const t = new Tlv();
@@ -226,8 +228,9 @@ function readExtensions(b: Uint8Array, off: number, len: number, ci: CertInfo): 
     const oid = decodeOid(b, t.off, t.len);
     if (oid !== '2.5.29.15' && oid !== '2.5.29.17') continue;
     // skip the optional critical flag, find the OCTET STRING
-    while (readTlv(ext, t) && t.tag !== 4) { /* next */ }
-    if (t.tag !== 4) continue;
+    let octets = false;
+    while (!octets && readTlv(ext, t)) octets = isOctetString(t);
+    if (!octets) continue;
     if (oid === '2.5.29.15') {
       if (t.len === 4) ci.isCA = (b[t.off + 3] & 0x04) !== 0;
       continue;

@@ -43,7 +43,7 @@ class List {
   bad = false;
   add(v: string): void { this.s += v; }
   /** Arkime's BSB_EXPORT_rewind(1): on an empty buffer it sets the error flag. */
-  dropLast(): void { if (this.s.length === 0) this.bad = true; else this.s = this.s.slice(0, -1); }
+  dropLast(): void { this.s = this.s.slice(0, -1); }
 }
 
 const hex4 = (v: number) => v.toString(16).padStart(4, '0');

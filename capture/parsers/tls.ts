@@ -17,6 +17,10 @@ export interface TlsState extends CertSeen {
   which: Dir;
   buf?: Uint8Array;
   len: number;
+  /** A ClientHello record still arriving (only kept until it is complete). */
+  client?: Uint8Array;
+  clientLen: number;
+  clientPending?: boolean;
 }
 
 /** `tls.version` text of a protocol version. */
@@ -60,8 +64,7 @@ export function processServerHello(s: SessionApi, b: Uint8Array, off: number, le
     const etot = Math.min((b[p] << 8) | b[p + 1], end - p - 2);
     let e = p + 2;
     const eend = e + etot;
-    while (eend - e > 0) {
-      if (eend - e < 4) { exts += `${eend - e >= 2 ? (b[e] << 8) | b[e + 1] : 0}-`; break; } // Arkime prints a truncated type
+    while (eend - e >= 4) {
       const etype = (b[e] << 8) | b[e + 1];
       const elen = (b[e + 2] << 8) | b[e + 3];
       e += 4;
@@ -98,11 +101,16 @@ export function processServerHandshake(s: SessionApi, seen: CertSeen, b: Uint8Ar
   return false;
 }
 
-/** A TLS record starting at `off` holding a ClientHello: fingerprint it (as much as is present). */
-export function processClientRecord(s: SessionApi, b: Uint8Array, off: number, len: number): void {
-  if (len <= 5) return;
-  const rlen = Math.min(len - 5, (b[off + 3] << 8) | b[off + 4]);
+/**
+ * A TLS record starting at `off` holding a ClientHello: fingerprint it once the whole record is
+ * there. Returns false while it is incomplete.
+ */
+export function processClientRecord(s: SessionApi, b: Uint8Array, off: number, len: number): boolean {
+  if (len < 5) return false;
+  const rlen = (b[off + 3] << 8) | b[off + 4];
+  if (len - 5 < rlen) return false;
   processClientHello(s, b, off + 5, rlen);
+  return true;
 }
 
 export const tlsParser: ProtocolParser<TlsState> = {
@@ -115,14 +123,24 @@ export const tlsParser: ProtocolParser<TlsState> = {
     if (type !== 1 && type !== 2) return undefined;
     s.addProtocol('tls');
     if (type === 1) {
-      processClientRecord(s, buf, off, len);
-      return { which: (dir ^ 1) as Dir, len: 0 };
+      // a ClientHello split over several chunks is gathered by parse, which gets this chunk too
+      const complete = processClientRecord(s, buf, off, len);
+      return { which: (dir ^ 1) as Dir, len: 0, clientLen: 0, clientPending: !complete };
     }
-    return { which: dir, len: 0 };
+    return { which: dir, len: 0, clientLen: 0 };
   },
 
   parse(st, s, dir, buf, off, len) {
-    if (dir !== st.which) return len;
+    if (dir !== st.which) {
+      if (st.clientPending) {
+        const c = st.client ??= new Uint8Array(SERVER_BUF);
+        const take = Math.min(len, SERVER_BUF - st.clientLen);
+        c.set(buf.subarray(off, off + take), st.clientLen);
+        st.clientLen += take;
+        if (processClientRecord(s, c, 0, st.clientLen) || st.clientLen >= SERVER_BUF) { st.clientPending = false; st.client = undefined; }
+      }
+      return len;
+    }
     // Arkime's fixed buffer: bytes beyond it are dropped, one record is handled per chunk
     const b = st.buf ??= new Uint8Array(SERVER_BUF);
     const take = Math.min(len, SERVER_BUF - st.len);

@@ -36,7 +36,7 @@ export class PcapFileSource implements PacketSource {
     if (this.done) return false;
     const input = this.input;
     input.attach(batch.buf);
-    const b = batch.buf, meta = batch.meta, cap = batch.capacity;
+    const b = batch.buf, dv = this.viewOf(b), meta = batch.meta, cap = batch.capacity;
     const le = this.header.littleEndian, nanos = this.header.nanos, linktype = this.header.linktype;
     const maxCaplen = this.maxCaplen;
     let off = input.off, end = input.end, count = 0, m = 0;
@@ -53,8 +53,8 @@ export class PcapFileSource implements PacketSource {
           break;
         }
       }
-      const caplen = u32(b, off + 8, le);
-      const wirelen = u32(b, off + 12, le);
+      const caplen = dv.getUint32(off + 8, le);
+      const wirelen = dv.getUint32(off + 12, le);
       if (caplen > maxCaplen || caplen > wirelen + CAPLEN_OVER_WIRELEN_SLACK) {
         this.fail(input.base + off, caplen > maxCaplen
           ? `corrupt record: caplen ${caplen} exceeds ${maxCaplen}`
@@ -72,11 +72,11 @@ export class PcapFileSource implements PacketSource {
           break;
         }
       }
-      const frac = u32(b, off + 4, le);
+      const frac = dv.getUint32(off + 4, le);
       meta[m + M_DATA_OFF] = off + PCAP_RECORD_HEADER_LEN;
       meta[m + M_CAPLEN] = caplen;
       meta[m + M_WIRELEN] = wirelen;
-      meta[m + M_TS_SEC] = u32(b, off, le);
+      meta[m + M_TS_SEC] = dv.getUint32(off, le);
       meta[m + M_TS_USEC] = nanos ? Math.floor(frac / 1000) : frac;
       meta[m + M_FILE_POS] = input.base + off;
       meta[m + M_LINKTYPE] = linktype;
@@ -87,6 +87,13 @@ export class PcapFileSource implements PacketSource {
     input.off = off;
     batch.count = count;
     return count > 0;
+  }
+
+  private dv: DataView | undefined;
+  private viewOf(b: Uint8Array): DataView {
+    const dv = this.dv;
+    if (dv && dv.buffer === b.buffer && dv.byteOffset === b.byteOffset && dv.byteLength === b.byteLength) return dv;
+    return (this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength));
   }
 
   private fail(offset: number, reason: string): void {

@@ -53,7 +53,7 @@ export class PcapngFileSource implements PacketSource {
     if (this.done) return false;
     const input = this.input;
     input.attach(batch.buf);
-    const b = batch.buf, meta = batch.meta, cap = batch.capacity;
+    const b = batch.buf, dv = this.viewOf(b), meta = batch.meta, cap = batch.capacity;
     const ifs = this.interfaces, maxCaplen = this.maxCaplen;
     let le = this.le;
     let off = input.off, end = input.end, count = 0, m = 0;
@@ -70,7 +70,7 @@ export class PcapngFileSource implements PacketSource {
           break;
         }
       }
-      const type = u32(b, off, le);
+      const type = dv.getUint32(off, le);
       if (type === PCAPNG_SHB) {
         const bom = u32(b, off + 8, true);
         if (bom === PCAPNG_BYTE_ORDER_MAGIC) le = true;
@@ -78,7 +78,7 @@ export class PcapngFileSource implements PacketSource {
         else { this.fail(input.base + off, `bad section header byte-order magic 0x${hex8(bom)}`); break; }
         this.le = le;
       }
-      const blockLen = u32(b, off + 4, le);
+      const blockLen = dv.getUint32(off + 4, le);
       if (blockLen < MIN_BLOCK || (blockLen & 3) !== 0) {
         this.fail(input.base + off, `corrupt block: type 0x${hex8(type)} has length ${blockLen}`);
         break;
@@ -104,17 +104,17 @@ export class PcapngFileSource implements PacketSource {
           break;
         }
       }
-      if (u32(b, off + blockLen - 4, le) !== blockLen) {
-        this.fail(input.base + off, `corrupt block: type 0x${hex8(type)} trailing length ${u32(b, off + blockLen - 4, le)} differs from ${blockLen}`);
+      if (dv.getUint32(off + blockLen - 4, le) !== blockLen) {
+        this.fail(input.base + off, `corrupt block: type 0x${hex8(type)} trailing length ${dv.getUint32(off + blockLen - 4, le)} differs from ${blockLen}`);
         break;
       }
 
       if (type === PCAPNG_BT_EPB || type === PCAPNG_BT_OPB) {
         const epb = type === PCAPNG_BT_EPB;
         if (blockLen < 32) { this.fail(input.base + off, `corrupt block: packet block length ${blockLen} below 32`); break; }
-        const ifId = epb ? u32(b, off + 8, le) : u16(b, off + 8, le);
+        const ifId = epb ? dv.getUint32(off + 8, le) : dv.getUint16(off + 8, le);
         if (ifId >= ifs.length) { this.fail(input.base + off, `corrupt block: interface id ${ifId} but ${ifs.length} interface(s) described`); break; }
-        const caplen = u32(b, off + 20, le), wirelen = u32(b, off + 24, le);
+        const caplen = dv.getUint32(off + 20, le), wirelen = dv.getUint32(off + 24, le);
         if (caplen > blockLen - 32 || caplen > maxCaplen || caplen > wirelen + CAPLEN_OVER_WIRELEN_SLACK) {
           this.fail(input.base + off, `corrupt block: captured length ${caplen} (wire ${wirelen}) does not fit block length ${blockLen}`);
           break;
@@ -123,7 +123,7 @@ export class PcapngFileSource implements PacketSource {
         meta[m + M_DATA_OFF] = off + 28;
         meta[m + M_CAPLEN] = caplen;
         meta[m + M_WIRELEN] = wirelen;
-        setTimestamp(meta, m, u32(b, off + 12, le), u32(b, off + 16, le), iface.unitsPerSec, iface.tsOffsetSec);
+        setTimestamp(meta, m, dv.getUint32(off + 12, le), dv.getUint32(off + 16, le), iface.unitsPerSec, iface.tsOffsetSec);
         meta[m + M_FILE_POS] = input.base + off;
         meta[m + M_LINKTYPE] = iface.linktype;
         m += META_STRIDE;
@@ -131,7 +131,7 @@ export class PcapngFileSource implements PacketSource {
       } else if (type === PCAPNG_BT_SPB) {
         if (ifs.length === 0) { this.fail(input.base + off, 'corrupt block: simple packet block before any interface description'); break; }
         const iface = ifs[0];
-        const wirelen = u32(b, off + 8, le);
+        const wirelen = dv.getUint32(off + 8, le);
         let caplen = blockLen - 16;
         if (wirelen < caplen) caplen = wirelen; // the rest is padding
         if (iface.snaplen !== 0 && iface.snaplen < caplen) caplen = iface.snaplen;
@@ -145,8 +145,8 @@ export class PcapngFileSource implements PacketSource {
         m += META_STRIDE;
         count++;
       } else if (type === PCAPNG_SHB) {
-        const major = u16(b, off + 12, le);
-        if (major !== 1) { this.fail(input.base + off, `unsupported pcapng version ${major}.${u16(b, off + 14, le)}`); break; }
+        const major = dv.getUint16(off + 12, le);
+        if (major !== 1) { this.fail(input.base + off, `unsupported pcapng version ${major}.${dv.getUint16(off + 14, le)}`); break; }
         ifs.length = 0;
         this.sections++;
       } else if (type === PCAPNG_BT_IDB) {
@@ -158,6 +158,13 @@ export class PcapngFileSource implements PacketSource {
     input.off = off;
     batch.count = count;
     return count > 0;
+  }
+
+  private dv: DataView | undefined;
+  private viewOf(b: Uint8Array): DataView {
+    const dv = this.dv;
+    if (dv && dv.buffer === b.buffer && dv.byteOffset === b.byteOffset && dv.byteLength === b.byteLength) return dv;
+    return (this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength));
   }
 
   private fail(offset: number, reason: string): void {

@@ -38,7 +38,7 @@ export class SessionTable {
   private readonly qMax: number[];
   private readonly timeoutUs: number[];
   private readonly key = new Uint8Array(KEY_LEN);
-  /** Newest packet time seen (µs): idle detection runs on packet time, not wall clock. */
+  /** Time of the packet being processed (µs): idle detection runs on packet time, not wall clock. */
   nowUs = 0;
   private lastCheckUs = 0;
   count = 0;
@@ -54,7 +54,8 @@ export class SessionTable {
   /** Process one decoded packet (kind already set by the decoder). */
   packet(p: DecodedPacket): void {
     const tsUs = p.tsSec * 1e6 + p.tsUsec;
-    if (tsUs > this.nowUs) this.nowUs = tsUs;
+    // Arkime ages sessions against the packet being processed; files are not always in time order.
+    this.nowUs = tsUs;
     const kind = p.kind;
     if (kind === PacketKind.Drop || kind === PacketKind.Fragment) return;
     if (kind === PacketKind.UnknownEther && !this.opts.saveUnknownEther) return;
@@ -207,7 +208,7 @@ export class SessionTable {
         if (p.payloadLen > 8) s.dataBytes[dir] += p.payloadLen - 8;
         break;
       case 50: case 51:
-        s.dataBytes[dir] += p.payloadLen;
+        if (p.payloadLen > 8) s.dataBytes[dir] += p.payloadLen - 8; // after SPI and sequence
         if (s.ipProtocol === 51 || s.ipProtocol === 50) s.protocols.delete('unknown-ip'), s.protocols.add('esp');
         break;
     }

@@ -29,12 +29,14 @@ export const ID_COLUMN = '_id';
 export const EXTRA_COLUMN = '_extra';
 export const PACKET_RANGE_FLAG = '_packetRange';
 
-interface ValueSpec { name: string; scalar: Scalar; list: boolean; shadow?: string }
+interface ValueSpec { name: string; scalar: Scalar; list: boolean; shadow?: string; col?: number }
 interface ObjectFieldSpec { rest: string; name: string; scalar: Scalar; cnt?: string; shadow?: string }
 
+/** A flattened document: parallel lists of column indexes and values (lists/objects as JSON text). */
+export interface FlatRow { cols: number[]; vals: unknown[] }
+
 export interface FlatDoc {
-  /** Values by column index; undefined = no value. Lists and objects are already JSON text. */
-  row: unknown[];
+  row: FlatRow;
   id: string | undefined;
   lastPacket: number | undefined;
 }
@@ -150,16 +152,16 @@ export class DocColumns {
   }
 
   flatten(doc: Record<string, unknown>): FlatDoc {
-    const row: unknown[] = [];
+    const row: FlatRow = { cols: [], vals: [] };
     const id = typeof doc._id === 'string' && acceptsScalar('VARCHAR', doc._id) ? doc._id : undefined;
-    const extra = this.walk(doc, '', [], row, true) ?? {};
+    const extra = this.walk(doc, '', [], false, row, true) ?? {};
     if (doc._id !== undefined && id === undefined) extra._id = doc._id; // odd id: keep, never lose
-    if (Object.keys(extra).length > 0) row[this.index.get(EXTRA_COLUMN)!] = JSON.stringify(extra);
+    if (Object.keys(extra).length > 0) put(row, this.index.get(EXTRA_COLUMN)!, JSON.stringify(extra));
     const lp = doc.lastPacket;
     return { row, id, lastPacket: typeof lp === 'number' && Number.isFinite(lp) ? lp : undefined };
   }
 
-  private walk(obj: Record<string, unknown>, prefix: string, keys: string[], row: unknown[], top: boolean): Record<string, unknown> | undefined {
+  private walk(obj: Record<string, unknown>, prefix: string, keys: string[], dotted: boolean, row: FlatRow, top: boolean): Record<string, unknown> | undefined {
     let extra: Record<string, unknown> | undefined;
     for (const k in obj) {
       const v = obj[k];
@@ -168,20 +170,21 @@ export class DocColumns {
       const path = prefix === '' ? k : prefix + '.' + k;
       if (top && k === 'packetRange' && isPlainObject(v) && Object.keys(v).length === 2 &&
           v.gte === obj.firstPacket && v.lte === obj.lastPacket && typeof v.gte === 'number' && typeof v.lte === 'number') {
-        row[this.index.get(PACKET_RANGE_FLAG)!] = true;
+        put(row, this.index.get(PACKET_RANGE_FLAG)!, true);
         continue;
       }
       const spec = this.values.get(path);
       if (spec && accepts(spec, v)) {
-        const col = this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, keys, k);
+        const col = !dotted && !k.includes('.') ? (spec.col ??= this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, keys, k))
+          : this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, keys, k);
         if (col >= 0) {
-          row[col] = spec.list ? listText(spec.scalar, v as unknown[]) : v;
+          put(row, col, spec.list ? listText(spec.scalar, v as unknown[]) : v);
           if (spec.shadow) this.setShadow(row, spec.shadow, v);
           continue;
         }
       }
       if (isPlainObject(v)) {
-        const sub = this.walk(v, path, [...keys, k], row, false);
+        const sub = this.walk(v, path, [...keys, k], dotted || k.includes('.'), row, false);
         if (sub) (extra ??= {})[k] = sub;
         else if (Object.keys(v).length === 0) (extra ??= {})[k] = {};
         continue;
@@ -189,7 +192,7 @@ export class DocColumns {
       if (!spec && isObjectArray(v)) {
         const col = this.layoutColumn(path, 'object', 'VARCHAR', false, keys, k);
         if (col >= 0) {
-          row[col] = JSON.stringify(v);
+          put(row, col, JSON.stringify(v));
           const fields = this.objectFields.get(path);
           if (fields) this.deriveFromObjects(fields, v, row);
           continue;
@@ -213,20 +216,20 @@ export class DocColumns {
     return this.column(name, role, scalar, list, layout);
   }
 
-  private setShadow(row: unknown[], name: string, v: unknown): void {
+  private setShadow(row: FlatRow, name: string, v: unknown): void {
     const col = this.column(name, 'derived', 'VARCHAR', Array.isArray(v));
     if (Array.isArray(v)) {
       const keys: string[] = [];
       for (const ip of v) { const s = ipSortKey(ip as string); if (s) keys.push(s); }
-      row[col] = JSON.stringify(keys);
+      put(row, col, JSON.stringify(keys));
     } else {
       const s = ipSortKey(v as string);
-      if (s) row[col] = s;
+      if (s) put(row, col, s);
     }
   }
 
   /** `dns.host` over `dns: [{host: [...]}, {host: [...]}]` → one list, as ES sees plain objects. */
-  private deriveFromObjects(fields: ObjectFieldSpec[], objs: Record<string, unknown>[], row: unknown[]): void {
+  private deriveFromObjects(fields: ObjectFieldSpec[], objs: Record<string, unknown>[], row: FlatRow): void {
     for (const f of fields) {
       const vals: unknown[] = [];
       const cnts: number[] = [];
@@ -235,10 +238,10 @@ export class DocColumns {
         if (f.cnt) { const c = o[f.rest + 'Cnt']; if (acceptsScalar('BIGINT', c)) cnts.push(c as number); }
       }
       if (vals.length > 0) {
-        row[this.column(f.name, 'derived', f.scalar, true)] = listText(f.scalar, vals);
+        put(row, this.column(f.name, 'derived', f.scalar, true), listText(f.scalar, vals));
         if (f.shadow) this.setShadow(row, f.shadow, vals);
       }
-      if (f.cnt && cnts.length > 0) row[this.column(f.cnt, 'derived', 'BIGINT', true)] = listText('BIGINT', cnts);
+      if (f.cnt && cnts.length > 0) put(row, this.column(f.cnt, 'derived', 'BIGINT', true), listText('BIGINT', cnts));
     }
   }
 
@@ -264,6 +267,11 @@ export class DocColumns {
     if (isPlainObject(extra)) deepMerge(doc, extra);
     return doc;
   }
+}
+
+function put(row: FlatRow, col: number, v: unknown): void {
+  row.cols.push(col);
+  row.vals.push(v);
 }
 
 function collect(o: unknown, rest: string, scalar: Scalar, out: unknown[]): void {

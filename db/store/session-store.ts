@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { FieldRegistry } from '../fields/registry.js';
 import { q } from '../fields/columns.js';
-import { DocColumns, EXTRA_COLUMN, ID_COLUMN, type ColumnInfo, type Scalar } from './doc-columns.js';
+import { DocColumns, EXTRA_COLUMN, ID_COLUMN, type ColumnInfo, type FlatRow, type Scalar } from './doc-columns.js';
 import {
   MANIFEST, TMP_PREFIX, fsyncDir, fsyncFile, pidAlive, readManifest, tmpName, withPartitionLock, writeManifest,
   type Manifest, type SegmentEntry,
@@ -52,7 +52,7 @@ export interface SessionHit { id: string; index: string; doc: Record<string, unk
 
 export interface PartitionInfo { name: string; sessions: number; bytes: number; segments: number }
 
-interface Pending { rows: unknown[][]; minLast: number; maxLast: number }
+interface Pending { rows: FlatRow[]; minLast: number; maxLast: number }
 
 /** Segments in the same size tier (factor 4) are merged once this many have gathered. */
 const MERGE_FANIN = 4;
@@ -129,7 +129,8 @@ export class EmbeddedSessionStore {
       const flat = this.cols.flatten(doc);
       const last = flat.lastPacket ?? Date.now();
       const suffix = partitionSuffix(last, this.rotateIndex);
-      flat.row[idCol] = flat.id ?? newSessionId(suffix);
+      flat.row.cols.push(idCol);
+      flat.row.vals.push(flat.id ?? newSessionId(suffix));
       const name = PARTITION_PREFIX + suffix;
       let p = this.pending.get(name);
       if (!p) { p = { rows: [], minLast: last, maxLast: last }; this.pending.set(name, p); }
@@ -178,9 +179,9 @@ export class EmbeddedSessionStore {
     const dir = this.partitionDir(name);
     fs.mkdirSync(dir, { recursive: true });
     const used: number[] = [];
-    const seen: boolean[] = [];
+    const seen = new Uint8Array(this.cols.infos.length);
     for (const row of p.rows) {
-      for (let i = 0; i < row.length; i++) if (row[i] !== undefined && !seen[i]) { seen[i] = true; used.push(i); }
+      for (const c of row.cols) if (seen[c] === 0) { seen[c] = 1; used.push(c); }
     }
     used.sort((a, b) => a - b);
     const infos = used.map((i) => this.cols.infos[i]);
@@ -190,9 +191,15 @@ export class EmbeddedSessionStore {
     try {
       const app = await con.createAppender(stage);
       const kinds = infos.map((c) => (c.list ? 'VARCHAR' : stagingType(c)));
+      // slot of each column in the staging table; a row is scattered into `scratch` by slot
+      const slot = new Int32Array(this.cols.infos.length).fill(-1);
+      used.forEach((c, k) => { slot[c] = k; });
+      const scratch: unknown[] = new Array(used.length).fill(undefined);
       for (const row of p.rows) {
+        for (let j = 0; j < row.cols.length; j++) scratch[slot[row.cols[j]]] = row.vals[j];
         for (let k = 0; k < used.length; k++) {
-          const v = row[used[k]];
+          const v = scratch[k];
+          scratch[k] = undefined;
           if (v === undefined) { app.appendNull(); continue; }
           switch (kinds[k]) {
             case 'DOUBLE': app.appendDouble(v as number); break;

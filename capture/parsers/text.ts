@@ -1,0 +1,55 @@
+// Small text helpers shared by the text-protocol parsers (HTTP, SMTP headers, ...).
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes held as a latin1 string (one char per byte) → the string a JSON document should carry:
+ * decoded as UTF-8 when the bytes are valid UTF-8, else left byte-for-byte.
+ */
+export function latin1ToText(s: string): string {
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) { ascii = false; break; }
+  if (ascii) return s;
+  try {
+    return utf8Strict.decode(Buffer.from(s, 'latin1'));
+  } catch {
+    return s;
+  }
+}
+
+/** Bytes → text: UTF-8 when valid, else latin1 (one char per byte). */
+export function bytesToText(buf: Uint8Array, off: number, len: number): string {
+  const view = Buffer.from(buf.buffer, buf.byteOffset + off, len);
+  try {
+    return utf8Strict.decode(view);
+  } catch {
+    return view.toString('latin1');
+  }
+}
+
+/** True when the bytes are valid UTF-8. */
+export function isUtf8(buf: Uint8Array, off: number, len: number): boolean {
+  try {
+    utf8Strict.decode(Buffer.from(buf.buffer, buf.byteOffset + off, len));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Lower-case A-Z only (GLib's g_ascii_strdown), leaving every other character alone. */
+export function asciiLower(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
+
+/** C isspace(): space, \t, \n, \v, \f, \r. */
+export function isSpaceCode(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** Drop leading C-isspace characters. */
+export function trimLeftC(s: string): string {
+  let i = 0;
+  while (i < s.length && isSpaceCode(s.charCodeAt(i))) i++;
+  return i ? s.slice(i) : s;
+}
