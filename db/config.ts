@@ -77,6 +77,8 @@ export class Config {
   /** `-o key=value` overrides from the command line win over every section. */
   override(key: string, value: string): void { this.overrides.set(key, value); }
 
+  overrideList(): [string, string][] { return [...this.overrides]; }
+
   raw(key: string): string | undefined {
     const o = this.overrides.get(key);
     if (o !== undefined) return o;

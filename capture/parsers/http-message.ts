@@ -46,6 +46,12 @@ for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) { TOKEN[c] = 1; TOKEN[c + 0x20] = 1; }
 
+// bytes of a method name or of "HTTP/1.1"
+const START_CHAR = new Uint8Array(256);
+for (const c of '-_/.') START_CHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) START_CHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) START_CHAR[c] = 1;
+
 function latin1(buf: Uint8Array, start: number, end: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
 }
@@ -98,6 +104,10 @@ export class HttpStream {
         case Phase.Start: {
           // http_parser skips blank lines between messages
           if (buf[p] === 0x0d || buf[p] === 0x0a) { p++; continue; }
+          // fail at once on bytes that cannot start a method or "HTTP/x.y" (binary after an upgrade)
+          for (let i = p; i < end && i < p + 16 && buf[i] !== 0x20; i++) {
+            if (!START_CHAR[buf[i]]) { this.fail('not an HTTP start line'); return len; }
+          }
           const lf = indexOfLf(buf, p, end);
           if (lf < 0) return this.wait(p, end, off);
           if (!this.startLine(buf, p, lineEnd(buf, p, lf))) return len;
@@ -234,15 +244,21 @@ export class HttpStream {
       while (i < e && buf[i] !== 0x20) i++;
       if (i === u) return this.fail('missing request target');
       const urlEnd = i;
-      while (i < e && buf[i] === 0x20) i++;
-      if (e - i < 5 || latin1(buf, i, i + 5) !== 'HTTP/') return this.fail('missing HTTP version in request line');
-      const v = this.version(buf, i + 5, e);
-      if (v < 0 || v !== e) return this.fail('bad version in request line');
       h.isRequest = true;
       h.method = method;
       h.status = 0;
+      // http_parser reports the URL as soon as it ends, before it looks at the version
       this.sink.messageBegin(h);
       this.sink.url(latin1(buf, u, urlEnd));
+      if (urlEnd === e) {
+        h.major = 0; // "GET /path" alone: HTTP/0.9
+        h.minor = 9;
+      } else {
+        while (i < e && buf[i] === 0x20) i++;
+        if (e - i < 5 || latin1(buf, i, i + 5) !== 'HTTP/') return this.fail('missing HTTP version in request line');
+        const v = this.version(buf, i + 5, e);
+        if (v < 0 || v !== e) return this.fail('bad version in request line');
+      }
     }
     this.phase = Phase.Headers;
     return true;

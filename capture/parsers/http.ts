@@ -9,7 +9,7 @@ import { HTTP_METHODS, HttpStream, type HttpHead, type HttpSink } from './http-m
 import { COUNTED_METHODS, headerTables, httpFields as F, methodCountFields, type HeaderTables, type HeaderTarget } from './http-fields.js';
 import { addBodyMagic } from './magic.js';
 import { asciiLower, bytesToText, isUtf8, latin1ToText, trimLeftC } from './text.js';
-import { createWebsocketState, websocketParser } from './websocket.js';
+import { WebsocketState, websocketFeed, websocketSave } from './websocket.js';
 
 const MAX_URL_LENGTH = 4096;
 /** Header names are kept to 39 characters (Arkime's header[40]). */
@@ -89,10 +89,14 @@ export class HttpState {
   auth = '';
   proxyAuth = '';
   http2Upgrade = false;
-  /** A websocket took over after a 101: bytes after the headers of this feed go to it. */
+  /** Set by a 101 response with "Upgrade: websocket": its direction, until the websocket starts. */
   websocketFrom: Dir | -1 = -1;
+  /** The websocket frames that follow a 101, read here rather than by a second parser so that
+   * it sees exactly the bytes after the response headers. */
+  ws: WebsocketState | undefined;
   readonly methodCounts = new Uint32Array(COUNTED_METHODS.length);
-  detached = false;
+  /** Arkime unregistered its HTTP parser (both sides failed, or h2c): its save never runs. */
+  unregistered = false;
 
   constructor(s: SessionApi) {
     this.s = s;
@@ -139,10 +143,8 @@ export class HttpState {
       case 'integer': s.addInt(t.field, atoi(v)); break;
       case 'float': s.addFloat(t.field, Number.parseFloat(v) || 0); break;
       case 'ip':
-        for (const part of v.split(',')) {
-          const ip = part.trim();
-          if (isIP(ip)) s.addIp(t.field, ip);
-        }
+        // Arkime splits on ',' and parses each part as is: " 10.0.0.2" is not an address
+        for (const part of v.split(',')) if (isIP(part)) s.addIp(t.field, part);
         break;
       case 'lower': {
         const max = this.opt.headerValueMaxLen;
@@ -313,10 +315,14 @@ export class HttpState {
   /** Feed one direction. Returns bytes consumed or PARSE_DONE. */
   feed(s: SessionApi, dir: Dir, buf: Uint8Array, off: number, len: number): number {
     this.s = s;
-    if (this.http2Upgrade) return this.detach(); // the h2c side already asked for reclassification
+    if (this.ws) websocketFeed(this.ws, s, dir, buf, off, len);
+    if (this.http2Upgrade && !this.unregistered) {
+      // the 101 asked for reclassification of both sides; what follows is HTTP/2
+      this.unregistered = true;
+    }
+    if (this.unregistered) return this.ws ? len : PARSE_DONE;
     const side = this.sides[dir];
-    if (side.mode === Mode.Handoff) return len;
-    if (side.mode === Mode.Dead) return this.bothDead() ? this.detach() : len;
+    if (side.mode !== Mode.Http) return len;
 
     let consumed = side.stream.feed(buf, off, len);
     if (side.stream.upgraded) {
@@ -332,40 +338,29 @@ export class HttpState {
         s.reclassify(dir === 0 ? 1 : 0);
         return consumed;
       }
-      if (this.websocketFrom === dir) {
+      if (this.websocketFrom === dir && !this.ws) {
         this.websocketFrom = -1;
-        const ws = createWebsocketState();
+        this.ws = new WebsocketState();
         s.addProtocol('websocket');
-        s.attach(websocketParser, ws);
-        // frames in the same bytes as the 101 are the websocket's; later ones come to it directly
-        websocketParser.parse!(ws, s, dir, buf, rest, len - consumed);
-        side.stream.feed(buf, rest, len - consumed); // http_parser goes on and fails on them
-        consumed = len;
-      } else {
-        consumed += side.stream.feed(buf, rest, len - consumed);
+        websocketFeed(this.ws, s, dir, buf, rest, len - consumed);
       }
+      consumed += side.stream.feed(buf, rest, len - consumed); // http_parser goes on (and fails on frames)
     }
     if (side.stream.dead) {
       side.mode = Mode.Dead;
-      if (this.bothDead()) return this.detach();
+      if (this.sides[0].mode === Mode.Dead && this.sides[1].mode === Mode.Dead) {
+        this.unregistered = true;
+        return this.ws ? len : PARSE_DONE;
+      }
       return len;
     }
     return consumed;
   }
 
-  private bothDead(): boolean {
-    return this.sides[0].mode === Mode.Dead && this.sides[1].mode === Mode.Dead;
-  }
-
-  /** Arkime unregisters the parser: its save callback (method counts, EOF bodies) never runs. */
-  private detach(): number {
-    this.detached = true;
-    return PARSE_DONE;
-  }
-
   save(s: SessionApi, final: boolean): void {
-    if (this.detached || !final) return;
     this.s = s;
+    if (this.ws) websocketSave(this.ws, s);
+    if (this.unregistered || !final) return;
     for (const side of this.sides) if (side.mode === Mode.Http) side.stream.eof();
     for (let i = 0; i < COUNTED_METHODS.length; i++) {
       if (this.methodCounts[i]) s.addInt(methodCountFields[i], this.methodCounts[i]);

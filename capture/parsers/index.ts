@@ -12,10 +12,9 @@ import { quicParser } from './quic.js';
 import { sshParser } from './ssh.js';
 import { httpParser } from './http.js';
 import { socksParser } from './socks.js';
-import { websocketParser } from './websocket.js';
 
 export const parsers: ProtocolParser<any>[] = [
   dnsUdp, dnsTcp, llmnr, mdns, nbns, nbds, ntp, radius, stunUdp, stunTcp, tftp,
   tlsParser, dtlsParser, quicParser, sshParser,
-  httpParser, socksParser, websocketParser,
+  httpParser, socksParser,
 ];

@@ -90,9 +90,9 @@ function parseGquic4648(s: SessionApi, b: Uint8Array, off: number, len: number):
 // ---------------------------------------------------------------------------------------------
 // IETF QUIC Initial
 
-const V1_SALT = Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex');
+export const V1_SALT = Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex');
 
-function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Buffer {
+export function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Buffer {
   const info = Buffer.alloc(4 + label.length);
   info.writeUInt16BE(length, 0);
   info[2] = label.length;
@@ -118,8 +118,39 @@ class VarReader {
   skip(n: number): void { if (this.pos + n > this.end) { this.error = true; this.pos = this.end; } else this.pos += n; }
 }
 
-/** Decrypt a client Initial and fingerprint its ClientHello. Returns false when it is not one. */
-export function processIetfInitial(s: SessionApi, b: Uint8Array, off: number, len: number): boolean {
+/** CRYPTO stream bytes gathered from client Initials; a ClientHello may span several packets. */
+export class CryptoStream {
+  readonly data = new Uint8Array(8000);
+  private readonly ranges: [number, number][] = [];
+
+  add(src: Uint8Array, off: number, offset: number, length: number): void {
+    if (offset + length >= this.data.length) return;
+    this.data.set(src.subarray(off, off + length), offset);
+    this.ranges.push([offset, offset + length]);
+  }
+
+  /** Bytes available from offset 0 without a hole. */
+  contiguous(): number {
+    this.ranges.sort((x, y) => x[0] - y[0]);
+    let end = 0;
+    for (const [a, z] of this.ranges) { if (a > end) break; if (z > end) end = z; }
+    return end;
+  }
+
+  /** Length of the complete first handshake message, or 0 while it is still partial. */
+  completeMessage(): number {
+    const n = this.contiguous();
+    if (n < 4) return 0;
+    const need = 4 + ((this.data[1] << 16) | (this.data[2] << 8) | this.data[3]);
+    return n >= need ? need : 0;
+  }
+}
+
+/**
+ * Decrypt a client Initial (RFC 9001 §5: keys from the destination connection id) and add its
+ * CRYPTO frames to `cs`. Returns false when the datagram is not a client Initial Arkime reads.
+ */
+export function decryptInitial(s: SessionApi, b: Uint8Array, off: number, len: number, cs: CryptoStream): boolean {
   if (len < 1200 || len > 3000 || (b[off] & 0xf0) !== 0xc0) return false;
   const r = new VarReader(b, off, off + len);
   const flags = r.u8();
@@ -127,7 +158,7 @@ export function processIetfInitial(s: SessionApi, b: Uint8Array, off: number, le
   const dcidLen = r.u8();
   const dcid = b.subarray(r.pos, r.pos + dcidLen);
   r.skip(dcidLen);
-  if (r.u8() !== 0) return false;                        // client Initials carry no source id here
+  if (r.u8() !== 0) return false;                        // Arkime only reads Initials without a source id
   r.skip(r.varint());                                    // token
   const packetLen = r.varint();
   if (r.error || packetLen !== r.end - r.pos) return false;
@@ -153,34 +184,39 @@ export function processIetfInitial(s: SessionApi, b: Uint8Array, off: number, le
   if (payloadLen <= 0) return false;
   const out = createDecipheriv('aes-128-gcm', key, nonce).update(b.subarray(r.pos, r.pos + payloadLen));
 
-  // CRYPTO frames may come in any order; place them by offset
-  const crypto = new Uint8Array(8000);
-  let clen = 0;
   const fr = new VarReader(out, 0, out.length);
   while (!fr.error && fr.end - fr.pos > 1) {
     const type = fr.u8();
     if (type === 0 || type === 1) continue;              // PADDING, PING
-    if (type !== 6) break;
+    if (type !== 6) break;                               // only CRYPTO frames before anything else
     s.addProtocol('quic');
     const offset = fr.varint();
     const length = fr.varint();
-    if (offset + length < crypto.length && fr.end - fr.pos >= length) {
-      crypto.set(out.subarray(fr.pos, fr.pos + length), offset);
-      clen += length;
-    }
+    if (fr.end - fr.pos >= length) cs.add(out, fr.pos, offset, length);
     fr.skip(length);
   }
-  if (clen > 0) processClientHello(s, crypto, 0, clen);
+  return true;
+}
+
+/** Fingerprint the ClientHello once complete; true when done. */
+function finishHello(s: SessionApi, cs: CryptoStream): boolean {
+  const n = cs.completeMessage();
+  if (n === 0) return false;
+  processClientHello(s, cs.data, 0, n);
   return true;
 }
 
 // ---------------------------------------------------------------------------------------------
 
 export interface QuicState {
-  kind: 'g2445' | 'g4648' | 'q5x';
+  kind: 'g2445' | 'g4648' | 'q5x' | 'ietf';
   which: number;
   packets: number;
+  crypto?: CryptoStream;
 }
+
+/** Client Initials looked at for the rest of a split ClientHello. */
+const MAX_INITIALS = 8;
 
 export const quicParser: ProtocolParser<QuicState> = {
   name: 'quic',
@@ -198,7 +234,13 @@ export const quicParser: ProtocolParser<QuicState> = {
       st = { kind: 'g2445', which: 0, packets: 0 };
     }
     if (len > 12 && eq(b, off + 9, 'PRST')) s.addProtocol('quic');
-    if (len > 1 && b[off + 1] === 0) processIetfInitial(s, b, off, len);
+    if (!st && len > 1 && b[off + 1] === 0) {
+      const cs = new CryptoStream();
+      if (decryptInitial(s, b, off, len, cs) && !finishHello(s, cs)) {
+        // parse sees this datagram again first; `packets` starts at -1 to skip it
+        st = { kind: 'ietf', which: dir, packets: -1, crypto: cs };
+      }
+    }
     return st;
   },
 
@@ -206,6 +248,10 @@ export const quicParser: ProtocolParser<QuicState> = {
     switch (st.kind) {
       case 'g2445': return parseGquic2445(s, b, off, len) ? PARSE_DONE : len;
       case 'g4648': return parseGquic4648(s, b, off, len) ? PARSE_DONE : len;
+      case 'ietf':
+        if (dir !== st.which || st.packets++ < 0) return len;
+        if (decryptInitial(s, b, off, len, st.crypto!) && finishHello(s, st.crypto!)) return PARSE_DONE;
+        return st.packets >= MAX_INITIALS ? PARSE_DONE : len;
       case 'q5x':
         if (len < 20 || !eq(b, off + 1, 'Q05')) return PARSE_DONE;
         st.which |= 1 << dir;

@@ -27,8 +27,9 @@ export function bytesToText(buf: Uint8Array, off: number, len: number): string {
   }
 }
 
-/** True when the bytes are valid UTF-8. */
+/** True when the bytes are valid UTF-8 with no NUL byte (GLib's g_utf8_validate with a length). */
 export function isUtf8(buf: Uint8Array, off: number, len: number): boolean {
+  for (let i = off; i < off + len; i++) if (buf[i] === 0) return false;
   try {
     utf8Strict.decode(Buffer.from(buf.buffer, buf.byteOffset + off, len));
     return true;

@@ -1,7 +1,8 @@
 // WebSocket frames (RFC 6455), after an HTTP/1.1 101 with "Upgrade: websocket". No classifier of
-// its own: the HTTP parser attaches it (Arkime's http sub-parser "websocket").
+// its own: the HTTP parser hands it the bytes that follow the 101 (Arkime's http sub-parser
+// "websocket"), in both directions.
 import { defineField, type FieldSpec } from '../../db/fields/registry.js';
-import { PARSE_DONE, type Dir, type ProtocolParser, type SessionApi } from './api.js';
+import type { Dir, SessionApi } from './api.js';
 
 const w = (s: Omit<FieldSpec, 'group'>) => defineField({ group: 'websocket', ...s });
 
@@ -20,6 +21,8 @@ const OPCODE_NAMES = ['Continuation', 'Text', 'Binary', '0x3', '0x4', '0x5', '0x
 const SAMPLE_MAX = 256;
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const MAX_PAYLOAD = 0x7fffffff;
+/** A frame up to this size is held until complete (so split text frames still give a sample). */
+const HOLD_MAX = 16384;
 
 /** A frame header read from the front of the bytes. */
 interface FrameHeader { hdrLen: number; payLen: number; masked: boolean; opcode: number }
@@ -70,10 +73,6 @@ export class WebsocketState {
   done = false;
 }
 
-export function createWebsocketState(): WebsocketState {
-  return new WebsocketState();
-}
-
 function frameText(buf: Uint8Array, off: number, n: number, maskAt: number, masked: boolean, keepLf: boolean, maskOff: number): string {
   const out = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) {
@@ -116,7 +115,8 @@ function validUtf8Prefix(b: Uint8Array, n: number): number {
 function handleFrame(st: WebsocketState, s: SessionApi, d: Direction, buf: Uint8Array, off: number, avail: number): void {
   const h = st.hdr;
   if (h.opcode !== 0) {
-    d.curOpcode = h.opcode;
+    // control frames (ping, pong, close) may come between the fragments of a message
+    if (h.opcode < 8) d.curOpcode = h.opcode;
     s.addString(F.opcode, OPCODE_NAMES[h.opcode]);
   }
   st.frameCnt++;
@@ -144,11 +144,12 @@ function handleFrame(st: WebsocketState, s: SessionApi, d: Direction, buf: Uint8
 }
 
 /**
- * Read frames from one direction. Always consumes everything: a partial frame header is kept
- * for the next bytes; a frame longer than the bytes at hand is counted and its rest skipped
- * (so, as in Arkime, a text frame split across segments gives no sample).
+ * Read frames from one direction. Always consumes everything: a frame that is not complete yet
+ * is kept for the next bytes when it is small; a bigger one is counted at its header and the
+ * rest of its payload skipped (no text sample then).
  */
-function feed(st: WebsocketState, s: SessionApi, dir: Dir, data: Uint8Array, off: number, len: number): void {
+export function websocketFeed(st: WebsocketState, s: SessionApi, dir: Dir, data: Uint8Array, off: number, len: number): void {
+  if (st.done) return;
   const d = st.dirs[dir];
   let buf = data;
   let p = off;
@@ -174,6 +175,8 @@ function feed(st: WebsocketState, s: SessionApi, dir: Dir, data: Uint8Array, off
       return;
     }
     const total = h.hdrLen + h.payLen;
+    // wait for a frame that is not all here yet, unless it is too big to hold
+    if (end - p < total && total <= HOLD_MAX) break;
     handleFrame(st, s, d, buf, p, end - p);
     if (total <= end - p) { p += total; continue; }
     d.skip = total - (end - p);
@@ -182,22 +185,10 @@ function feed(st: WebsocketState, s: SessionApi, dir: Dir, data: Uint8Array, off
   if (end > p) d.pending = buf.slice(p, end);
 }
 
-function save(st: WebsocketState, s: SessionApi): void {
+/** Write the counters (Arkime writes them at every save and when the parser is freed). */
+export function websocketSave(st: WebsocketState, s: SessionApi): void {
   if (st.frameCnt) s.addInt(F.frameCnt, st.frameCnt);
   if (st.payloadBytes) s.addInt(F.payloadBytes, Math.min(st.payloadBytes, MAX_PAYLOAD));
   if (st.maskedFrames) s.addInt(F.maskedFromClient, st.maskedFrames);
 }
 
-export const websocketParser: ProtocolParser<WebsocketState> = {
-  name: 'websocket',
-  classify: () => undefined,
-  parse(st, s, dir, buf, off, len) {
-    if (st.done) return PARSE_DONE;
-    feed(st, s, dir, buf, off, len);
-    if (st.done) { save(st, s); return PARSE_DONE; }
-    return len;
-  },
-  save(st, s) {
-    if (!st.done) save(st, s);
-  },
-};

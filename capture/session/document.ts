@@ -178,7 +178,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     doc.icmp = { type: [...s.icmpTypes], code: [...s.icmpCodes!] };
   }
 
-  s.values.writeTo(doc);
+  s.values.writeTo(doc, undefined, (ip) => opts.enricher.ip(ip));
 
   if (s.protocols.size) { doc.protocol = [...s.protocols]; doc.protocolCnt = s.protocols.size; }
   if (tags.size) { doc.tags = [...tags]; doc.tagsCnt = tags.size; }

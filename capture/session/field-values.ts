@@ -62,7 +62,7 @@ export class FieldValues {
    * is the group object, the rest the key inside it; unique/array fields become JSON arrays with
    * a `<db>Cnt` (or `<db>-cnt`) companion when the field has one; object groups get `<group>Cnt`.
    */
-  writeTo(doc: Record<string, unknown>, reg: FieldRegistry = registry): void {
+  writeTo(doc: Record<string, unknown>, reg: FieldRegistry = registry, ipInfo?: IpCompanionLookup): void {
     for (const [id, v] of this.values) {
       const f = reg.byId(id);
       let out: unknown;
@@ -71,13 +71,37 @@ export class FieldValues {
       setPath(doc, f.db, out);
       const cp = FieldRegistry.cntPath(f);
       if (cp && (v instanceof Set || Array.isArray(v))) setPath(doc, cp, n);
+      if (ipInfo && f.kind === 'ip') {
+        const ips = (Array.isArray(out) ? out : [out]) as string[];
+        const base = f.db.slice(0, -2);
+        setPath(doc, `${base}GEO`, ips.map((ip) => ipInfo(ip)?.country ?? '---'));
+        setPath(doc, `${base}ASN`, ips.map((ip) => ipInfo(ip)?.asn ?? '---'));
+        setPath(doc, `${base}RIR`, ips.map((ip) => ipInfo(ip)?.rir ?? ''));
+      }
     }
     if (this.objects) {
       for (const [group, arr] of this.objects) {
+        if (ipInfo) for (const o of arr) addObjectCompanions(group, o, reg, ipInfo);
         setPath(doc, group, arr);
         doc[`${group}Cnt`] = arr.length;
       }
     }
+  }
+}
+
+export type IpCompanionLookup = (ip: string) => { country?: string; asn?: string; rir?: string } | undefined;
+
+/** IP values inside objects (`dns[].ip`) get GEO/ASN/RIR arrays beside them (`dns[].GEO`). */
+function addObjectCompanions(group: string, o: Record<string, unknown>, reg: FieldRegistry, ipInfo: IpCompanionLookup): void {
+  for (const key of Object.keys(o)) {
+    const f = reg.byDb(`${group}.${key}`);
+    if (!f || f.kind !== 'ip' || !key.endsWith('Ip') && key !== 'ip') continue;
+    const v = o[key];
+    const ips = (Array.isArray(v) ? v : [v]) as string[];
+    const base = key.slice(0, -2);
+    o[`${base}GEO`] = ips.map((ip) => ipInfo(ip)?.country ?? '---');
+    o[`${base}ASN`] = ips.map((ip) => ipInfo(ip)?.asn ?? '---');
+    o[`${base}RIR`] = ips.map((ip) => ipInfo(ip)?.rir ?? '');
   }
 }
 

@@ -301,7 +301,7 @@ export class DslBuilder {
     try {
       obj = new DslBuilder(this.ctx, this.depth + 1).build(parseExpression(expr, this.ctx.registry));
     } catch (e) {
-      if (e instanceof ExpressionError) this.fail(`View '${name}': ${e.message}`, value);
+      if (e instanceof ExpressionError) this.fail(`View '${name}': ${e.arkimeMessage} (position ${e.position} of the view)`, value);
       throw e;
     }
     return op === 'eq' ? obj : { bool: { must_not: obj } };

@@ -212,8 +212,10 @@ class SqlWriter {
     }
     const ors: string[] = [];
     for (const [node, nums] of byNode) {
+      // Placeholders bind in text order: the node's comes first.
+      const nodeParam = this.p(node, 'VARCHAR');
       const ps = nums.map((n) => this.p(n, 'BIGINT')).join(', ');
-      ors.push(`COALESCE(${q('node')} = ${this.p(node, 'VARCHAR')} AND list_has_any(${q('fileId')}, [${ps}]), FALSE)`);
+      ors.push(`COALESCE(${q('node')} = ${nodeParam} AND list_has_any(${q('fileId')}, [${ps}]), FALSE)`);
     }
     return join(ors, 'OR', FALSE);
   }

@@ -30,6 +30,18 @@ export const EXTRA_COLUMN = '_extra';
 export const PACKET_RANGE_FLAG = '_packetRange';
 
 interface ValueSpec { name: string; scalar: Scalar; list: boolean; shadow?: string; col?: number }
+/** One key path seen in documents, cached so walking a document concatenates no strings. */
+interface PathNode {
+  path: string;
+  keys: string[];
+  /** Some key on the path contains a dot, so the layout must be recorded. */
+  dotted: boolean;
+  spec: ValueSpec | undefined;
+  objectFields: ObjectFieldSpec[] | undefined;
+  children: Map<string, PathNode>;
+}
+const MAX_PATH_NODES = 100000;
+
 interface ObjectFieldSpec { rest: string; name: string; scalar: Scalar; cnt?: string; shadow?: string }
 
 /** A flattened document: parallel lists of column indexes and values (lists/objects as JSON text). */
@@ -86,6 +98,8 @@ export class DocColumns {
   private readonly objectFields = new Map<string, ObjectFieldSpec[]>();
   private readonly index = new Map<string, number>();
   readonly infos: ColumnInfo[] = [];
+  private readonly root: PathNode = { path: '', keys: [], dotted: false, spec: undefined, objectFields: undefined, children: new Map() };
+  private pathNodes = 0;
 
   constructor(registry: FieldRegistry) {
     for (const f of registry.all()) {
@@ -154,29 +168,39 @@ export class DocColumns {
   flatten(doc: Record<string, unknown>): FlatDoc {
     const row: FlatRow = { cols: [], vals: [] };
     const id = typeof doc._id === 'string' && acceptsScalar('VARCHAR', doc._id) ? doc._id : undefined;
-    const extra = this.walk(doc, '', [], false, row, true) ?? {};
+    const extra = this.walk(doc, this.root, row, true) ?? {};
     if (doc._id !== undefined && id === undefined) extra._id = doc._id; // odd id: keep, never lose
     if (Object.keys(extra).length > 0) put(row, this.index.get(EXTRA_COLUMN)!, JSON.stringify(extra));
     const lp = doc.lastPacket;
     return { row, id, lastPacket: typeof lp === 'number' && Number.isFinite(lp) ? lp : undefined };
   }
 
-  private walk(obj: Record<string, unknown>, prefix: string, keys: string[], dotted: boolean, row: FlatRow, top: boolean): Record<string, unknown> | undefined {
+  private child(node: PathNode, k: string): PathNode {
+    let c = node.children.get(k);
+    if (c) return c;
+    const path = node.path === '' ? k : node.path + '.' + k;
+    c = { path, keys: [...node.keys, k], dotted: node.dotted || k.includes('.'), spec: this.values.get(path),
+      objectFields: this.objectFields.get(path), children: new Map() };
+    if (this.pathNodes < MAX_PATH_NODES) { node.children.set(k, c); this.pathNodes++; }
+    return c;
+  }
+
+  private walk(obj: Record<string, unknown>, node: PathNode, row: FlatRow, top: boolean): Record<string, unknown> | undefined {
     let extra: Record<string, unknown> | undefined;
     for (const k in obj) {
       const v = obj[k];
       if (v === undefined) continue;
       if (top && k === ID_COLUMN) continue;
-      const path = prefix === '' ? k : prefix + '.' + k;
-      if (top && k === 'packetRange' && isPlainObject(v) && Object.keys(v).length === 2 &&
-          v.gte === obj.firstPacket && v.lte === obj.lastPacket && typeof v.gte === 'number' && typeof v.lte === 'number') {
+      const cn = this.child(node, k);
+      if (top && k === 'packetRange' && isPlainObject(v) && typeof v.gte === 'number' && v.gte === obj.firstPacket &&
+          v.lte === obj.lastPacket && Object.keys(v).length === 2) {
         put(row, this.index.get(PACKET_RANGE_FLAG)!, true);
         continue;
       }
-      const spec = this.values.get(path);
+      const spec = cn.spec;
       if (spec && accepts(spec, v)) {
-        const col = !dotted && !k.includes('.') ? (spec.col ??= this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, keys, k))
-          : this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, keys, k);
+        const col = !cn.dotted ? (spec.col ??= this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, cn.keys))
+          : this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, cn.keys);
         if (col >= 0) {
           put(row, col, spec.list ? listText(spec.scalar, v as unknown[]) : v);
           if (spec.shadow) this.setShadow(row, spec.shadow, v);
@@ -184,16 +208,16 @@ export class DocColumns {
         }
       }
       if (isPlainObject(v)) {
-        const sub = this.walk(v, path, [...keys, k], dotted || k.includes('.'), row, false);
+        const sub = this.walk(v, cn, row, false);
         if (sub) (extra ??= {})[k] = sub;
         else if (Object.keys(v).length === 0) (extra ??= {})[k] = {};
         continue;
       }
       if (!spec && isObjectArray(v)) {
-        const col = this.layoutColumn(path, 'object', 'VARCHAR', false, keys, k);
+        const col = this.layoutColumn(cn.path, 'object', 'VARCHAR', false, cn.keys);
         if (col >= 0) {
           put(row, col, JSON.stringify(v));
-          const fields = this.objectFields.get(path);
+          const fields = cn.objectFields;
           if (fields) this.deriveFromObjects(fields, v, row);
           continue;
         }
@@ -204,8 +228,7 @@ export class DocColumns {
   }
 
   /** Column for a value at document keys `[...keys, k]`, or -1 if the column has another layout. */
-  private layoutColumn(name: string, role: ColumnRole, scalar: Scalar, list: boolean, keys: string[], k: string): number {
-    const actual = [...keys, k];
+  private layoutColumn(name: string, role: ColumnRole, scalar: Scalar, list: boolean, actual: string[]): number {
     const dflt = name.split('.');
     const layout = sameKeys(actual, dflt) ? undefined : actual;
     const existing = this.info(name);

@@ -1,0 +1,51 @@
+// Entry point of a packet worker thread. The reader thread shares each batch (SharedArrayBuffer)
+// with every worker plus, per worker, the indices of the packets it owns; the worker decodes
+// those, keeps their sessions, and returns the documents of the sessions it saved.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Config } from '../../db/config.js';
+import { PacketBatch } from '../readers/types.js';
+import { PacketWorker } from './packet-worker.js';
+import { captureSettings } from './setup.js';
+
+export interface WorkerInit { configFile?: string; configText?: string; overrides: [string, string][]; node: string; threads: number }
+
+export type ToWorker =
+  | { type: 'batch'; id: number; buf: SharedArrayBuffer; meta: SharedArrayBuffer; count: number; idx: SharedArrayBuffer; n: number }
+  | { type: 'file'; fileNum: number; tags: string[] }
+  | { type: 'finish' };
+
+export type FromWorker =
+  | { type: 'done'; id: number; docs: Record<string, unknown>[]; packets: number }
+  | { type: 'finished'; docs: Record<string, unknown>[]; packets: number; corrupt: number }
+  | { type: 'error'; message: string };
+
+const init = workerData as WorkerInit;
+const config = init.configFile ? Config.load(init.configFile, init.node) : Config.fromText(init.configText ?? '[default]\n', init.node);
+for (const [k, v] of init.overrides) config.override(k, v);
+let docs: Record<string, unknown>[] = [];
+const worker = new PacketWorker(captureSettings(config), init.node, (d) => docs.push(d), init.threads);
+let batch: PacketBatch | undefined;
+let batchBuf: SharedArrayBuffer | undefined;
+
+parentPort!.on('message', (m: ToWorker) => {
+  try {
+    if (m.type === 'batch') {
+      if (batchBuf !== m.buf || !batch) {
+        batchBuf = m.buf;
+        batch = new PacketBatch(new Uint8Array(m.buf), 0, new Float64Array(m.meta));
+      } else if (batch.meta.buffer !== m.meta) batch.meta = new Float64Array(m.meta);
+      batch.count = m.count;
+      worker.process(batch, new Int32Array(m.idx), m.n);
+      const out = docs; docs = [];
+      parentPort!.postMessage({ type: 'done', id: m.id, docs: out, packets: worker.packets } satisfies FromWorker);
+    } else if (m.type === 'file') {
+      worker.setFile(m.fileNum, m.tags);
+    } else if (m.type === 'finish') {
+      worker.finish();
+      const out = docs; docs = [];
+      parentPort!.postMessage({ type: 'finished', docs: out, packets: worker.packets, corrupt: worker.corrupt } satisfies FromWorker);
+    }
+  } catch (e) {
+    parentPort!.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromWorker);
+  }
+});
