@@ -12,9 +12,13 @@ import { quicParser } from './quic.js';
 import { sshParser } from './ssh.js';
 import { httpParser } from './http.js';
 import { socksParser } from './socks.js';
+import { smtpParser } from './smtp.js';
+import { imapParser } from './imap.js';
+import { pop3Parser } from './pop3.js';
 
 export const parsers: ProtocolParser<any>[] = [
   dnsUdp, dnsTcp, llmnr, mdns, nbns, nbds, ntp, radius, stunUdp, stunTcp, tftp,
   tlsParser, dtlsParser, quicParser, sshParser,
   httpParser, socksParser,
+  smtpParser, imapParser, pop3Parser,
 ];

@@ -272,7 +272,7 @@ function isBoundary(st: SmtpState, line: string): boolean {
 }
 
 /** A data or MIME-data line: end of message, a boundary, or (base64) attachment content. */
-function dataLine(st: SmtpState, s: SessionApi, side: Side, dir: Dir, mime: boolean): void {
+function dataLine(st: SmtpState, s: SessionApi, side: Side, mime: boolean): void {
   const line = side.line;
   if (!side.inBdat && line === '.') {
     side.needStatus = true;
@@ -307,7 +307,6 @@ function dataLine(st: SmtpState, s: SessionApi, side: Side, dir: Dir, mime: bool
   } else {
     side.state = St.Data;
   }
-  void dir;
 }
 
 /** AUTH PLAIN response `authzid \0 authcid \0 password` → the authcid. */
@@ -419,7 +418,7 @@ export function parseSmtp(st: SmtpState, s: SessionApi, dir: Dir, buf: Uint8Arra
           break;
         case St.DataReturn:
         case St.MimeDataReturn:
-          dataLine(st, s, side, dir, side.state === St.MimeDataReturn);
+          dataLine(st, s, side, side.state === St.MimeDataReturn);
           side.line = '';
           if (!nl) advance = 0;
           break;

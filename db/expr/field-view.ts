@@ -2,7 +2,7 @@
 // expression, every alias and the ECS name) and `dbFieldsMap` (keyed by document path), plus the
 // `<exp>.cnt` companions capture publishes for every counted field.
 import { FieldRegistry, type Field, type FieldKind } from '../fields/registry.js';
-import { isList, scalarType } from '../fields/columns.js';
+import { cntColumnName, cntColumnType, columnName, isList, scalarType } from '../fields/columns.js';
 
 export interface FieldInfo {
   /** Expression name (`host.http`), `<exp>.cnt` for count companions. */
@@ -45,7 +45,9 @@ export class FieldView {
       if (f.db !== f.exp && ECS_PREFIXES.some((p) => f.db.startsWith(p))) this.add(f.db, info);
       const cnt = FieldRegistry.cntPath(f);
       if (cnt) {
-        counts.push({ exp: `${f.exp}.cnt`, db: cnt, kind: 'integer', column: cnt, list: false, scalar: 'BIGINT' });
+        // Inside an object array (dns) there is one count per object: a list column.
+        const column = f.viewerOnly ? undefined : cntColumnName(f);
+        counts.push({ exp: `${f.exp}.cnt`, db: cnt, kind: 'integer', column, list: cntColumnType(f) === 'BIGINT[]', scalar: 'BIGINT' });
       }
     }
     for (const c of counts) this.add(c.exp, c);
@@ -62,8 +64,8 @@ export class FieldView {
       regex: f.regex,
       transform: f.transform ?? defaultTransform(f.exp),
       requiredRight: f.requiredRight,
-      column: stored ? f.db : undefined,
-      list: isList(base),
+      column: stored ? columnName(base) : undefined,
+      list: isList(base) && scalarType(base) !== 'BOOLEAN',
       scalar: scalarType(base),
     };
   }

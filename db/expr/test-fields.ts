@@ -32,13 +32,6 @@ export function testRegistry(): FieldRegistry {
     def(name('rir'), `${base}RIR`, 'uptermfield', { group, category: 'rir', ...single });
   };
 
-  // tunnels (core defines the ip fields, not their companions)
-  for (const d of ['src', 'dst']) {
-    def(`outerip.${d}.country`, `${d}OuterGEO`, 'uptermfield', { group: 'general' });
-    def(`outerip.${d}.asn`, `${d}OuterASN`, 'termfield', { group: 'general' });
-    def(`outerip.${d}.rir`, `${d}OuterRIR`, 'uptermfield', { group: 'general' });
-  }
-
   // arp, dhcp, nbns, radius, stun, test plugin
   ip('arp.ip', 'arp.ip');
   ip('dhcp.requestIp', 'dhcp.requestIp', { store: 'single' });

@@ -72,6 +72,13 @@ export const core = {
   dstOuterMac: g({ exp: 'outermac.dst', db: 'dstOuterMac', kind: 'lotermfield', friendly: 'Dst Outer MAC', help: 'Destination tunnel mac', cnt: true, category: 'mac' }),
   srcOuterOui: g({ exp: 'outeroui.src', db: 'srcOuterOui', kind: 'termfield', friendly: 'Src Outer OUI', help: 'Source tunnel oui', cnt: true }),
   dstOuterOui: g({ exp: 'outeroui.dst', db: 'dstOuterOui', kind: 'termfield', friendly: 'Dst Outer OUI', help: 'Destination tunnel oui', cnt: true }),
+  // GeoIP companions Arkime's field.c publishes for the tunnel IP fields (arrays parallel to the IPs)
+  srcOuterGeo: g({ exp: 'outerip.src.country', db: 'srcOuterGEO', kind: 'uptermfield', friendly: 'Src Outer IP GEO', help: 'GeoIP country string calculated from the Source tunnel IP', store: 'array', category: 'country' }),
+  srcOuterAsn: g({ exp: 'outerip.src.asn', db: 'srcOuterASN', kind: 'termfield', friendly: 'Src Outer IP ASN', help: 'GeoIP ASN string calculated from the Source tunnel IP', store: 'array', category: 'asn' }),
+  srcOuterRir: g({ exp: 'outerip.src.rir', db: 'srcOuterRIR', kind: 'uptermfield', friendly: 'Src Outer IP RIR', help: 'Regional Internet Registry string calculated from Source tunnel IP', store: 'array', category: 'rir' }),
+  dstOuterGeo: g({ exp: 'outerip.dst.country', db: 'dstOuterGEO', kind: 'uptermfield', friendly: 'Dst Outer IP GEO', help: 'GeoIP country string calculated from the Destination tunnel IP', store: 'array', category: 'country' }),
+  dstOuterAsn: g({ exp: 'outerip.dst.asn', db: 'dstOuterASN', kind: 'termfield', friendly: 'Dst Outer IP ASN', help: 'GeoIP ASN string calculated from the Destination tunnel IP', store: 'array', category: 'asn' }),
+  dstOuterRir: g({ exp: 'outerip.dst.rir', db: 'dstOuterRIR', kind: 'uptermfield', friendly: 'Dst Outer IP RIR', help: 'Regional Internet Registry string calculated from Destination tunnel IP', store: 'array', category: 'rir' }),
   srcTtl: g({ exp: 'ttl.src', db: 'srcTTL', kind: 'integer', friendly: 'TTL Src', help: 'Source IP TTL for first few packets', cnt: true, store: 'unique' }),
   dstTtl: g({ exp: 'ttl.dst', db: 'dstTTL', kind: 'integer', friendly: 'TTL Dst', help: 'Destination IP TTL for first few packets', cnt: true, store: 'unique' }),
   srcDscp: g({ exp: 'dscp.src', db: 'srcDscp', kind: 'integer', friendly: 'Src DSCP', help: 'Source non zero differentiated services class selector set for session', cnt: true }),

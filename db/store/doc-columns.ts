@@ -5,7 +5,7 @@
 // Derived columns (IP sort keys, object fields flattened across the objects) exist only for
 // queries and are never read back, so the rebuilt document is exactly the one stored.
 import { FieldRegistry, type Field } from '../fields/registry.js';
-import { columnName, cntColumnName, ipShadowColumn, ipSortKey, isList, scalarType } from '../fields/columns.js';
+import { columnName, cntColumnName, ipShadowColumn, ipSortKeyFlat as ipSortKey, isList, scalarType } from '../fields/columns.js';
 import { FILE_ID, PACKET_LEN, PACKET_POS } from '../fields/core.js';
 
 export type Scalar = 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN';

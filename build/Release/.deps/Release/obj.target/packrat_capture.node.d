@@ -1,1 +1,0 @@
-cmd_Release/obj.target/packrat_capture.node := g++ -o Release/obj.target/packrat_capture.node -shared -pthread -rdynamic -m64  -Wl,-soname=packrat_capture.node -Wl,--start-group Release/obj.target/packrat_capture/capture/native/addon.o Release/obj.target/packrat_capture/capture/native/tpacketv3.o Release/obj.target/packrat_capture/capture/native/libpcap.o -Wl,--end-group -lpcap

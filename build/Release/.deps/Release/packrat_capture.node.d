@@ -1,1 +1,0 @@
-cmd_Release/packrat_capture.node := ln -f "Release/obj.target/packrat_capture.node" "Release/packrat_capture.node" 2>/dev/null || (rm -rf "Release/packrat_capture.node" && cp -af "Release/obj.target/packrat_capture.node" "Release/packrat_capture.node")
