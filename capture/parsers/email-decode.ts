@@ -10,13 +10,23 @@ const MAX_DECODED = 0xfff;
 /** Windows-1252 bytes iconv has no character for (WHATWG maps them to C1 controls instead). */
 const CP1252_UNDEFINED = /[\x81\x8d\x8f\x90\x9d]/;
 
+/** 0x80-0x9f of windows-1252 (Node 20's TextDecoder decodes this charset as latin1). */
+const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+function windows1252(bytes: string): string {
+  if (!/[\x80-\x9f]/.test(bytes)) return bytes;
+  return bytes.replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
+}
+
 const decoders = new Map<string, TextDecoder | null>();
 
 /** Bytes (latin1 string) in `charset` → text, or undefined when the charset is unknown or the bytes invalid. */
 export function convertCharset(bytes: string, charset: string): string | undefined {
   const cs = charset.trim().toLowerCase();
   if (cs === 'iso-8859-1' || cs === 'iso8859-1' || cs === 'latin1' || cs === 'iso_8859-1' || cs === 'l1') return bytes;
-  if ((cs === 'windows-1252' || cs === 'cp1252') && CP1252_UNDEFINED.test(bytes)) return undefined;
+  if (cs === 'us-ascii' || cs === 'ascii') return /[\x80-\xff]/.test(bytes) ? undefined : bytes;
+  if (cs === 'windows-1252' || cs === 'cp1252') return CP1252_UNDEFINED.test(bytes) ? undefined : windows1252(bytes);
   let d = decoders.get(cs);
   if (d === undefined) {
     try { d = new TextDecoder(cs, { fatal: true }); } catch { d = null; }

@@ -36,7 +36,7 @@ test('GET with a 200 html response fills the http group', () => {
   assert.deepEqual(h.host, ['Example.COM:8080', 'example.com']);
   assert.deepEqual(h.uri, ['example.com:8080/a/b?x=1&y=%41%42&flag']);
   assert.deepEqual(h.path, ['/a/b']);
-  assert.deepEqual(h.key, ['x', 'y', 'flag']);
+  assert.deepEqual(h.key, ['x', 'y']); // a last key without '=' is not kept (Arkime)
   assert.deepEqual(h.value, ['1', 'AB']);
   assert.deepEqual(h.method, ['GET']);
   assert.deepEqual(h['method-GET'], 1);

@@ -15,10 +15,12 @@ import { socksParser } from './socks.js';
 import { smtpParser } from './smtp.js';
 import { imapParser } from './imap.js';
 import { pop3Parser } from './pop3.js';
+import { dhcpParser, dhcpv6Parser } from './dhcp.js';
 
 export const parsers: ProtocolParser<any>[] = [
   dnsUdp, dnsTcp, llmnr, mdns, nbns, nbds, ntp, radius, stunUdp, stunTcp, tftp,
   tlsParser, dtlsParser, quicParser, sshParser,
   httpParser, socksParser,
   smtpParser, imapParser, pop3Parser,
+  dhcpParser, dhcpv6Parser,
 ];

@@ -17,10 +17,13 @@ test('SOCKS4a: host and user written when the reply grants the request; both sid
   assert.deepEqual(s.reclassified, [0, 1]);
 });
 
-test('SOCKS4 refused: nothing written', () => {
+test('SOCKS4: any reply code 0x5a-0x5d writes the request (Arkime); anything else does not', () => {
   const s = new TestSession();
   const doc = s.run(socksParser, [[0, u8(4, 1, 0, 80, 10, 0, 0, 9, 0)], [1, u8(0, 0x5b, 0, 0, 0, 0, 0, 0)]]);
-  assert.equal(doc.socks, undefined);
+  assert.deepEqual(doc.socks, { ip: '10.0.0.9', port: 80 });
+  const s2 = new TestSession();
+  const doc2 = s2.run(socksParser, [[0, u8(4, 1, 0, 80, 10, 0, 0, 9, 0)], [1, 'HTTP/1.1 400 Bad\r\n\r\n']]);
+  assert.equal(doc2.socks, undefined);
 });
 
 test('SOCKS5 with user/password and a domain name, then the tunnel', () => {

@@ -67,16 +67,24 @@ export class FieldValues {
       const f = reg.byId(id);
       let out: unknown;
       let n = 1;
-      if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = new Set(v).size; } else out = v;
+      if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = v.length; } // Arkime counts array elements else out = v;
       setPath(doc, f.db, out);
       const cp = FieldRegistry.cntPath(f);
       if (cp && (v instanceof Set || Array.isArray(v))) setPath(doc, cp, n);
       if (ipInfo && f.kind === 'ip') {
-        const ips = (Array.isArray(out) ? out : [out]) as string[];
         const base = f.db.slice(0, -2);
-        setPath(doc, `${base}GEO`, ips.map((ip) => ipInfo(ip)?.country ?? '---'));
-        setPath(doc, `${base}ASN`, ips.map((ip) => ipInfo(ip)?.asn ?? '---'));
-        setPath(doc, `${base}RIR`, ips.map((ip) => ipInfo(ip)?.rir ?? ''));
+        if (Array.isArray(out)) {
+          const ips = out as string[];
+          setPath(doc, `${base}GEO`, ips.map((ip) => ipInfo(ip)?.country ?? '---'));
+          setPath(doc, `${base}ASN`, ips.map((ip) => ipInfo(ip)?.asn ?? '---'));
+          setPath(doc, `${base}RIR`, ips.map((ip) => ipInfo(ip)?.rir ?? ''));
+        } else {
+          // A single IP gets single companions, and only the known ones.
+          const info = ipInfo(out as string);
+          if (info?.country) setPath(doc, `${base}GEO`, info.country);
+          if (info?.asn) setPath(doc, `${base}ASN`, info.asn);
+          if (info?.rir) setPath(doc, `${base}RIR`, info.rir);
+        }
       }
     }
     if (this.objects) {

@@ -1,86 +1,299 @@
-// Control data in SQLite (WAL mode: a capture, a viewer and a cron job share one file):
-// the pcap file registry (Arkime files_v30), file-number sequences, published field definitions
-// and capture stats.
+// The control store: pcap file registry, sequences, node stats, published fields, users,
+// views and history in one SQLite file (WAL mode, so capture, viewer and cron jobs can share
+// it). The schema is versioned; migrations are idempotent and run inside a transaction.
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Field } from '../fields/registry.js';
 
-export interface FileRecord {
-  node: string; num: number; name: string; first: number; locked: boolean; filesize?: number;
+export interface FileDoc {
+  id?: string; num: number; node: string; name: string; first?: number; filesize?: number; locked?: number;
   packetPosEncoding?: string; packets?: number; packetsSize?: number; lastTimestamp?: number;
   finishTimestamp?: number; sessionsStarted?: number; sessionsPresent?: number;
+  [key: string]: unknown;
 }
 
+export interface UserDoc {
+  userId: string; userName?: string; passHash?: string; roles?: string[]; expression?: string;
+  enabled?: boolean; apiKey?: string; settings?: Record<string, unknown>; [key: string]: unknown;
+}
+
+export interface ViewDoc { id?: number; user: string; name: string; expression: string; [key: string]: unknown }
+export interface HistoryDoc { id?: number; timestamp: number; userId: string; api?: string; query?: string; [key: string]: unknown }
+
+type Row = Record<string, unknown>;
+
 const MIGRATIONS: string[] = [
-  `CREATE TABLE files (id TEXT PRIMARY KEY, node TEXT NOT NULL, num INTEGER NOT NULL, name TEXT NOT NULL,
+  // 1: everything Arkime keeps in its admin indices
+  `CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, node TEXT NOT NULL, num INTEGER NOT NULL, name TEXT NOT NULL,
      first INTEGER, locked INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
-   CREATE INDEX files_name ON files(name);
-   CREATE TABLE sequence (id TEXT PRIMARY KEY, value INTEGER NOT NULL);
-   CREATE TABLE fields (exp TEXT PRIMARY KEY, doc TEXT NOT NULL);
-   CREATE TABLE stats (node TEXT PRIMARY KEY, doc TEXT NOT NULL, updated INTEGER NOT NULL);`,
+   CREATE UNIQUE INDEX IF NOT EXISTS files_node_num ON files(node, num);
+   CREATE INDEX IF NOT EXISTS files_name ON files(name);
+   CREATE TABLE IF NOT EXISTS sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+   CREATE TABLE IF NOT EXISTS stats (node TEXT PRIMARY KEY, updated INTEGER NOT NULL, doc TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS dstats (id TEXT PRIMARY KEY, node TEXT NOT NULL, interval INTEGER NOT NULL,
+     currentTime INTEGER NOT NULL, doc TEXT NOT NULL);
+   CREATE INDEX IF NOT EXISTS dstats_node_time ON dstats(node, interval, currentTime);
+   CREATE TABLE IF NOT EXISTS fields (exp TEXT PRIMARY KEY, doc TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS users (userId TEXT PRIMARY KEY, userName TEXT, passHash TEXT, roles TEXT NOT NULL DEFAULT '[]',
+     expression TEXT, enabled INTEGER NOT NULL DEFAULT 1, apiKey TEXT UNIQUE, settings TEXT NOT NULL DEFAULT '{}',
+     doc TEXT NOT NULL DEFAULT '{}');
+   CREATE TABLE IF NOT EXISTS views (id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, name TEXT NOT NULL,
+     expression TEXT NOT NULL, doc TEXT NOT NULL DEFAULT '{}');
+   CREATE UNIQUE INDEX IF NOT EXISTS views_user_name ON views(user, name);
+   CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp INTEGER NOT NULL, userId TEXT NOT NULL,
+     api TEXT, query TEXT, doc TEXT NOT NULL DEFAULT '{}');
+   CREATE INDEX IF NOT EXISTS history_time ON history(timestamp);`,
 ];
 
-export class ControlStore {
-  private constructor(readonly db: Database.Database) {}
+export const CONTROL_SCHEMA_VERSION = MIGRATIONS.length;
 
-  static open(dataDir: string): ControlStore {
-    mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, 'control.sqlite'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 10000');
-    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const migrate = db.transaction(() => {
-      const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-      let v = row?.version ?? 0;
-      if (!row) db.prepare('INSERT INTO schema_version VALUES (0)').run();
-      for (; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
-      db.prepare('UPDATE schema_version SET version = ?').run(v);
-    });
-    migrate.immediate();
-    return new ControlStore(db);
+/** `*` and `?` wildcards (Arkime file expressions) to a SQL GLOB with other glob characters escaped. */
+function wildcardToGlob(pattern: string): string {
+  return pattern.replace(/[[\]]/g, (c) => `[${c}]`);
+}
+
+export class ControlStore {
+  private constructor(readonly db: Database.Database, readonly file: string) {}
+
+  static open(dataDir: string, opts: { readOnly?: boolean; busyTimeoutMs?: number } = {}): ControlStore {
+    if (!opts.readOnly) fs.mkdirSync(dataDir, { recursive: true });
+    const file = path.join(dataDir, 'control.sqlite');
+    const db = new Database(file, { readonly: opts.readOnly ?? false, fileMustExist: opts.readOnly ?? false });
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10000}`);
+    if (!opts.readOnly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    const store = new ControlStore(db, file);
+    if (!opts.readOnly) store.migrate();
+    return store;
   }
 
-  /** Next file number for a node (Arkime's `fn-<node>` sequence). */
-  nextFileNum(node: string): number {
-    const id = `fn-${node}`;
-    return this.db.transaction(() => {
-      this.db.prepare('INSERT INTO sequence (id, value) VALUES (?, 0) ON CONFLICT(id) DO NOTHING').run(id);
-      this.db.prepare('UPDATE sequence SET value = value + 1 WHERE id = ?').run(id);
-      return (this.db.prepare('SELECT value FROM sequence WHERE id = ?').get(id) as { value: number }).value;
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
+      const have = row.v ?? 0;
+      if (have > MIGRATIONS.length) throw new Error(`${this.file}: schema version ${have} is newer than this program (${MIGRATIONS.length})`);
+      for (let v = have; v < MIGRATIONS.length; v++) {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v + 1);
+      }
     }).immediate();
   }
 
-  createFile(f: FileRecord): void {
-    this.db.prepare('INSERT OR REPLACE INTO files (id, node, num, name, first, locked, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(`${f.node}-${f.num}`, f.node, f.num, f.name, f.first, f.locked ? 1 : 0, JSON.stringify(f));
-  }
-
-  updateFile(node: string, num: number, patch: Partial<FileRecord>): void {
-    const cur = this.getFile(node, num);
-    if (!cur) return;
-    const doc = { ...cur, ...patch };
-    this.db.prepare('UPDATE files SET first = ?, locked = ?, doc = ? WHERE id = ?').run(doc.first, doc.locked ? 1 : 0, JSON.stringify(doc), `${node}-${num}`);
-  }
-
-  getFile(node: string, num: number): FileRecord | undefined {
-    const r = this.db.prepare('SELECT doc FROM files WHERE id = ?').get(`${node}-${num}`) as { doc: string } | undefined;
-    return r ? JSON.parse(r.doc) as FileRecord : undefined;
-  }
-
-  files(): FileRecord[] {
-    return (this.db.prepare('SELECT doc FROM files ORDER BY node, num').all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as FileRecord);
-  }
-
-  /** Publish field definitions (Arkime's `fields` index) so viewers know every parser's fields. */
-  publishFields(list: readonly Field[]): void {
-    const ins = this.db.prepare('INSERT OR REPLACE INTO fields (exp, doc) VALUES (?, ?)');
-    this.db.transaction(() => { for (const f of list) if (!f.nodb) ins.run(f.exp, JSON.stringify(f)); })();
-  }
-
-  putStats(node: string, doc: Record<string, unknown>): void {
-    this.db.prepare('INSERT OR REPLACE INTO stats (node, doc, updated) VALUES (?, ?, ?)').run(node, JSON.stringify(doc), Date.now());
+  schemaVersion(): number {
+    return (this.db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number }).v;
   }
 
   close(): void { this.db.close(); }
+
+  // ------------------------------------------------------------- sequence & files
+
+  /** Next number of a named sequence, atomic across processes (Arkime `sequence` doc `fn-<node>`). */
+  nextSequence(name: string): number {
+    const r = this.db.prepare('INSERT INTO sequence (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value')
+      .get(name) as { value: number };
+    return r.value;
+  }
+
+  nextFileNum(node: string): number { return this.nextSequence(`fn-${node}`); }
+
+  /** Register a pcap file; `id` defaults to `<node>-<num>`. Replaces an existing doc of that id. */
+  registerFile(doc: FileDoc): FileDoc {
+    if (!doc.node || !Number.isInteger(doc.num) || !doc.name) throw new Error(`file doc needs node, num and name: ${JSON.stringify(doc)}`);
+    const full: FileDoc = { ...doc, id: doc.id ?? `${doc.node}-${doc.num}` };
+    this.db.prepare('INSERT OR REPLACE INTO files (id, node, num, name, first, locked, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(full.id, full.node, full.num, full.name, full.first ?? null, full.locked ?? 0, JSON.stringify(full));
+    return full;
+  }
+
+  /** Merge `patch` into a file doc (capture on close: filesize, packets, finishTimestamp...). */
+  updateFile(id: string, patch: Partial<FileDoc>): FileDoc {
+    return this.db.transaction(() => {
+      const cur = this.fileById(id);
+      if (!cur) throw new Error(`no file with id ${id}`);
+      const next = { ...cur, ...patch, id };
+      this.db.prepare('UPDATE files SET name = ?, first = ?, locked = ?, doc = ? WHERE id = ?')
+        .run(next.name, next.first ?? null, next.locked ?? 0, JSON.stringify(next), id);
+      return next;
+    }).immediate();
+  }
+
+  fileById(id: string): FileDoc | undefined { return this.oneFile('SELECT doc FROM files WHERE id = ?', id); }
+  fileByNum(node: string, num: number): FileDoc | undefined { return this.oneFile('SELECT doc FROM files WHERE node = ? AND num = ?', node, num); }
+  fileByName(name: string): FileDoc | undefined { return this.oneFile('SELECT doc FROM files WHERE name = ? ORDER BY num DESC LIMIT 1', name); }
+
+  /** Files whose name matches `pattern` (`*` and `?` wildcards, as in `file == /data/*.pcap`). */
+  filesByName(pattern: string): FileDoc[] {
+    const rows = pattern.includes('*') || pattern.includes('?')
+      ? this.db.prepare('SELECT doc FROM files WHERE name GLOB ? ORDER BY node, num').all(wildcardToGlob(pattern))
+      : this.db.prepare('SELECT doc FROM files WHERE name = ? ORDER BY node, num').all(pattern);
+    return (rows as { doc: string }[]).map((r) => JSON.parse(r.doc) as FileDoc);
+  }
+
+  listFiles(node?: string): FileDoc[] {
+    const rows = node === undefined ? this.db.prepare('SELECT doc FROM files ORDER BY node, num').all()
+      : this.db.prepare('SELECT doc FROM files WHERE node = ? ORDER BY num').all(node);
+    return (rows as { doc: string }[]).map((r) => JSON.parse(r.doc) as FileDoc);
+  }
+
+  deleteFile(id: string): boolean { return this.db.prepare('DELETE FROM files WHERE id = ?').run(id).changes > 0; }
+
+  private oneFile(sql: string, ...args: unknown[]): FileDoc | undefined {
+    const r = this.db.prepare(sql).get(...args) as { doc: string } | undefined;
+    return r ? JSON.parse(r.doc) as FileDoc : undefined;
+  }
+
+  // ------------------------------------------------------------- stats
+
+  putStats(node: string, doc: Row): void {
+    this.db.prepare('INSERT OR REPLACE INTO stats (node, updated, doc) VALUES (?, ?, ?)').run(node, Date.now(), JSON.stringify(doc));
+  }
+
+  getStats(node: string): Row | undefined {
+    const r = this.db.prepare('SELECT doc FROM stats WHERE node = ?').get(node) as { doc: string } | undefined;
+    return r ? JSON.parse(r.doc) as Row : undefined;
+  }
+
+  allStats(): Row[] {
+    return (this.db.prepare('SELECT doc FROM stats ORDER BY node').all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as Row);
+  }
+
+  deleteStats(node: string): void {
+    this.db.prepare('DELETE FROM stats WHERE node = ?').run(node);
+    this.db.prepare('DELETE FROM dstats WHERE node = ?').run(node);
+  }
+
+  /** Arkime dstats ring: id `<node>-<(currentTime/interval) % 1440>-<interval>`, currentTime in s. */
+  putDStats(node: string, interval: number, doc: Row & { currentTime: number }): string {
+    const id = `${node}-${Math.floor(doc.currentTime / interval) % 1440}-${interval}`;
+    this.db.prepare('INSERT OR REPLACE INTO dstats (id, node, interval, currentTime, doc) VALUES (?, ?, ?, ?, ?)')
+      .run(id, node, interval, doc.currentTime, JSON.stringify({ ...doc, nodeName: node, interval }));
+    return id;
+  }
+
+  dstats(node: string, interval: number, start: number, stop: number): Row[] {
+    return (this.db.prepare('SELECT doc FROM dstats WHERE node = ? AND interval = ? AND currentTime BETWEEN ? AND ? ORDER BY currentTime')
+      .all(node, interval, start, stop) as { doc: string }[]).map((r) => JSON.parse(r.doc) as Row);
+  }
+
+  // ------------------------------------------------------------- fields
+
+  /** Publish field definitions (the `fields` index), keyed by expression; replaces same-named ones. */
+  publishFields(defs: (Row & { exp?: string; expression?: string })[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO fields (exp, doc) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const d of defs) {
+        const exp = d.exp ?? d.expression;
+        if (typeof exp !== 'string' || exp === '') throw new Error(`field definition without expression: ${JSON.stringify(d)}`);
+        put.run(exp, JSON.stringify(d));
+      }
+    }).immediate();
+  }
+
+  publishedFields(): Row[] {
+    return (this.db.prepare('SELECT doc FROM fields ORDER BY exp').all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as Row);
+  }
+
+  // ------------------------------------------------------------- users
+
+  private userFromRow(r: Row | undefined): UserDoc | undefined {
+    if (!r) return undefined;
+    return {
+      ...(JSON.parse(r.doc as string) as Row),
+      userId: r.userId as string, userName: (r.userName as string | null) ?? undefined,
+      passHash: (r.passHash as string | null) ?? undefined, roles: JSON.parse(r.roles as string) as string[],
+      expression: (r.expression as string | null) ?? undefined, enabled: r.enabled === 1,
+      apiKey: (r.apiKey as string | null) ?? undefined, settings: JSON.parse(r.settings as string) as Record<string, unknown>,
+    };
+  }
+
+  createUser(u: UserDoc): void {
+    if (!u.userId) throw new Error('user needs a userId');
+    const { userId, userName, passHash, roles, expression, enabled, apiKey, settings, ...rest } = u;
+    try {
+      this.db.prepare(`INSERT INTO users (userId, userName, passHash, roles, expression, enabled, apiKey, settings, doc)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(userId, userName ?? null, passHash ?? null, JSON.stringify(roles ?? []),
+        expression ?? null, enabled === false ? 0 : 1, apiKey ?? null, JSON.stringify(settings ?? {}), JSON.stringify(rest));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`user ${userId} already exists`);
+      throw e;
+    }
+  }
+
+  getUser(userId: string): UserDoc | undefined {
+    return this.userFromRow(this.db.prepare('SELECT * FROM users WHERE userId = ?').get(userId) as Row | undefined);
+  }
+
+  getUserByApiKey(apiKey: string): UserDoc | undefined {
+    return this.userFromRow(this.db.prepare('SELECT * FROM users WHERE apiKey = ?').get(apiKey) as Row | undefined);
+  }
+
+  listUsers(): UserDoc[] {
+    return (this.db.prepare('SELECT * FROM users ORDER BY userId').all() as Row[]).map((r) => this.userFromRow(r)!);
+  }
+
+  updateUser(userId: string, patch: Partial<UserDoc>): UserDoc {
+    return this.db.transaction(() => {
+      const cur = this.getUser(userId);
+      if (!cur) throw new Error(`no user ${userId}`);
+      const next = { ...cur, ...patch, userId };
+      this.db.prepare('DELETE FROM users WHERE userId = ?').run(userId);
+      this.createUser(next);
+      return this.getUser(userId)!;
+    }).immediate();
+  }
+
+  deleteUser(userId: string): boolean { return this.db.prepare('DELETE FROM users WHERE userId = ?').run(userId).changes > 0; }
+
+  // ------------------------------------------------------------- views
+
+  createView(v: ViewDoc): number {
+    const { id: _id, user, name, expression, ...rest } = v;
+    return Number(this.db.prepare('INSERT INTO views (user, name, expression, doc) VALUES (?, ?, ?, ?)')
+      .run(user, name, expression, JSON.stringify(rest)).lastInsertRowid);
+  }
+
+  private viewFromRow(r: Row): ViewDoc {
+    return { ...(JSON.parse(r.doc as string) as Row), id: r.id as number, user: r.user as string, name: r.name as string, expression: r.expression as string };
+  }
+
+  getView(id: number): ViewDoc | undefined {
+    const r = this.db.prepare('SELECT * FROM views WHERE id = ?').get(id) as Row | undefined;
+    return r ? this.viewFromRow(r) : undefined;
+  }
+
+  /** Views of a user plus shared ones (`shared: true` in the doc). */
+  listViews(user?: string): ViewDoc[] {
+    const rows = (this.db.prepare('SELECT * FROM views ORDER BY name').all() as Row[]).map((r) => this.viewFromRow(r));
+    return user === undefined ? rows : rows.filter((v) => v.user === user || v.shared === true);
+  }
+
+  updateView(id: number, patch: Partial<ViewDoc>): ViewDoc {
+    const cur = this.getView(id);
+    if (!cur) throw new Error(`no view ${id}`);
+    const { id: _id, user, name, expression, ...rest } = { ...cur, ...patch };
+    this.db.prepare('UPDATE views SET user = ?, name = ?, expression = ?, doc = ? WHERE id = ?').run(user, name, expression, JSON.stringify(rest), id);
+    return this.getView(id)!;
+  }
+
+  deleteView(id: number): boolean { return this.db.prepare('DELETE FROM views WHERE id = ?').run(id).changes > 0; }
+
+  // ------------------------------------------------------------- history
+
+  addHistory(h: HistoryDoc): number {
+    const { id: _id, timestamp, userId, api, query, ...rest } = h;
+    return Number(this.db.prepare('INSERT INTO history (timestamp, userId, api, query, doc) VALUES (?, ?, ?, ?, ?)')
+      .run(timestamp, userId, api ?? null, query ?? null, JSON.stringify(rest)).lastInsertRowid);
+  }
+
+  listHistory(o: { userId?: string; since?: number; limit?: number } = {}): HistoryDoc[] {
+    const rows = this.db.prepare(`SELECT * FROM history WHERE (@userId IS NULL OR userId = @userId) AND (@since IS NULL OR timestamp >= @since)
+      ORDER BY timestamp DESC, id DESC LIMIT @limit`).all({ userId: o.userId ?? null, since: o.since ?? null, limit: o.limit ?? 1000 }) as Row[];
+    return rows.map((r) => ({ ...(JSON.parse(r.doc as string) as Row), id: r.id as number, timestamp: r.timestamp as number,
+      userId: r.userId as string, api: (r.api as string | null) ?? undefined, query: (r.query as string | null) ?? undefined }));
+  }
+
+  deleteHistory(id: number): boolean { return this.db.prepare('DELETE FROM history WHERE id = ?').run(id).changes > 0; }
 }
