@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields, mergeGraceMs: 1000 });
   const t0 = Date.UTC(2024, 0, 31);
   let appendMs = 0;
+  const cpu0 = process.cpuUsage();
   let firstBatchMs = 0;
   // docs arrive in chunks, as capture hands them over; generating them is not timed
   const CHUNK = 5000;
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
     if (s === 0) firstBatchMs = ms;
     appendMs += ms;
   }
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`process CPU (incl. doc generation and DuckDB threads): ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; load average ${os.loadavg()[0].toFixed(1)}`);
   console.log(`append+flush: ${total} docs in ${appendMs.toFixed(0)} ms = ${(total / appendMs * 1000).toFixed(0)} docs/s ` +
     `(first batch of ${Math.min(batch, total)}: ${firstBatchMs.toFixed(0)} ms)`);
   const t1 = performance.now();

@@ -9,7 +9,8 @@ import '../db/fields/core.js';
 import '../capture/parsers/index.js'; // every parser's field definitions
 import { EmbeddedSessionStore, type Bounding, type TimeRange } from '../db/store/session-store.js';
 import { compileToSql } from '../db/expr/compile-sql.js';
-import { compileToEs } from '../db/expr/compile-es.js';
+import { compileToEs, fileNameMatcher, type PcapFileRef } from '../db/expr/compile-es.js';
+import { ControlStore, type FileDoc } from '../db/store/control-store.js';
 import { ExpressionError } from '../db/expr/errors.js';
 
 export async function queryCommand(argv: string[]): Promise<void> {
@@ -43,9 +44,17 @@ export async function queryCommand(argv: string[]): Promise<void> {
   const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields, readOnly: true });
   try {
     const cols = store.columns();
+    const control = ControlStore.open(dataDir);
+    const files = control.listFiles();
+    control.close();
+    // `file == name`: exact path, `*` wildcard or /regex/ over the registered pcap files.
+    const resolveFile = (name: string): PcapFileRef[] => {
+      const m = fileNameMatcher(name);
+      return files.filter((f: FileDoc) => m(f.name)).map((f: FileDoc) => ({ node: f.node, num: f.num }));
+    };
     let q;
     try {
-      q = expr.trim() === '' ? { sql: 'TRUE', params: [] } : compileToSql(expr, { registry: fields, hasColumn: (c) => cols.has(c) });
+      q = expr.trim() === '' ? { sql: 'TRUE', params: [] } : compileToSql(expr, { registry: fields, hasColumn: (c) => cols.has(c), resolveFile });
     } catch (e) { fail(e); }
     const n = await store.count(q!.sql, q!.params as never[], range);
     process.stdout.write(`${n}\n`);
@@ -55,6 +64,6 @@ export async function queryCommand(argv: string[]): Promise<void> {
 }
 
 function fail(e: unknown): never {
-  if (e instanceof ExpressionError) { process.stderr.write(`packrat: ${e.message}\n`); process.exit(2); }
+  if (e instanceof ExpressionError) { process.stderr.write(`packrat: ${e.message}\n`); process.exit(1); }
   throw e;
 }

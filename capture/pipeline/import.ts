@@ -34,7 +34,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   const dataDir = resolve(config.str('dataDir', './data'));
   const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields });
   const control = ControlStore.open(dataDir);
-  control.publishFields(fields.all());
+  control.publishFields(fields.all().map((f) => ({ ...f })));
   const threads = config.int('packetThreads', 1, 1, 24);
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
   const init: WorkerInit = { configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads };
@@ -86,7 +86,7 @@ export async function runImport(config: Config, node: string, files: string[], o
     try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); progress.log(`packrat: ${(e as Error).message}`); continue; }
     const size = statSync(file).size;
     const fileNum = control.nextFileNum(node);
-    control.createFile({ node, num: fileNum, name: file, first: 0, locked: true, filesize: size, packetPosEncoding: config.bool('gapPacketPos', true) ? 'gap0' : undefined });
+    control.registerFile({ node, num: fileNum, name: file, first: 0, locked: 1, filesize: size, packetPosEncoding: config.bool('gapPacketPos', true) ? 'gap0' : undefined });
     const tags = [...o.tags, ...tagsForFile(ops, file)];
     for (const w of workers) w.postMessage({ type: 'file', fileNum, tags } satisfies ToWorker);
     progress.startFile(file, size);
@@ -116,7 +116,7 @@ export async function runImport(config: Config, node: string, files: string[], o
     if (src.error) { errors.push(src.error.message); progress.log(`packrat: ${src.error.message}; sessions before it are kept`); }
     bytesRead += src.position;
     src.close();
-    control.updateFile(node, fileNum, { first, finishTimestamp: Math.floor(Date.now() / 1000) });
+    control.updateFile(`${node}-${fileNum}`, { first, finishTimestamp: Math.floor(Date.now() / 1000) });
     progress.endFile();
   }
   await Promise.all(workers.map((w) => new Promise<FromWorker>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToWorker); })));
