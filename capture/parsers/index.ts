@@ -17,11 +17,12 @@ import { imapParser } from './imap.js';
 import { pop3Parser } from './pop3.js';
 import { dhcpParser, dhcpv6Parser } from './dhcp.js';
 import { snmpParser } from './snmp.js';
+import { isakmpParser } from './isakmp.js';
 
 export const parsers: ProtocolParser<any>[] = [
   dnsUdp, dnsTcp, llmnr, mdns, nbns, nbds, ntp, radius, stunUdp, stunTcp, tftp,
   tlsParser, dtlsParser, quicParser, sshParser,
   httpParser, socksParser,
   smtpParser, imapParser, pop3Parser,
-  dhcpParser, dhcpv6Parser, snmpParser,
+  dhcpParser, dhcpv6Parser, snmpParser, isakmpParser,
 ];

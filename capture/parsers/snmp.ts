@@ -33,18 +33,21 @@ export class Ber {
   pos: number;
   /** Of the last element read: constructed bit, tag number, value offset and length. */
   pc = 0;
+  /** Class bits (2 = context-specific). */
+  cls = 0;
   tag = 0;
   value = -1;
   len = 0;
 
   constructor(readonly buf: Uint8Array, off: number, readonly end: number) { this.pos = off; }
 
-  /** Read one element; false (and tag/len 0) when there is none. Lengths are clipped to what is left. */
-  next(): boolean {
+  /** Read one element: its tag, or -1 (and tag/len 0) when there is none. Lengths are clipped to what is left. */
+  next(): number {
     const b = this.buf;
     if (this.end - this.pos < 2) return this.fail();
     let ch = b[this.pos++];
     this.pc = (ch >> 5) & 1;
+    this.cls = ch >> 6;
     this.tag = 0;
     if ((ch & 0x1f) === 0x1f) {
       while (this.pos < this.end) {
@@ -71,13 +74,13 @@ export class Ber {
     this.value = this.pos;
     this.len = len;
     this.pos += len;
-    return true;
+    return this.tag;
   }
 
   /** A reader over the value of the last element. */
   inner(): Ber { return new Ber(this.buf, this.value, this.value + this.len); }
 
-  private fail(): false { this.pc = 0; this.tag = 0; this.len = 0; this.value = -1; return false; }
+  private fail(): -1 { this.pc = 0; this.tag = 0; this.len = 0; this.value = -1; return -1; }
 }
 
 /** Arkime's arkime_parsers_asn_decode_oid (the first byte gives two arcs only when above 40). */
@@ -106,30 +109,30 @@ const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer
 /** The version INTEGER inside the outer SEQUENCE, or -1 when this is not SNMP. */
 function readVersion(buf: Uint8Array, off: number, len: number): { version: number; body: Ber } | undefined {
   const outer = new Ber(buf, off, off + len);
-  if (!outer.next() || outer.tag !== 16 || outer.len < 16) return undefined;
+  if (outer.next() !== 16 || outer.len < 16) return undefined;
   const body = outer.inner();
-  if (!body.next() || body.tag !== 2 || body.len !== 1 || buf[body.value] > 3) return undefined;
+  if (body.next() !== 2 || body.len !== 1 || buf[body.value] > 3 || buf[body.value] === 2) return undefined;
   const v = buf[body.value];
   return { version: v === 3 ? 3 : v + 1, body };
 }
 
 function parseV3(s: SessionApi, b: Ber): void {
   const buf = b.buf;
-  if (!b.next() || b.tag !== 16) return; // msgGlobalData: msgID, msgMaxSize, msgFlags, msgSecurityModel
+  if (b.next() !== 16) return; // msgGlobalData: msgID, msgMaxSize, msgFlags, msgSecurityModel
   const g = b.inner();
-  if (g.next() && g.next() && g.next() && g.tag === 4 && g.len >= 1) s.addString(snmpFields.secLevel, SEC_LEVELS[buf[g.value] & 3]);
-  if (!b.next() || b.tag !== 4 || b.len < 2) return; // msgSecurityParameters holds the USM sequence
+  if (g.next() >= 0 && g.next() >= 0 && g.next() === 4 && g.len >= 1) s.addString(snmpFields.secLevel, SEC_LEVELS[buf[g.value] & 3]);
+  if (b.next() !== 4 || b.len < 2) return; // msgSecurityParameters holds the USM sequence
   const usmOuter = b.inner();
-  if (!usmOuter.next() || usmOuter.tag !== 16) return;
+  if (usmOuter.next() !== 16) return;
   const usm = usmOuter.inner();
-  if (!usm.next()) return; // msgAuthoritativeEngineID
+  if (usm.next() < 0) return; // msgAuthoritativeEngineID
   if (usm.tag === 4 && usm.len > 0) {
     let hex = '';
     for (let i = 0; i < usm.len; i++) hex += HEX2[buf[usm.value + i]];
     s.addString(snmpFields.engineId, hex);
   }
-  if (!usm.next() || !usm.next()) return; // engine boots, engine time
-  if (usm.next() && usm.tag === 4 && usm.len > 0) s.addString(core.user, latin1ToText(latin1(buf, usm.value, usm.len)));
+  if (usm.next() < 0 || usm.next() < 0) return; // engine boots, engine time
+  if (usm.next() === 4 && usm.len > 0) s.addString(core.user, latin1ToText(latin1(buf, usm.value, usm.len)));
 }
 
 /** One SNMP message. Returns false when it turned out not to be SNMP. */
@@ -140,35 +143,34 @@ export function parseSnmp(s: SessionApi, buf: Uint8Array, off: number, len: numb
   const b = v.body;
   if (v.version === 3) { parseV3(s, b); return true; }
 
-  if (!b.next() || b.pc !== 0 || b.tag !== 4 || b.len === 0) return false;
+  if (b.next() !== 4 || b.pc !== 0 || b.len === 0) return false;
   s.addString(snmpFields.community, latin1ToText(latin1(buf, b.value, b.len)));
-  const found = b.next();
-  const dataType = b.tag;
-  if (!found || dataType >= TYPES.length) return false;
+  const dataType = b.next();
+  if (dataType < 0 || dataType >= TYPES.length || b.cls !== 2) return false; // PDUs are context-specific [0]..[7]
   s.addString(snmpFields.type, TYPES[dataType]);
   if (!b.pc || !b.len) return true;
 
   const pdu = b.inner();
   if (dataType === 4) { // v1 Trap: enterprise OID first
-    if (pdu.next() && pdu.tag === 6 && pdu.len > 0) s.addString(snmpFields.trapOid, decodeOid(buf, pdu.value, pdu.len));
+    if (pdu.next() === 6 && pdu.len > 0) s.addString(snmpFields.trapOid, decodeOid(buf, pdu.value, pdu.len));
     return true;
   }
-  if (!pdu.next()) return true; // request id
-  if (!pdu.next()) return true; // error status, or non-repeaters for GetBulk
+  if (pdu.next() < 0) return true; // request id
+  if (pdu.next() < 0) return true; // error status, or non-repeaters for GetBulk
   if (dataType !== 5) {
     const e = buf[pdu.value];
     if (pdu.len >= 1 && e > 0 && e < ERRORS.length) s.addString(snmpFields.error, ERRORS[e]);
   }
-  if (!pdu.next()) return true; // error index / max repetitions
-  if (!pdu.next() || pdu.pc !== 1) return true; // variable bindings
+  if (pdu.next() < 0) return true; // error index / max repetitions
+  if (pdu.next() < 0 || pdu.pc !== 1) return true; // variable bindings
   const list = pdu.inner();
   while (list.pos < list.end) {
-    if (!list.next() || list.pc !== 1) return true;
+    if (list.next() < 0 || list.pc !== 1) return true;
     const vb = list.inner();
-    if (!vb.next() || vb.pc !== 0 || vb.tag !== 6) return true;
+    if (vb.next() !== 6 || vb.pc !== 0) return true;
     const oid = decodeOid(buf, vb.value, vb.len);
     s.addString(snmpFields.variable, oid);
-    if (dataType === 7 && oid === '1.3.6.1.6.3.1.1.4.1.0' && vb.next() && vb.tag === 6 && vb.len > 0) {
+    if (dataType === 7 && oid === '1.3.6.1.6.3.1.1.4.1.0' && vb.next() === 6 && vb.len > 0) {
       s.addString(snmpFields.trapOid, decodeOid(buf, vb.value, vb.len));
     }
   }

@@ -18,6 +18,7 @@ export class PacketWorker {
   private docOpts: DocOptions;
   packets = 0;
   corrupt = 0;
+  saveErrors = 0;
 
   constructor(settings: CaptureSettings, node: string, private readonly sink: DocSink, threads = 1) {
     let seq = 0;
@@ -40,7 +41,14 @@ export class PacketWorker {
 
   private save(s: Session, final: boolean): void {
     if (!final && !s.rootId) s.rootId = this.docOpts.newId();
-    const doc = buildDocument(s, final, this.docOpts);
+    let doc: Record<string, unknown>;
+    try {
+      doc = buildDocument(s, final, this.docOpts);
+    } catch (e) {
+      // One bad session must not stop the capture: count it, say why once.
+      if (this.saveErrors++ === 0) process.stderr.write(`packrat: could not build a session document: ${(e as Error).stack}\n`);
+      return;
+    }
     this.sink(doc);
   }
 

@@ -69,7 +69,7 @@ export function captureSettings(config: Config): CaptureSettings {
 function docEnricher(e: Enricher): DocEnricher {
   const macBuf = new Uint8Array(6);
   return {
-    ip: (ip) => e.ip(ip),
+    ip: (ip) => (typeof ip === 'string' ? e.ip(ip) : undefined),
     ouiOfMac(mac) {
       for (let i = 0; i < 6; i++) macBuf[i] = parseInt(mac.slice(i * 3, i * 3 + 2), 16);
       return e.oui(macBuf, 0);

@@ -65,6 +65,8 @@ export class SessionTable {
     if (kind === PacketKind.Ok && p.ipProtocol === 50 && !this.opts.trackEsp) return;
     if (kind === PacketKind.CorruptEther) p.ipVersion = 0;
 
+    // Idle sessions are saved before this packet can join one of them.
+    if (tsUs - this.lastCheckUs >= 1e6 || tsUs < this.lastCheckUs) { this.lastCheckUs = tsUs; this.expire(); }
     buildKey(p, this.key, this.opts.keyOptions);
     const h = hashKey(this.key);
     let s = this.lookup(h);
@@ -80,7 +82,6 @@ export class SessionTable {
         (s.queue === QueueKind.Tcp && tsUs >= s.saveTimeUs)) {
       this.midSave(s);
     }
-    if (tsUs - this.lastCheckUs >= 1e6 || tsUs < this.lastCheckUs) { this.lastCheckUs = tsUs; this.expire(); }
   }
 
   private lookup(h: number): Session | undefined {

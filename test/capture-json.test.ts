@@ -1,0 +1,92 @@
+// End to end: pcaps we generate → `packrat capture --json` → Arkime documents.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pcapBytes, sampleTraffic, tcpConversation, ipv4Frame, udpDatagram, type Endpoint, type Frame } from '../capture/synth/traffic.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const packrat = join(repoRoot, 'bin/packrat');
+const dir = mkdtempSync(join(tmpdir(), 'packrat-json-'));
+
+function capture(frames: Frame[] | Uint8Array, config = '[default]\n'): Record<string, any>[] {
+  const pcap = join(dir, `t${Math.random().toString(36).slice(2)}.pcap`);
+  writeFileSync(pcap, frames instanceof Uint8Array ? frames : pcapBytes(frames));
+  const cfg = join(dir, 'config.ini');
+  writeFileSync(cfg, config);
+  const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+const C: Endpoint = { ip: [10, 1, 1, 1], port: 40001, mac: [0, 1, 2, 3, 4, 5] };
+const S: Endpoint = { ip: [192, 0, 2, 80], port: 80, mac: [0, 6, 7, 8, 9, 10] };
+
+test('one TCP conversation becomes one session with Arkime core fields', () => {
+  const req = new Uint8Array(Buffer.from('GET / HTTP/1.1\r\nHost: a.example\r\n\r\n'));
+  const res = new Uint8Array(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'));
+  const docs = capture(tcpConversation(C, S, 1_700_000_000_000_000, req, res));
+  assert.equal(docs.length, 1);
+  const d = docs[0];
+  assert.equal(d.source.ip, '10.1.1.1');
+  assert.equal(d.destination.port, 80);
+  assert.equal(d.ipProtocol, 6);
+  assert.equal(d.network.packets, 10);
+  assert.equal(d.client.bytes, req.length);
+  assert.equal(d.server.bytes, res.length);
+  assert.equal(d.tcpflags.syn, 1);
+  assert.equal(d.tcpflags['syn-ack'], 1);
+  assert.equal(d.tcpflags.fin, 2);
+  assert.equal(d.tcpSynValidated, true);
+  assert.equal(d.srcPayload8, '474554202f204854');
+  assert.deepEqual(d.protocol.sort(), ['http', 'tcp']);
+  assert.deepEqual(d.http.host, ['a.example']);
+  assert.equal(d.packetPos[0], 24, 'first record follows the 24-byte header');
+  assert.match(d.network.community_id, /^1:/);
+});
+
+test('a session first seen on its SYN-ACK keeps the client as source', () => {
+  const frames = tcpConversation(C, S, 1_700_000_000_000_000, new Uint8Array(4), new Uint8Array(4)).slice(1);
+  const [d] = capture(frames);
+  assert.equal(d.source.ip, '10.1.1.1');
+  assert.equal(d.destination.ip, '192.0.2.80');
+});
+
+test('maxPackets splits a session into segments sharing rootId and firstPacket', () => {
+  const frames: Frame[] = [];
+  for (let i = 0; i < 25; i++) frames.push({ tsUs: 1_700_000_000_000_000 + i * 1000, data: ipv4Frame(C, S, 17, udpDatagram(5000, 6000, new Uint8Array(10))) });
+  const docs = capture(frames, '[default]\nmaxPackets=10\n');
+  assert.equal(docs.length, 3);
+  assert.deepEqual(docs.map((d) => d.segmentCnt), [1, 2, 3]);
+  assert.deepEqual(docs.map((d) => d.network.packets), [10, 10, 5]);
+  assert.ok(docs.every((d) => d.rootId && d.rootId === docs[0].rootId));
+  assert.ok(docs.every((d) => d.firstPacket === docs[0].firstPacket));
+});
+
+test('udpTimeout on packet time ends a session and a later packet starts a new one', () => {
+  const pkt = (t: number) => ({ tsUs: t, data: ipv4Frame(C, S, 17, udpDatagram(5000, 6000, new Uint8Array(4))) });
+  const t0 = 1_700_000_000_000_000;
+  const docs = capture([pkt(t0), pkt(t0 + 5e6), pkt(t0 + 100e6), pkt(t0 + 200e6)], '[default]\nudpTimeout=30\n');
+  assert.deepEqual(docs.map((d) => d.network.packets).sort(), [1, 1, 2]);
+});
+
+test('a truncated pcap keeps the sessions before the fault and names the offset', () => {
+  const full = pcapBytes(sampleTraffic(30));
+  const cut = full.subarray(0, full.length - 7);
+  const pcap = join(dir, 'cut.pcap');
+  writeFileSync(pcap, cut);
+  const r = spawnSync(packrat, ['capture', '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout.split('\n').filter(Boolean).length, 30);
+  assert.match(r.stderr, /cut\.pcap: .*offset \d+/);
+});
+
+test('a garbage file is refused with its name', () => {
+  const pcap = join(dir, 'garbage.pcap');
+  writeFileSync(pcap, 'this is not a capture file');
+  const r = spawnSync(packrat, ['capture', '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /garbage\.pcap: unknown capture file format/);
+});
