@@ -30,6 +30,12 @@ const ENCRYPTION: Record<number, string> = {
   8: 'camellia-cbc', 12: 'aes-ctr', 13: 'aes-ccm-8', 14: 'aes-ccm-12', 15: 'aes-ccm-16', 18: 'aes-gcm-8',
   19: 'aes-gcm-12', 20: 'aes-gcm-16', 23: 'chacha20-poly1305',
 };
+/** IKEv2 renumbered the encryption transforms (IANA "Transform Type 1"). */
+const ENCRYPTION_V2: Record<number, string> = {
+  2: 'des-cbc', 3: '3des-cbc', 4: 'rc5-r16-b64-cbc', 5: 'idea-cbc', 6: 'cast-cbc', 7: 'blowfish-cbc', 12: 'aes-cbc',
+  13: 'aes-ctr', 14: 'aes-ccm-8', 15: 'aes-ccm-12', 16: 'aes-ccm-16', 18: 'aes-gcm-8', 19: 'aes-gcm-12',
+  20: 'aes-gcm-16', 23: 'camellia-cbc', 28: 'chacha20-poly1305',
+};
 const HASH: Record<number, string> = { 1: 'md5', 2: 'sha1', 3: 'tiger', 4: 'sha2-256', 5: 'sha2-384', 6: 'sha2-512' };
 const PRF: Record<number, string> = {
   1: 'prf-hmac-md5', 2: 'prf-hmac-sha1', 3: 'prf-hmac-tiger', 4: 'prf-aes128-xcbc', 5: 'prf-hmac-sha2-256',
@@ -111,7 +117,7 @@ function proposalV2(s: SessionApi, b: Uint8Array, p: number, end: number): void 
     const tl = u16(b, p + 2);
     if (tl < 8 || tl > end - p) break;
     const type = b[p + 4], id = u16(b, p + 6);
-    if (type === 1) addName(s, isakmpFields.encryption, ENCRYPTION, id);
+    if (type === 1) addName(s, isakmpFields.encryption, ENCRYPTION_V2, id);
     else if (type === 2) addName(s, isakmpFields.hash, PRF, id);
     else if (type === 4) addName(s, isakmpFields.dhGroup, DH, id);
     p += tl;
@@ -171,7 +177,7 @@ export function parseIke(st: CertSeen, s: SessionApi, b: Uint8Array, off: number
   s.addString(isakmpFields.version, `${major}.${version & 0x0f}`);
   const ex = v2 ? V2_EXCHANGES[exchange] : V1_EXCHANGES[exchange];
   if (ex) s.addString(isakmpFields.exchangeType, ex);
-  if (v2 ? flags & 0x08 : flags & 0x01) return; // encrypted
+  if (!v2 && flags & 0x01) return; // IKEv1 encryption bit; IKEv2 encrypts inside its SK payload
   p += 28;
   while (next !== 0 && end - p >= 4) {
     const cur = next;
