@@ -18,11 +18,14 @@ import { pop3Parser } from './pop3.js';
 import { dhcpParser, dhcpv6Parser } from './dhcp.js';
 import { snmpParser } from './snmp.js';
 import { isakmpParser } from './isakmp.js';
+import { openvpnParser } from './openvpn.js';
+import { labelParsers } from './labels.js';
 
 export const parsers: ProtocolParser<any>[] = [
   dnsUdp, dnsTcp, llmnr, mdns, nbns, nbds, ntp, radius, stunUdp, stunTcp, tftp,
   tlsParser, dtlsParser, quicParser, sshParser,
   httpParser, socksParser,
   smtpParser, imapParser, pop3Parser,
-  dhcpParser, dhcpv6Parser, snmpParser, isakmpParser,
+  dhcpParser, dhcpv6Parser, snmpParser, isakmpParser, openvpnParser,
+  ...labelParsers,
 ];
