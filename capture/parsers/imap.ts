@@ -120,6 +120,7 @@ export const imapParser: ProtocolParser<ImapState> = {
         if (st.line[dir].length + n > MAX_LINE) { s.addTag('imap:line-too-long'); return PARSE_DONE; }
         line = st.line[dir] + line;
         st.line[dir] = '';
+        if (line.endsWith('\r')) line = line.slice(0, -1); // CR and LF arrived in different packets
         if (dir === st.serverDir) serverLine(st, s, line); // buffered client lines are not looked at (as Arkime)
       } else if (dir === st.serverDir) {
         serverLine(st, s, line);
