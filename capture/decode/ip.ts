@@ -147,8 +147,7 @@ export function decodeL4(p: DecodedPacket, buf: Uint8Array, off: number, end: nu
     case IPPROTO_IPIP: case IPPROTO_IPV6: {
       if (!enterTunnel(p)) return PacketKind.CorruptIp;
       p.encap |= ENCAP_IPIP;
-      const k = proto === IPPROTO_IPIP ? decodeIpv4(p, buf, off, end) : decodeIpv6(p, buf, off, end);
-      return k;
+      return proto === IPPROTO_IPIP ? decodeIpv4(p, buf, off, end) : decodeIpv6(p, buf, off, end);
     }
     case IPPROTO_GRE: return decodeGre(p, buf, off, end);
     default:

@@ -90,3 +90,14 @@ export interface ProtocolParser<S = unknown> {
   /** The session is being saved (`final` = last save); flush what is pending. */
   save?(state: S, s: SessionApi, final: boolean): void;
 }
+
+export function parserConfig(config: Config): ParserConfig {
+  return {
+    config,
+    bool: (k, d) => config.bool(k, d),
+    int: (k, d) => config.int(k, d),
+    str: (k, d) => config.str(k, d),
+    list: (k, d) => config.list(k, d),
+    section: (n) => config.section(n),
+  };
+}

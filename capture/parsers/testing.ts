@@ -3,18 +3,8 @@
 import { Config } from '../../db/config.js';
 import type { Field } from '../../db/fields/registry.js';
 import { FieldValues } from '../session/field-values.js';
-import type { Dir, ParserConfig, ProtocolParser, SessionApi } from './api.js';
-
-export function parserConfig(config: Config): ParserConfig {
-  return {
-    config,
-    bool: (k, d) => config.bool(k, d),
-    int: (k, d) => config.int(k, d),
-    str: (k, d) => config.str(k, d),
-    list: (k, d) => config.list(k, d),
-    section: (n) => config.section(n),
-  };
-}
+import { parserConfig, type Dir, type ParserConfig, type ProtocolParser, type SessionApi } from './api.js';
+export { parserConfig };
 
 export class TestSession implements SessionApi {
   ipProtocol = 6;

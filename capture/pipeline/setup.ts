@@ -3,7 +3,7 @@ import { Config } from '../../db/config.js';
 import '../../db/fields/core.js';
 import { Classifiers } from '../parsers/classify.js';
 import { parsers } from '../parsers/index.js';
-import { parserConfig } from '../parsers/testing.js';
+import { parserConfig } from '../parsers/api.js';
 import { QueueKind } from '../session/session.js';
 import type { SessionTableOptions } from '../session/session-table.js';
 import type { DocEnricher } from '../session/document.js';

@@ -2,7 +2,7 @@
 import { core } from '../../db/fields/core.js';
 import { FieldRegistry, type Field } from '../../db/fields/registry.js';
 import type { Session } from './session.js';
-import { setPath } from './field-values.js';
+import { setPath, writeIpCompanions } from './field-values.js';
 import { TCP_FLAG_NAMES } from './tcp.js';
 
 export interface IpInfo {
@@ -99,14 +99,12 @@ export function gapEncode(pos: number[]): number[] {
 }
 
 export function buildDocument(s: Session, final: boolean, opts: DocOptions): Record<string, unknown> {
-  void final;
   const doc: Record<string, unknown> = {};
   const tags = new Set<string>(s.tags);
   for (const t of opts.extraTags) tags.add(t);
-  const seg0Ms = s.segmentCnt > 1 ? s.firstPacketMs : s.firstPacketMs;
   doc.firstPacket = s.firstPacketMs;
   doc.lastPacket = s.lastPacketMs;
-  doc.length = s.lastPacketMs - seg0Ms;
+  doc.length = s.lastPacketMs - s.firstPacketMs;
   doc.packetRange = { gte: s.firstPacketMs, lte: s.lastPacketMs };
   doc.ipProtocol = s.ipProtocol;
   if (s.ethertype) doc.ethertype = s.ethertype;
@@ -153,10 +151,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
       const ips = [...s.outerIps[side]];
       doc[f.db] = ips;
       doc[cntOf(f)] = ips.length;
-      const base = f.db.slice(0, -2);
-      doc[`${base}GEO`] = ips.map((ip) => opts.enricher.ip(ip)?.country ?? '---');
-      doc[`${base}ASN`] = ips.map((ip) => opts.enricher.ip(ip)?.asn ?? '---');
-      doc[`${base}RIR`] = ips.map((ip) => opts.enricher.ip(ip)?.rir ?? '');
+      writeIpCompanions(doc, f.db.slice(0, -2), ips, (ip) => opts.enricher.ip(ip));
     }
   }
 

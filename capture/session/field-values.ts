@@ -74,10 +74,7 @@ export class FieldValues {
       if (ipInfo && f.kind === 'ip') {
         const base = f.db.slice(0, -2);
         if (Array.isArray(out)) {
-          const ips = out as string[];
-          setPath(doc, `${base}GEO`, ips.map((ip) => ipInfo(ip)?.country ?? '---'));
-          setPath(doc, `${base}ASN`, ips.map((ip) => ipInfo(ip)?.asn ?? '---'));
-          setPath(doc, `${base}RIR`, ips.map((ip) => ipInfo(ip)?.rir ?? ''));
+          writeIpCompanions(doc, base, out as string[], ipInfo);
         } else {
           // A single IP gets single companions, and only the known ones.
           const info = ipInfo(out as string);
@@ -105,12 +102,19 @@ function addObjectCompanions(group: string, o: Record<string, unknown>, reg: Fie
     const f = reg.byDb(`${group}.${key}`);
     if (!f || f.kind !== 'ip' || !key.endsWith('Ip') && key !== 'ip') continue;
     const v = o[key];
-    const ips = (Array.isArray(v) ? v : [v]) as string[];
-    const base = key.slice(0, -2);
-    o[`${base}GEO`] = ips.map((ip) => ipInfo(ip)?.country ?? '---');
-    o[`${base}ASN`] = ips.map((ip) => ipInfo(ip)?.asn ?? '---');
-    o[`${base}RIR`] = ips.map((ip) => ipInfo(ip)?.rir ?? '');
+    writeIpCompanions(o, key.slice(0, -2), (Array.isArray(v) ? v : [v]) as string[], ipInfo, false);
   }
+}
+
+/**
+ * Arkime's companions of an IP array: `<base>GEO`, `<base>ASN`, `<base>RIR`, parallel arrays
+ * with '---' / '' for unknown. `nested` splits the path at its first dot (document groups).
+ */
+export function writeIpCompanions(doc: Record<string, unknown>, base: string, ips: string[], ipInfo: IpCompanionLookup, nested = true): void {
+  const put = (k: string, v: unknown) => { if (nested) setPath(doc, k, v); else doc[k] = v; };
+  put(`${base}GEO`, ips.map((ip) => ipInfo(ip)?.country ?? '---'));
+  put(`${base}ASN`, ips.map((ip) => ipInfo(ip)?.asn ?? '---'));
+  put(`${base}RIR`, ips.map((ip) => ipInfo(ip)?.rir ?? ''));
 }
 
 /** Set `path` in `doc` the Arkime way: split at the first dot only. */

@@ -158,11 +158,9 @@ export class SessionTable {
     }
 
     if (p.macOff >= 0) {
-      const m0 = p.macOff + (dir === 0 || s.ipVersion === 0 ? 6 : 0); // source side's MAC
       const src: 0 | 1 = s.ipVersion === 0 ? 0 : dir;
       this.addMac(s, src, buf, p.macOff + 6);
       this.addMac(s, (src ^ 1) as 0 | 1, buf, p.macOff);
-      void m0;
     }
     if (p.outerMacOff >= 0) {
       s.outerMacs[dir].add(macText(buf, p.outerMacOff + 6));
@@ -210,7 +208,8 @@ export class SessionTable {
         break;
       case 50: case 51:
         if (p.payloadLen > 8) s.dataBytes[dir] += p.payloadLen - 8; // after SPI and sequence
-        if (s.ipProtocol === 51 || s.ipProtocol === 50) s.protocols.delete('unknown-ip'), s.protocols.add('esp');
+        s.protocols.delete('unknown-ip');
+        s.protocols.add('esp');
         break;
     }
   }
@@ -222,17 +221,6 @@ export class SessionTable {
     if (s.lastMac[dir] === v) return;
     s.lastMac[dir] = v;
     s.macs[dir].add(macText(buf, off));
-  }
-
-  /** TCP: a session whose both FINs were seen, or that was reset, closes sooner. */
-  markClosing(s: Session): void {
-    if (s.closing) return;
-    s.closing = true;
-  }
-
-  private timeoutOf(s: Session): number {
-    if (s.closing) return this.opts.tcpClosingTimeoutSec * 1e6;
-    return this.timeoutUs[s.queue];
   }
 
   /** Save sessions idle longer than their timeout (on packet time). */

@@ -22,10 +22,6 @@ export class TcpDirState {
   nextSeq = -1;
   /** Out-of-order segments waiting for the gap before them. */
   queue: { seq: number; data: Uint8Array }[] = [];
-  /** Every earlier byte consumed by a parser: classifiers may run again on the next bytes. */
-  classifyNext = true;
-  finSeq = -1;
-  finAcked = false;
 }
 
 export class Session implements SessionApi {
@@ -52,7 +48,6 @@ export class Session implements SessionApi {
   lastPacketMs = 0;
   /** Time of the last packet in µs (idle timeouts). */
   lastUs = 0;
-  segmentFirstMs = 0;
 
   readonly packets = [0, 0];
   readonly bytes = [0, 0];
@@ -108,7 +103,6 @@ export class Session implements SessionApi {
   midSaveWanted = false;
   /** Keep only the first packet's position (dontSaveBPFs). */
   truncatePcap = false;
-  midSaveHook: ((s: Session) => void) | undefined;
   config!: ParserConfig;
 
   // --- SessionApi -----------------------------------------------------------------------
@@ -128,7 +122,7 @@ export class Session implements SessionApi {
     for (const a of this.parsers) if (a.parser === parser && !a.done) return;
     this.parsers.push({ parser, state, pending: [undefined, undefined], done: false });
   }
-  reclassify(dir: Dir): void { this.classified[dir] = false; this.tcp[dir].classifyNext = true; }
+  reclassify(dir: Dir): void { this.classified[dir] = false; }
   midSave(): void { this.midSaveWanted = true; }
 }
 

@@ -42,13 +42,13 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
   }
   if (f & TH_PUSH) c[F_PSH]++;
   if (f & TH_FIN) { c[F_FIN]++; s.finCount++; }
-  if (f & TH_RST) { c[F_RST]++; s.rstSeen = true; table.markClosing(s); }
+  if (f & TH_RST) { c[F_RST]++; s.rstSeen = true; s.closing = true; }
   if (f & TH_URG) c[F_URG]++;
   if (f & TH_ECE) c[F_ECE]++;
   if (f & TH_CWR) c[F_CWR]++;
   if (f & TH_AE) c[F_AE]++;
   if (p.tcpWin === 0 && !(f & TH_RST)) c[dir === 0 ? F_SRCZERO : F_DSTZERO]++;
-  if (s.finCount >= 2) table.markClosing(s);
+  if (s.finCount >= 2) s.closing = true; // both FINs or a RST: tcpClosingTimeout applies
 
   const len = p.payloadLen;
   if (len <= 0) return;
