@@ -67,7 +67,8 @@ export class FieldValues {
       const f = reg.byId(id);
       let out: unknown;
       let n = 1;
-      if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = v.length; } // Arkime counts array elements else out = v;
+      // Arkime's Cnt for an array field counts its elements.
+      if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = v.length; } else out = v;
       setPath(doc, f.db, out);
       const cp = FieldRegistry.cntPath(f);
       if (cp && (v instanceof Set || Array.isArray(v))) setPath(doc, cp, n);
