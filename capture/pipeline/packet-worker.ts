@@ -27,7 +27,6 @@ export class PacketWorker {
       enricher: settings.enricher,
       gapPacketPos: settings.gapPacketPos,
       enablePacketLen: settings.enablePacketLen,
-      fileNum: 0,
       extraTags: [],
       newId: () => `${process.pid.toString(36)}-${(seq++).toString(36)}`,
     };
@@ -36,7 +35,8 @@ export class PacketWorker {
 
   /** Set per input file: the -fileNum marker for packetPos and tags for every session. */
   setFile(fileNum: number, extraTags: readonly string[]): void {
-    this.docOpts = { ...this.docOpts, fileNum, extraTags };
+    this.table.fileNum = fileNum;
+    this.docOpts = { ...this.docOpts, extraTags };
   }
 
   private save(s: Session, final: boolean): void {

@@ -24,8 +24,6 @@ export interface DocOptions {
   /** gapPacketPos: Arkime's gap0 encoding of packetPos. */
   gapPacketPos: boolean;
   enablePacketLen: boolean;
-  /** File number written as a -fileNum marker in packetPos (0 = none, e.g. --json). */
-  fileNum: number;
   /** Tags added to every session (`--tag`, filenameOps). */
   extraTags: readonly string[];
   /** Id of the first segment for split sessions; returns a fresh id. */
@@ -178,10 +176,9 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
   if (s.protocols.size) { doc.protocol = [...s.protocols]; doc.protocolCnt = s.protocols.size; }
   if (tags.size) { doc.tags = [...tags]; doc.tagsCnt = tags.size; }
 
-  let pos = s.packetPos;
-  if (opts.fileNum > 0) pos = [-opts.fileNum, ...pos];
-  doc.packetPos = opts.gapPacketPos ? gapEncode(pos) : pos;
-  doc.fileId = opts.fileNum > 0 ? [opts.fileNum] : [];
-  if (opts.enablePacketLen) doc.packetLen = opts.fileNum > 0 ? [0, ...s.packetLen] : s.packetLen;
+  // packetPos already holds a -fileNum marker before each file's positions (SessionTable).
+  doc.packetPos = opts.gapPacketPos ? gapEncode(s.packetPos) : s.packetPos.slice();
+  doc.fileId = s.fileIds.slice();
+  if (opts.enablePacketLen) doc.packetLen = s.packetLen.slice();
   return doc;
 }

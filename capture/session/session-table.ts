@@ -5,7 +5,9 @@ import type { ParserConfig } from '../parsers/api.js';
 import { Classifiers } from '../parsers/classify.js';
 import { buildKey, hashKey, keysEqual, KEY_LEN, type KeyOptions } from './flow-key.js';
 import { Session, QueueKind, QUEUE_COUNT, macText, ipText } from './session.js';
-import { processTcp, deliverDatagram, finishParsers } from './tcp.js';
+import { processTcp, deliverDatagram, finishParsers, flushSinglePush } from './tcp.js';
+import { processSctp } from './sctp.js';
+import { buildDhcpKey, dhcpProtocol, parseDhcpDatagram } from './dhcp-session.js';
 
 export interface SessionTableOptions {
   keyOptions: KeyOptions;
@@ -36,16 +38,20 @@ export class SessionTable {
   private readonly qTail: (Session | undefined)[] = new Array(QUEUE_COUNT);
   private readonly qCount = new Int32Array(QUEUE_COUNT);
   private readonly qMax: number[];
-  private readonly timeoutUs: number[];
   private readonly key = new Uint8Array(KEY_LEN);
   /** Time of the packet being processed (µs): idle detection runs on packet time, not wall clock. */
   nowUs = 0;
-  private lastCheckUs = 0;
+  /** Arkime's lastPacketSecs: the second of the previous packet, against which queues age. */
+  private lastSecs = 0;
+  private twHead: Session | undefined;
+  private twTail: Session | undefined;
   count = 0;
   saved = 0;
 
+  /** File the packets now arriving come from (0: none, as in --json). */
+  fileNum = 0;
+
   constructor(readonly opts: SessionTableOptions, private readonly sink: SessionSink, threads = 1) {
-    this.timeoutUs = opts.timeoutsSec.map((s) => s * 1e6);
     // Arkime: per-thread TCP limit = max/threads×1.25, UDP/SCTP/other /20, ICMP/ESP /200 (min 64).
     const per = opts.maxStreams / threads;
     this.qMax = [per * 1.25, per / 20, Math.max(64, per / 200), per / 20, Math.max(64, per / 200), per / 20].map((x) => Math.max(64, Math.floor(x)));
@@ -65,9 +71,12 @@ export class SessionTable {
     if (kind === PacketKind.Ok && p.ipProtocol === 50 && !this.opts.trackEsp) return;
     if (kind === PacketKind.CorruptEther) p.ipVersion = 0;
 
-    // Idle sessions are saved before this packet can join one of them.
-    if (tsUs - this.lastCheckUs >= 1e6 || tsUs < this.lastCheckUs) { this.lastCheckUs = tsUs; this.expire(); }
+    // Before each packet, as Arkime's packet thread: closing, idle and TCP save-time sessions,
+    // a bounded number each, aged against the previous packet's second.
+    this.processCommands(true);
+    this.lastSecs = p.tsSec;
     buildKey(p, this.key, this.opts.keyOptions);
+    const dhcp = p.ipProtocol === 17 && kind === PacketKind.Ok && buildDhcpKey(p, this.key);
     const h = hashKey(this.key);
     let s = this.lookup(h);
     if (s && p.ipProtocol === 6 && kind === PacketKind.Ok && (p.tcpFlags & 0x12) === 0x02 && (s.finCount > 0 || s.rstSeen) &&
@@ -76,12 +85,8 @@ export class SessionTable {
       this.close(s, true);
       s = undefined;
     }
-    if (!s) s = this.create(p, h, tsUs);
+    if (!s) { s = this.create(p, h, tsUs); if (dhcp) this.makeDhcp(s); }
     this.update(s, p, tsUs);
-    if (s.packets[0] + s.packets[1] >= this.opts.maxPackets || s.midSaveWanted ||
-        (s.queue === QueueKind.Tcp && tsUs >= s.saveTimeUs)) {
-      this.midSave(s);
-    }
   }
 
   private lookup(h: number): Session | undefined {
@@ -100,7 +105,7 @@ export class SessionTable {
     s.ipVersion = p.ipVersion;
     s.ipProtocol = p.kind === PacketKind.CorruptEther ? 0 : p.ipProtocol;
     s.firstPacketMs = Math.floor(tsUs / 1000);
-    s.saveTimeUs = tsUs + this.opts.tcpSaveTimeoutSec * 1e6;
+    s.saveTimeSec = p.tsSec + this.opts.tcpSaveTimeoutSec;
     const buf = p.buf;
     if (p.ipVersion !== 0) {
       const alen = p.ipVersion === 4 ? 4 : 16;
@@ -122,14 +127,17 @@ export class SessionTable {
     else if (p.kind === PacketKind.CorruptIp) s.addProtocol('corrupt-ip');
     else if (p.kind === PacketKind.UnknownIp) s.addProtocol(otherIpProtoName(p.ipProtocol) ?? 'unknown-ip');
     else s.addProtocol(transportName(p.ipProtocol));
-    if (this.opts.truncateFilter?.(p)) { s.truncatePcap = true; s.addTag('truncated-pcap'); }
+    // Arkime keeps the first packet only for dontSaveBPFs matches and ESP (espSavePackets=false).
+    if (this.opts.truncateFilter?.(p) || s.queue === QueueKind.Esp) s.stopSaving = 1;
     this.qPush(s);
     this.count++;
-    if (this.qCount[s.queue] > this.qMax[s.queue]) {
-      const oldest = this.qHead[s.queue];
-      if (oldest && oldest !== s) this.close(oldest, true);
-    }
     return s;
+  }
+
+  private makeDhcp(s: Session): void {
+    s.dhcp = true;
+    s.addProtocol(dhcpProtocol(s.key));
+    this.qUnlink(s); s.queue = QueueKind.Other; this.qPush(s);
   }
 
   private update(s: Session, p: DecodedPacket, tsUs: number): void {
@@ -141,6 +149,7 @@ export class SessionTable {
       for (let i = 0; i < alen; i++) if (buf[p.srcAddrOff + i] !== a[i]) { dir = 1; break; }
       if (dir === 0 && p.kind === PacketKind.Ok && s.srcPort !== s.dstPort && p.srcPort !== s.srcPort &&
           (s.ipProtocol === 6 || s.ipProtocol === 17 || s.ipProtocol === 132)) dir = 1;
+      if (s.dhcp) dir = p.srcPort === s.srcPort && p.dstPort === s.dstPort ? 0 : 1;
     } else if (p.macOff >= 0) {
       // Non-IP: every frame counts as sent by the source side (Arkime's ether sessions).
       dir = 0;
@@ -152,9 +161,21 @@ export class SessionTable {
     this.qTouch(s);
 
     // Packet position (absolute; gap encoding happens at save).
-    if (!s.truncatePcap || s.packetPos.length === 0) {
+    const segPackets = s.packets[0] + s.packets[1];
+    if (segPackets - 1 === s.stopSaving) s.addTag('truncated-pcap');
+    if (segPackets <= s.stopSaving) {
+      // A session's packets can span input files (-R, live rotation): a -fileNum marker
+      // precedes the first position in each file, as Arkime writes it.
+      if (this.fileNum > 0 && s.lastFileNum !== this.fileNum) {
+        s.lastFileNum = this.fileNum;
+        s.fileIds.push(this.fileNum);
+        s.packetPos.push(-this.fileNum);
+        if (this.opts.enablePacketLen) s.packetLen.push(0);
+      }
       s.packetPos.push(p.filePos);
       if (this.opts.enablePacketLen) s.packetLen.push(16 + p.capLen);
+      // Arkime splits here, before the transport layer sees this packet.
+      if (segPackets >= this.opts.maxPackets || s.midSaveWanted) this.midSave(s, p.tsSec);
     }
 
     if (p.macOff >= 0) {
@@ -194,23 +215,34 @@ export class SessionTable {
       case 6:
         processTcp(this, s, p, dir, tsUs);
         break;
-      case 17: case 132:
+      case 17:
         if (p.payloadLen > 0) {
           s.dataBytes[dir] += p.payloadLen;
-          deliverDatagram(this.opts.classifiers, s, dir, buf, p.payloadOff, p.payloadLen);
+          if (s.dhcp) parseDhcpDatagram(s, buf, p.payloadOff, p.payloadLen);
+          else deliverDatagram(this.opts.classifiers, s, dir, buf, p.payloadOff, p.payloadLen);
+        }
+        break;
+      case 132:
+        if (p.payloadLen > 0) {
+          s.dataBytes[dir] += p.payloadLen;
+          processSctp(this.opts.classifiers, s, dir, buf, p.payloadOff, p.payloadLen);
         }
         break;
       case 1: case 58:
         s.icmpTypes ??= new Set(); s.icmpCodes ??= new Set();
         s.icmpTypes.add(p.icmpType); s.icmpCodes.add(p.icmpCode);
         if (s.icmpKey < 0) s.icmpKey = (p.icmpType << 8) | p.icmpCode;
-        if (p.payloadLen > 8) s.dataBytes[dir] += p.payloadLen - 8;
+        // Arkime counts the whole captured ICMP message, trailing link padding included.
+        s.dataBytes[dir] += p.frameOff + p.capLen - p.payloadOff;
         break;
-      case 50: case 51:
-        if (p.payloadLen > 8) s.dataBytes[dir] += p.payloadLen - 8; // after SPI and sequence
+      case 50: case 51: {
+        // Captured bytes after the IP header (an AH header included) less ESP's SPI and sequence.
+        const espData = p.frameOff + p.capLen - (p.ipOff + p.ipHdrLen) - 8;
+        if (espData > 0) s.dataBytes[dir] += espData;
         s.protocols.delete('unknown-ip');
         s.protocols.add('esp');
         break;
+      }
     }
   }
 
@@ -223,23 +255,54 @@ export class SessionTable {
     s.macs[dir].add(macText(buf, off));
   }
 
-  /** Save sessions idle longer than their timeout (on packet time). */
+  /** Save what has aged by `nowUs` (live ticks): every due session, no per-call bound. */
   expire(): void {
-    const now = this.nowUs;
-    for (let q = 0; q < QUEUE_COUNT; q++) {
-      const t = this.timeoutUs[q];
-      let s = this.qHead[q];
-      while (s) {
-        const next = s.qNext;
-        const limit = s.closing ? this.opts.tcpClosingTimeoutSec * 1e6 : t;
-        if (s.lastUs + limit < now) this.close(s, true);
-        else if (!s.closing) break; // queue is in lastUs order; closing ones may sit anywhere
-        s = next;
+    const sec = Math.floor(this.nowUs / 1e6);
+    if (sec > this.lastSecs) this.lastSecs = sec;
+    this.processCommands(false);
+  }
+
+  /**
+   * Arkime's arkime_session_process_commands: closing sessions past their saveTime, then idle
+   * (or over maxStreams) sessions per queue, 10 of each per call, then up to 50 TCP sessions past
+   * tcpSaveTimeout are mid-saved. The bounds matter: after a jump in packet time a session can
+   * be mid-saved before its idle save, giving an empty second segment, as Arkime writes it.
+   */
+  private processCommands(bounded: boolean): void {
+    const now = this.lastSecs;
+    const few = bounded ? 10 : Infinity, many = bounded ? 50 : Infinity;
+    for (let i = 0; i < few; i++) {
+      const s = this.qHead[QueueKind.Closing];
+      if (!s || !(s.saveTimeSec < now)) break;
+      this.close(s, true);
+    }
+    for (let q = 0; q < QueueKind.Closing; q++) {
+      const t = this.opts.timeoutsSec[q];
+      for (let i = 0; i < few; i++) {
+        const s = this.qHead[q];
+        if (!s || !(this.qCount[q] > this.qMax[q] || Math.floor(s.lastUs / 1e6) + t < now)) break;
+        this.close(s, true);
       }
+    }
+    for (let i = 0; i < many; i++) {
+      const s = this.twHead;
+      if (!s || !(s.saveTimeSec < now)) break;
+      this.midSave(s, now);
     }
   }
 
-  midSave(s: Session): void {
+  /** Both FINs acked or an in-sequence RST: save after tcpClosingTimeout (Arkime's closingQ). */
+  markForClose(s: Session): void {
+    if (s.closing) return;
+    s.closing = true;
+    s.saveTimeSec = Math.floor(s.lastUs / 1e6) + this.opts.tcpClosingTimeoutSec;
+    this.qUnlink(s);
+    s.queue = QueueKind.Closing;
+    this.qPush(s);
+    this.twRemove(s);
+  }
+
+  midSave(s: Session, sec: number): void {
     s.midSaveWanted = false;
     finishParsers(s, false);
     this.sink(s, false);
@@ -250,15 +313,19 @@ export class SessionTable {
     s.bytes[0] = s.bytes[1] = 0;
     s.dataBytes[0] = s.dataBytes[1] = 0;
     s.tcpFlagCnt.fill(0);
+    s.synTimeUs = -1;
+    s.ackTimeUs = -1;
     s.packetPos = [];
     s.packetLen = [];
     s.lastFileNum = -1;
     s.fileIds = [];
     s.values.clearUnlinked();
-    s.saveTimeUs = s.lastUs + this.opts.tcpSaveTimeoutSec * 1e6;
+    if (s.inTw) { this.twRemove(s); this.tcpWritePush(s); }
+    if (!s.closing) s.saveTimeSec = sec + this.opts.tcpSaveTimeoutSec;
   }
 
   close(s: Session, final: boolean): void {
+    flushSinglePush(this, s);
     finishParsers(s, true);
     this.sink(s, final);
     this.saved++;
@@ -282,7 +349,24 @@ export class SessionTable {
       break;
     }
     this.qUnlink(s);
+    this.twRemove(s);
     this.count--;
+  }
+
+  // --- TCP save queue (Arkime's tcpWriteQ): sessions that saw a SYN, oldest save time first ----
+  tcpWritePush(s: Session): void {
+    if (s.inTw) return;
+    s.inTw = true;
+    s.twPrev = this.twTail; s.twNext = undefined;
+    if (s.twPrev) s.twPrev.twNext = s; else this.twHead = s;
+    this.twTail = s;
+  }
+  private twRemove(s: Session): void {
+    if (!s.inTw) return;
+    s.inTw = false;
+    if (s.twPrev) s.twPrev.twNext = s.twNext; else this.twHead = s.twNext;
+    if (s.twNext) s.twNext.twPrev = s.twPrev; else this.twTail = s.twPrev;
+    s.twPrev = s.twNext = undefined;
   }
 
   // --- timeout queues: doubly linked, oldest at the head -----------------------------------
@@ -301,7 +385,7 @@ export class SessionTable {
     this.qCount[q]--;
   }
   private qTouch(s: Session): void {
-    if (this.qTail[s.queue] === s) return;
+    if (this.qTail[s.queue] === s || s.queue === QueueKind.Closing) return;
     this.qUnlink(s); this.qPush(s);
   }
 }
