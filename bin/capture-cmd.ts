@@ -32,7 +32,13 @@ export async function captureCommand(argv: string[]): Promise<void> {
   const re = new RegExp(config.str('offlineFilenameRegex', '\\.(pcap|cap|pcapng)$'), 'i');
   const files = [...(a.opts.get('-r') ?? []).map((f) => resolve(f))];
   for (const d of a.opts.get('-R') ?? []) files.push(...listPcapDir(d, a.flags.has('--recursive'), re));
-  if (files.length === 0 && !a.flags.has('--monitor')) throw new UsageError('capture needs -r FILE or -R DIR');
+  if (files.length === 0 && !a.flags.has('--monitor')) {
+    // Live capture: interface= in the config, no -r/-R.
+    if (config.list('interface').length === 0) throw new UsageError('capture needs -r FILE, -R DIR, or interface= in the config (live capture)');
+    const { runLiveCapture } = await import('../capture/live/live-capture.js');
+    await runLiveCapture(config, node, { quiet: a.flags.has('-q') });
+    return;
+  }
   const tags = a.opts.get('--tag') ?? [];
   if (a.flags.has('--json')) {
     // A damaged file keeps what came before it and is reported on stderr; the run still succeeds.

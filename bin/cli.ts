@@ -10,6 +10,8 @@ commands:
   capture -c CONFIG [-n NODE] (-r FILE ... | -R DIR [--recursive]) [--json] [--copy] [--delete] [--tag T] [--flush] [--monitor]
   query   -c CONFIG --count EXPRESSION [--start-time S --stop-time E --bounding B]
   db      -c CONFIG info|expire|optimize|wipe ...
+  viewer  -c CONFIG [-n NODE] [--port P] [--host H]
+  user    -c CONFIG add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] | list | remove NAME | apikey NAME
   demo    import generated sample traffic into a store under ./data and print a summary
 `;
 
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<void> {
       case 'query': { const m = await import('./query-cmd.js'); await m.queryCommand(rest); break; }
       case 'db': { const m = await import('./db-cmd.js'); await m.dbCommand(rest); break; }
       case 'demo': { const m = await import('./demo-cmd.js'); await m.demoCommand(rest); break; }
+      case 'viewer': { const m = await import('./viewer-cmd.js'); await m.viewerCommand(rest); break; }
+      case 'user': { const m = await import('./user-cmd.js'); await m.userCommand(rest); break; }
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE); return;
       default:

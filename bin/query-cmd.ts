@@ -7,6 +7,7 @@ import { defaultNode, loadConfig } from './cli.js';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js'; // every parser's field definitions
+import { defineConfigFields } from '../db/fields/config-fields.js';
 import { EmbeddedSessionStore, type Bounding, type TimeRange } from '../db/store/session-store.js';
 import { compileToSql } from '../db/expr/compile-sql.js';
 import { compileToEs, fileNameMatcher, type PcapFileRef } from '../db/expr/compile-es.js';
@@ -20,6 +21,7 @@ export async function queryCommand(argv: string[]): Promise<void> {
     alias: { '--config': '-c', '--startTime': '--start-time', '--stopTime': '--stop-time' },
   });
   const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
+  defineConfigFields((name) => config.section(name));
   const dsl = one(a, '--es-dsl');
   if (dsl !== undefined) {
     try {

@@ -3,8 +3,9 @@
 // (option 60 / v6 option 16) and requested IP (option 50).
 //
 // Arkime keys DHCP sessions by client MAC (v4) or transaction id (v6) so a whole exchange,
-// broadcast and unicast legs alike, is one session; that keying is the session core's job.
-// Here each datagram of a classified session is parsed.
+// broadcast and unicast legs alike, is one session; that keying is the session core's job
+// (capture/session/dhcp-session.ts), which hands every datagram to parseDhcp4/parseDhcp6. The
+// port declarations below only serve sessions that core did not key that way.
 import { defineField } from '../../db/fields/registry.js';
 import { OuiTable } from '../enrich/oui.js';
 import type { ParserConfig, ProtocolParser, SessionApi } from './api.js';
@@ -32,6 +33,7 @@ const NAMES_V6 = [
   'INFORMATION_REQUEST', 'RELAY_FORW', 'RELAY_REPL', 'LEASEQUERY', 'LEASEQUERY_REPLY', 'LEASEQUERY_DONE',
   'LEASEQUERY_DATA', 'LEASEQUERY_NO_DATA', 'LEASEQUERY_STATUS', 'LEASEQUERY_RECONF', 'LEASEQUERY_RECONF_REPLY',
 ];
+export const NAMES_V6_COUNT = NAMES_V6.length;
 
 const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer, buf.byteOffset + p, n).toString('latin1');
 
@@ -109,7 +111,7 @@ export function parseDhcp6(s: SessionApi, buf: Uint8Array, off: number, len: num
   }
 }
 
-function isDhcp4(buf: Uint8Array, off: number, len: number): boolean {
+export function isDhcp4(buf: Uint8Array, off: number, len: number): boolean {
   return len >= 256 && (buf[off] === 1 || buf[off] === 2) && buf[off + 1] === 1 && buf[off + 2] === 6 &&
     buf[off + 236] === 0x63 && buf[off + 237] === 0x82 && buf[off + 238] === 0x53 && buf[off + 239] === 0x63;
 }

@@ -1,6 +1,7 @@
 // The `email` field group shared by the SMTP, IMAP and POP3 parsers (Arkime's smtp.c and
 // imap.c), and the header → field table built from `[headers-email]`.
 import { defineField, type Field, type FieldKind, type FieldSpec } from '../../db/fields/registry.js';
+import { configuredHeader, type HeaderValueKind } from '../../db/fields/config-fields.js';
 import type { ParserConfig } from './api.js';
 
 const e = (s: Omit<FieldSpec, 'group'>) => defineField({ group: 'email', requiredRight: 'emailSearch', ...s });
@@ -40,34 +41,6 @@ const BUILT_IN: [string, EmailHeaderRole][] = [
   ['received', 'received'],
 ];
 
-/** One `[headers-email]` entry (`x-priority=type:integer;count:true`) → its field (Arkime's arkime_config_load_header). */
-function configuredHeader(name: string, value: string): EmailHeaderTarget {
-  let type = 'string';
-  let count = false;
-  let unique = true;
-  for (const part of value.split(/[;,]/)) {
-    const colon = part.indexOf(':');
-    if (colon < 0) continue;
-    const k = part.slice(0, colon).trim();
-    const v = part.slice(colon + 1).trim();
-    if (k === 'type') type = v;
-    else if (k === 'count') count = v === 'true';
-    else if (k === 'unique') unique = v !== 'false';
-  }
-  let kind: FieldKind = 'termfield';
-  let role: EmailHeaderRole = 'string';
-  if (type === 'integer') { kind = 'integer'; role = 'integer'; }
-  else if (type === 'ip') { kind = 'ip'; role = 'ip'; }
-  else if (type === 'lotermfield' || type === 'lotextfield') { kind = type; role = 'lower'; }
-  else if (type === 'uptermfield' || type === 'textfield' || type === 'termfield') kind = type;
-  const field = defineField({
-    group: 'email', exp: `email.${name}`, db: `email.header-${name}`, kind,
-    friendly: `Email header ${name}`, help: `Email header ${name}`,
-    cnt: count, store: unique ? 'unique' : 'array', requiredRight: 'emailSearch',
-  });
-  return { role, field };
-}
-
 export interface EmailConfig {
   headers: Map<string, EmailHeaderTarget>;
   /** `smtpIpHeaders`, lower case, trailing colon dropped. */
@@ -93,7 +66,7 @@ export function emailConfig(config: ParserConfig): EmailConfig {
   for (const [name, role] of BUILT_IN) headers.set(name, { role });
   for (const [name, v] of section) {
     const n = name.toLowerCase();
-    if (!headers.has(n)) headers.set(n, configuredHeader(n, v));
+    if (!headers.has(n)) { const h = configuredHeader('headers-email', n, v); headers.set(n, { role: h.kind === 'float' ? 'string' : h.kind, field: h.field }); }
   }
   const cfg = { headers, ipHeaders, headerAll, sha256 };
   cached = { key, cfg };

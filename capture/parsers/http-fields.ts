@@ -1,6 +1,7 @@
 // HTTP session fields (Arkime's http.c field table) and the configured-header fields of
 // [headers-http-request] / [headers-http-response].
 import { defineField, type Field, type FieldKind, type FieldSpec } from '../../db/fields/registry.js';
+import { configuredHeader, type HeaderValueKind } from '../../db/fields/config-fields.js';
 import type { ParserConfig } from './api.js';
 
 const h = (s: Omit<FieldSpec, 'group'>) => defineField({ group: 'http', ...s });
@@ -47,44 +48,12 @@ export const methodCountFields: Field[] = COUNTED_METHODS.map((m) => h({
 }));
 
 /** How a header's value becomes a field value. */
-export type HeaderKind = 'string' | 'integer' | 'float' | 'ip' | 'lower';
+export type HeaderKind = HeaderValueKind;
 export interface HeaderTarget { field: Field; kind: HeaderKind }
 
 export interface HeaderTables {
   request: Map<string, HeaderTarget>;
   response: Map<string, HeaderTarget>;
-}
-
-/**
- * Parse one `[headers-*]` entry value such as `type:string;count:true;unique:false`
- * (Arkime's arkime_config_load_header). Unknown keys are ignored, as Arkime does.
- */
-function headerSpec(name: string, value: string, expBase: string, dbBase: string, friendlyBase: string, group: string): HeaderTarget {
-  let type = 'string';
-  let count = false;
-  let unique = true;
-  for (const part of value.split(/[;,]/)) {
-    const colon = part.indexOf(':');
-    if (colon < 0) continue;
-    const k = part.slice(0, colon).trim();
-    const v = part.slice(colon + 1).trim();
-    if (k === 'type') type = v;
-    else if (k === 'count') count = v === 'true';
-    else if (k === 'unique') unique = v !== 'false';
-  }
-  let kind: FieldKind = 'termfield';
-  let hk: HeaderKind = 'string';
-  if (type === 'integer') { kind = 'integer'; hk = 'integer'; }
-  else if (type === 'float') { kind = 'float'; hk = 'float'; }
-  else if (type === 'ip') { kind = 'ip'; hk = 'ip'; }
-  else if (type === 'lotermfield' || type === 'lotextfield') { kind = type; hk = 'lower'; }
-  else if (type === 'uptermfield' || type === 'textfield' || type === 'termfield') kind = type;
-  const field = defineField({
-    group, exp: `${expBase}${name}`, db: `${dbBase}${name}`, kind,
-    friendly: `${friendlyBase}${name}`, help: `${friendlyBase}${name}`,
-    cnt: count, store: unique ? 'unique' : 'array',
-  });
-  return { field, kind: hk };
 }
 
 let cached: { key: string; tables: HeaderTables } | undefined;
@@ -103,11 +72,11 @@ export function headerTables(config: ParserConfig): HeaderTables {
   const response = new Map<string, HeaderTarget>();
   for (const [name, v] of req) {
     const n = name.toLowerCase();
-    if (!request.has(n)) request.set(n, headerSpec(n, v, 'http.request.', 'http.request-', 'Request header ', 'http'));
+    if (!request.has(n)) request.set(n, configuredHeader('headers-http-request', n, v));
   }
   for (const [name, v] of res) {
     const n = name.toLowerCase();
-    if (!response.has(n)) response.set(n, headerSpec(n, v, 'http.response.', 'http.response-', 'Response header ', 'http'));
+    if (!response.has(n)) response.set(n, configuredHeader('headers-http-response', n, v));
   }
   const tables = { request, response };
   cached = { key, tables };

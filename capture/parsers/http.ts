@@ -8,6 +8,7 @@ import { PARSE_DONE, type Dir, type ProtocolParser, type SessionApi } from './ap
 import { HTTP_METHODS, HttpStream, type HttpHead, type HttpSink } from './http-message.js';
 import { COUNTED_METHODS, headerTables, httpFields as F, methodCountFields, type HeaderTables, type HeaderTarget } from './http-fields.js';
 import { addBodyMagic } from './magic.js';
+import { ntlmDecodeToken } from './ntlm.js';
 import { asciiLower, bytesToText, isUtf8, latin1ToText, trimLeftC } from './text.js';
 import { WebsocketState, websocketFeed, websocketSave } from './websocket.js';
 
@@ -271,6 +272,9 @@ export class HttpState {
       const colon = user.indexOf(':');
       if (colon >= 0) user = user.slice(0, colon);
       s.addString(F.user, latin1ToText(user));
+    } else if (/^(ntlm|negotiate) /i.test(str)) {
+      const token = Buffer.from(trimLeftC(str.slice(space + 1)), 'base64'); // NTLMSSP, raw or in SPNEGO
+      ntlmDecodeToken(s, token, 0, token.length);
     } else if (/^digest/i.test(str)) {
       let p = str.indexOf('username', 5);
       if (p < 0) return;

@@ -19,7 +19,13 @@ import { dhcpParser, dhcpv6Parser } from './dhcp.js';
 import { snmpParser } from './snmp.js';
 import { isakmpParser } from './isakmp.js';
 import { openvpnParser } from './openvpn.js';
+import { smbDatagramLabel, smbParser } from './smb.js';
+import { krb5Tcp, krb5Udp } from './krb5.js';
+import { ldapParser } from './ldap.js';
+import { dcerpcParser } from './dcerpc.js';
+import { rdpParser, rdpUdpParser } from './rdp.js';
 import { labelParsers } from './labels.js';
+import { otherParsers } from './other.js';
 
 export const parsers: ProtocolParser<any>[] = [
   dnsUdp, dnsTcp, llmnr, mdns, nbns, nbds, ntp, radius, stunUdp, stunTcp, tftp,
@@ -27,5 +33,7 @@ export const parsers: ProtocolParser<any>[] = [
   httpParser, socksParser,
   smtpParser, imapParser, pop3Parser,
   dhcpParser, dhcpv6Parser, snmpParser, isakmpParser, openvpnParser,
+  smbParser, smbDatagramLabel, krb5Udp, krb5Tcp, ldapParser, dcerpcParser, rdpParser, rdpUdpParser,
   ...labelParsers,
+  ...otherParsers,
 ];

@@ -6,7 +6,9 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
+import { openSessionSink } from '../../db/es/session-sink.js';
 import { EmbeddedSessionStore } from '../../db/store/session-store.js';
+import type { FlatBatch } from '../../db/store/flat-batch.js';
 import { ControlStore } from '../../db/store/control-store.js';
 import { newFileBatch, openPacketSource } from '../readers/open.js';
 import type { PacketBatch } from '../readers/types.js';
@@ -32,20 +34,26 @@ interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pe
 export async function runImport(config: Config, node: string, files: string[], o: ImportOptions): Promise<ImportResult> {
   const t0 = performance.now();
   const dataDir = resolve(config.str('dataDir', './data'));
-  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields });
+  const store = await openSessionSink(config, fields); // embedded store, or ES bulk when elasticsearch= is set
   const control = ControlStore.open(dataDir);
   control.publishFields(fields.all().map((f) => ({ ...f })));
   const threads = config.int('packetThreads', 1, 1, 24);
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
-  const init: WorkerInit = { configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads };
+  // The embedded store takes documents already flattened by the workers (see worker-thread.ts).
+  const embedded = store instanceof EmbeddedSessionStore ? store : undefined;
+  const init: WorkerInit = {
+    configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads,
+    flat: embedded && !process.env.PR_NOFLAT ? { rotateIndex: embedded.rotateIndex } : undefined,
+  };
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init }));
   const errors: string[] = [];
   let sessions = 0, packets = 0, bytesRead = 0;
   let lastFlush = performance.now();
   const progress = new Progress(o.quiet);
 
-  const onDocs = (docs: Record<string, unknown>[]) => {
+  const onDocs = (docs: Record<string, unknown>[], flat: FlatBatch[]) => {
     if (docs.length) { store.append(docs); sessions += docs.length; }
+    if (flat.length) { embedded!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
   };
   const slots: Slot[] = Array.from({ length: 3 }, () => {
     const batch = newFileBatch(8 * 1024 * 1024, undefined, true);
@@ -62,11 +70,11 @@ export async function runImport(config: Config, node: string, files: string[], o
   for (const w of workers) {
     w.on('message', (m: FromWorker) => {
       if (m.type === 'done') {
-        onDocs(m.docs);
+        onDocs(m.docs, m.flat);
         const s = byId.get(m.id)!;
         if (--s.pending === 0) { byId.delete(m.id); s.done?.(); }
       } else if (m.type === 'finished') {
-        onDocs(m.docs);
+        onDocs(m.docs, m.flat);
         packets += m.packets;
         const f = finishedWaiters.shift(); f?.(m);
       } else if (m.type === 'error') {

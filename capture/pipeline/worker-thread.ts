@@ -1,29 +1,43 @@
 // Entry point of a packet worker thread. The reader thread shares each batch (SharedArrayBuffer)
 // with every worker plus, per worker, the indices of the packets it owns; the worker decodes
-// those, keeps their sessions, and returns the documents of the sessions it saved.
+// those, keeps their sessions, and returns the documents of the sessions it saved: flattened
+// into the embedded store's staging lines when `flat` is set (one string per partition crosses
+// back, not a structured clone of every document), else as document objects for other sinks.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Config } from '../../db/config.js';
+import { fields } from '../../db/fields/registry.js';
+import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
 import { PacketBatch } from '../readers/types.js';
 import { PacketWorker } from './packet-worker.js';
 import { captureSettings } from './setup.js';
 
-export interface WorkerInit { configFile?: string; configText?: string; overrides: [string, string][]; node: string; threads: number }
+export interface WorkerInit {
+  configFile?: string; configText?: string; overrides: [string, string][]; node: string; threads: number;
+  /** Flatten documents for the embedded store (its rotateIndex) instead of returning objects. */
+  flat?: { rotateIndex: string };
+}
 
 export type ToWorker =
   | { type: 'batch'; id: number; buf: SharedArrayBuffer; meta: SharedArrayBuffer; count: number; idx: SharedArrayBuffer; n: number }
   | { type: 'file'; fileNum: number; tags: string[] }
-  | { type: 'finish' };
+  | { type: 'finish' }
+  // Live capture: idle sessions time out on the wall clock even when no packet arrives.
+  | { type: 'tick'; nowUs: number };
 
 export type FromWorker =
-  | { type: 'done'; id: number; docs: Record<string, unknown>[]; packets: number }
-  | { type: 'finished'; docs: Record<string, unknown>[]; packets: number; corrupt: number }
-  | { type: 'error'; message: string };
+  | { type: 'done'; id: number; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number }
+  | { type: 'finished'; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; corrupt: number }
+  | { type: 'error'; message: string }
+  | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number };
 
 const init = workerData as WorkerInit;
 const config = init.configFile ? Config.load(init.configFile, init.node) : Config.fromText(init.configText ?? '[default]\n', init.node);
 for (const [k, v] of init.overrides) config.override(k, v);
 let docs: Record<string, unknown>[] = [];
-const worker = new PacketWorker(captureSettings(config), init.node, (d) => docs.push(d), init.threads);
+const flattener = init.flat ? new DocFlattener(fields, init.flat.rotateIndex) : undefined;
+const worker = new PacketWorker(captureSettings(config), init.node, flattener ? (d) => flattener.add(d) : (d) => docs.push(d), init.threads);
+const none: FlatBatch[] = [];
+const takeFlat = () => (flattener && flattener.pendingRows ? flattener.take() : none);
 let batch: PacketBatch | undefined;
 let batchBuf: SharedArrayBuffer | undefined;
 
@@ -37,13 +51,18 @@ parentPort!.on('message', (m: ToWorker) => {
       batch.count = m.count;
       worker.process(batch, new Int32Array(m.idx), m.n);
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'done', id: m.id, docs: out, packets: worker.packets } satisfies FromWorker);
+      parentPort!.postMessage({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets } satisfies FromWorker);
     } else if (m.type === 'file') {
       worker.setFile(m.fileNum, m.tags);
+    } else if (m.type === 'tick') {
+      worker.table.nowUs = m.nowUs;
+      worker.table.expire();
+      const out = docs; docs = [];
+      parentPort!.postMessage({ type: 'ticked', docs: out, packets: worker.packets, active: worker.table.count, saved: worker.table.saved } satisfies FromWorker);
     } else if (m.type === 'finish') {
       worker.finish();
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'finished', docs: out, packets: worker.packets, corrupt: worker.corrupt } satisfies FromWorker);
+      parentPort!.postMessage({ type: 'finished', docs: out, flat: takeFlat(), packets: worker.packets, corrupt: worker.corrupt } satisfies FromWorker);
     }
   } catch (e) {
     parentPort!.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromWorker);

@@ -183,15 +183,20 @@ export class SessionTable {
       this.addMac(s, src, buf, p.macOff + 6);
       this.addMac(s, (src ^ 1) as 0 | 1, buf, p.macOff);
     }
-    if (p.outerMacOff >= 0) {
-      s.outerMacs[dir].add(macText(buf, p.outerMacOff + 6));
-      s.outerMacs[dir ^ 1].add(macText(buf, p.outerMacOff));
-    }
-    if (p.outerIpOff >= 0 && s.outerIps[dir].size < 10) {
-      const v = p.outerIpVersion, o = p.outerIpOff;
-      const so = v === 4 ? o + 12 : o + 8, dO = v === 4 ? o + 16 : o + 24;
-      s.outerIps[dir].add(ipText(buf.subarray(so, so + 16), v));
-      s.outerIps[dir ^ 1].add(ipText(buf.subarray(dO, dO + 16), v));
+    // Tunnel outer headers, first 10 packets per direction. As Arkime writes them they do not
+    // follow the inner direction: srcOuter* is the outer frame's first MAC (its destination)
+    // and the outer IP source, dstOuter* the second MAC and the outer IP destination.
+    if (s.packets[dir] <= 10) {
+      if (p.outerMacOff >= 0) {
+        s.outerMacs[0].add(macText(buf, p.outerMacOff));
+        s.outerMacs[1].add(macText(buf, p.outerMacOff + 6));
+      }
+      if (p.outerIpOff >= 0) {
+        const v = p.outerIpVersion, o = p.outerIpOff;
+        const so = v === 4 ? o + 12 : o + 8, dO = v === 4 ? o + 16 : o + 24;
+        s.outerIps[0].add(ipText(buf.subarray(so, so + 16), v));
+        s.outerIps[1].add(ipText(buf.subarray(dO, dO + 16), v));
+      }
     }
     if (p.encap) for (const [bit, name] of ENCAP_NAMES) if (p.encap & bit) s.protocols.add(name);
     if (p.vlanCount) {

@@ -4,6 +4,8 @@ import type { Field } from '../../db/fields/registry.js';
 import type { Dir, ParserConfig, ProtocolParser, SessionApi } from '../parsers/api.js';
 import { FieldValues } from './field-values.js';
 import { KEY_LEN } from './flow-key.js';
+import type { SctpState } from './sctp.js';
+import type { TcpSegment } from './tcp.js';
 
 export interface AttachedParser {
   parser: ProtocolParser<any>;
@@ -14,14 +16,14 @@ export interface AttachedParser {
 }
 
 /** Which timeout queue a session lives in. */
-export const enum QueueKind { Tcp = 0, Udp = 1, Icmp = 2, Sctp = 3, Esp = 4, Other = 5 }
-export const QUEUE_COUNT = 6;
+export const enum QueueKind { Tcp = 0, Udp = 1, Icmp = 2, Sctp = 3, Esp = 4, Other = 5, Closing = 6 }
+export const QUEUE_COUNT = 7;
 
 export class TcpDirState {
   /** Next expected sequence number, -1 while unknown. */
   nextSeq = -1;
-  /** Out-of-order segments waiting for the gap before them. */
-  queue: { seq: number; data: Uint8Array }[] = [];
+  /** A SYN of this direction set nextSeq (later SYNs do not move it). */
+  synSet = false;
 }
 
 export class Session implements SessionApi {
@@ -79,10 +81,25 @@ export class Session implements SessionApi {
   synAckValidated = false;
   isns: Set<number> | undefined;
   readonly tcp: [TcpDirState, TcpDirState] = [new TcpDirState(), new TcpDirState()];
+  /** Segments not yet delivered, both directions in Arkime's order. */
+  tcpData: TcpSegment[] = [];
+  haveTcpSession = false;
+  /** Per direction: 0 none, 1 FIN sent, 2 FIN acked (or RST). */
+  readonly finState = [0, 0];
+  outOfOrder = 0;
+  ackedUnseen = 0;
+  /** In the TCP save queue (Arkime's tcpWriteQ: sessions with a SYN get tcpSaveTimeout mid-saves). */
+  twPrev: Session | undefined;
+  twNext: Session | undefined;
+  inTw = false;
   finCount = 0;
   rstSeen = false;
   closing = false;
   tcpParsingStopped = false;
+  /** SCTP TSN tracking and message joining, made on the first chunk that needs it. */
+  sctp: SctpState | undefined;
+  /** Keyed by Arkime's DHCP rule (client MAC / DHCPv6 transaction id): direction by ports. */
+  dhcp = false;
 
   payload8: [string | undefined, string | undefined] = [undefined, undefined];
   readonly classified = [false, false];
@@ -99,10 +116,11 @@ export class Session implements SessionApi {
 
   segmentCnt = 1;
   rootId: string | undefined;
-  saveTimeUs = 0;
+  /** Packet second after which Arkime mid-saves (TCP) or, once closing, saves the session. */
+  saveTimeSec = 0;
   midSaveWanted = false;
-  /** Keep only the first packet's position (dontSaveBPFs). */
-  truncatePcap = false;
+  /** Packets per segment whose positions are kept (Arkime's stopSaving: dontSaveBPFs, ESP). */
+  stopSaving = 0xffff;
   config!: ParserConfig;
 
   // --- SessionApi -----------------------------------------------------------------------

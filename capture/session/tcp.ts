@@ -11,14 +11,33 @@ const F_SYN = 0, F_SYNACK = 1, F_ACK = 2, F_PSH = 3, F_FIN = 4, F_RST = 5, F_URG
 export const TCP_FLAG_NAMES = ['syn', 'syn-ack', 'ack', 'psh', 'fin', 'rst', 'urg', 'ece', 'cwr', 'ae', 'srcZero', 'dstZero'];
 
 const MAX_PENDING = 65536;
+
+/** A TCP segment waiting in the session's list (a copy: the packet's buffer is reused). */
+export interface TcpSegment { dir: Dir; seq: number; ack: number; data: Uint8Array }
 const scratch: import('../parsers/api.js').ProtocolParser<any>[] = [];
 export const parserErrors = { count: 0 };
 
 function seqDiff(a: number, b: number): number { return (a - b) | 0; } // wrap-aware a - b
 
+const enum FinState { None = 0, Fin = 1, FinAck = 2 }
+const OUT_OF_ORDER_TAGS = ['out-of-order-src', 'out-of-order-dst'];
+const ACKED_UNSEEN_TAGS = ['acked-unseen-segment-src', 'acked-unseen-segment-dst'];
+
+/**
+ * Arkime's tcp.c, step for step: flag counters, FIN/RST close detection, the tags it sets, and
+ * one list of undelivered segments for both directions sorted by sequence (and by the other
+ * side's ack), delivered from its head while the head is the next expected byte. A segment
+ * that is deliverable at once while nothing waits is handed over without a copy.
+ */
 export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, dir: Dir, tsUs: number): void {
   const f = p.tcpFlags;
   const c = s.tcpFlagCnt;
+  if (p.tcpWin === 0 && !(f & TH_RST)) c[dir === 0 ? F_SRCZERO : F_DSTZERO]++;
+  if (f & TH_URG) c[F_URG]++;
+  if (f & TH_ECE) c[F_ECE]++;
+  if (f & TH_CWR) c[F_CWR]++;
+  if (f & TH_AE) c[F_AE]++;
+  const st = s.tcp[dir], other = s.tcp[dir ^ 1];
   if (f & TH_SYN) {
     if (f & TH_ACK) {
       c[F_SYNACK]++;
@@ -26,82 +45,136 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
         s.synAckSeq = p.tcpSeq;
         if (s.synSeq >= 0 && p.tcpAck === ((s.synSeq + 1) >>> 0)) s.synValidated = true;
       }
-      if (s.tcp[dir].nextSeq < 0) s.tcp[dir].nextSeq = (p.tcpSeq + 1) >>> 0;
-      if (s.tcp[dir ^ 1].nextSeq < 0) s.tcp[dir ^ 1].nextSeq = p.tcpAck;
+      if (!s.haveTcpSession) other.nextSeq = p.tcpAck; // SYN-ACK first: the SYN was missed
     } else {
       c[F_SYN]++;
       if (s.synSeq < 0) { s.synSeq = p.tcpSeq; s.tcpSeqSrc = p.tcpSeq; }
-      if (s.synTimeUs < 0) s.synTimeUs = tsUs;
+      if (s.synTimeUs < 0) { s.synTimeUs = tsUs; s.ackTimeUs = -1; }
       (s.isns ??= new Set()).add(p.tcpSeq);
-      s.tcp[dir].nextSeq = (p.tcpSeq + 1) >>> 0;
     }
-  } else if ((f & (TH_FIN | TH_RST | TH_PUSH | TH_ACK)) === TH_ACK) {
+    s.haveTcpSession = true;
+    if (!st.synSet) { st.nextSeq = (p.tcpSeq + 1) >>> 0; st.synSet = true; }
+    table.tcpWritePush(s);
+    return;
+  }
+  if (f & TH_RST) {
+    c[F_RST]++;
+    s.rstSeen = true;
+    if (st.nextSeq >= 0 ? p.tcpSeq === st.nextSeq : p.tcpSeq === 0) { table.markForClose(s); return; }
+    s.finState[dir] = FinState.FinAck;
+  }
+  if (f & TH_FIN) { c[F_FIN]++; s.finCount++; s.finState[dir] = FinState.Fin; }
+  if ((f & (TH_FIN | TH_RST | TH_PUSH | TH_ACK)) === TH_ACK) {
     c[F_ACK]++;
     if (s.ackTimeUs < 0 && s.synTimeUs >= 0) s.ackTimeUs = tsUs;
     if (!s.synAckValidated && s.synAckSeq >= 0 && dir === 0 && p.tcpAck === ((s.synAckSeq + 1) >>> 0)) s.synAckValidated = true;
   }
   if (f & TH_PUSH) c[F_PSH]++;
-  if (f & TH_FIN) { c[F_FIN]++; s.finCount++; }
-  if (f & TH_RST) { c[F_RST]++; s.rstSeen = true; s.closing = true; }
-  if (f & TH_URG) c[F_URG]++;
-  if (f & TH_ECE) c[F_ECE]++;
-  if (f & TH_CWR) c[F_CWR]++;
-  if (f & TH_AE) c[F_AE]++;
-  if (p.tcpWin === 0 && !(f & TH_RST)) c[dir === 0 ? F_SRCZERO : F_DSTZERO]++;
-  if (s.finCount >= 2) s.closing = true; // both FINs or a RST: tcpClosingTimeout applies
+  if (s.tcpParsingStopped) return;
 
-  const len = p.payloadLen;
-  if (len <= 0) return;
-  const st = s.tcp[dir];
-  if (st.nextSeq < 0) {
-    // No SYN seen for this direction: start from the first data we see.
+  if (s.haveTcpSession && c[F_SYNACK] === 0 && st.nextSeq < 0) {
+    s.addTag('no-syn-ack');
     st.nextSeq = p.tcpSeq;
-    if (!s.tags.has('no-syn-ack') && s.synAckSeq < 0 && s.synSeq < 0) s.addTag('no-syn-ack');
   }
-  const d = seqDiff(p.tcpSeq, st.nextSeq);
-  if (d > 0) {
-    // Gap before this segment: keep a copy until the gap fills.
-    if (s.tcpParsingStopped) return;
-    if (st.queue.length >= table.opts.maxTcpOutOfOrderPackets) {
-      s.tcpParsingStopped = true;
-      s.addTag('incomplete-tcp');
-      st.queue.length = 0;
-      return;
-    }
-    const data = p.buf.slice(p.payloadOff, p.payloadOff + len);
-    let i = st.queue.length;
-    while (i > 0 && seqDiff(st.queue[i - 1].seq, p.tcpSeq) > 0) i--;
-    st.queue.splice(i, 0, { seq: p.tcpSeq, data });
+  if (s.tcpData.length > table.opts.maxTcpOutOfOrderPackets) {
+    flushSinglePush(table, s);
+    s.tcpData.length = 0;
+    s.addTag('incomplete-tcp');
+    s.tcpParsingStopped = true;
     return;
   }
-  if (d + len <= 0) return; // retransmission of bytes already delivered
-  const skip = -d;
-  deliverStream(table, s, dir, p.buf, p.payloadOff + skip, len - skip);
-  st.nextSeq = (st.nextSeq + len - skip) >>> 0;
-  // Drain queued segments the new bytes made contiguous.
-  while (st.queue.length) {
-    const q = st.queue[0];
-    const qd = seqDiff(q.seq, st.nextSeq);
-    if (qd > 0) break;
-    st.queue.shift();
-    if (qd + q.data.length <= 0) continue;
-    deliverStream(table, s, dir, q.data, -qd, q.data.length + qd);
-    st.nextSeq = (st.nextSeq + q.data.length + qd) >>> 0;
+  if (f & (TH_ACK | TH_RST)) {
+    const o = dir ^ 1;
+    if (s.finState[o] === FinState.Fin) {
+      s.finState[o] = FinState.FinAck;
+      if (s.finState[dir] === FinState.FinAck) { table.markForClose(s); return; }
+    }
   }
+  if ((f & TH_ACK) && s.haveTcpSession && !(s.ackedUnseen & (1 << dir)) && other.nextSeq >= 0 &&
+      seqDiff(p.tcpAck, other.nextSeq) > 1) {
+    s.addTag(ACKED_UNSEEN_TAGS[dir]);
+    s.ackedUnseen |= 1 << dir;
+  }
+  const len = p.payloadLen;
+  if (len <= 0 || (f & TH_RST)) return;
+  if (s.haveTcpSession && st.nextSeq >= 0 && seqDiff((p.tcpSeq + len) >>> 0, st.nextSeq) <= 0) return; // old bytes
+
+  const q = s.tcpData;
+  if (q.length === 0 && st.nextSeq >= 0) {
+    const d = seqDiff(st.nextSeq, p.tcpSeq);
+    if (d >= 0 && d < len) {
+      // The next expected bytes and nothing queued: deliver in place.
+      deliverStream(table, s, dir, p.buf, p.payloadOff + d, len - d);
+      st.nextSeq = (st.nextSeq + len - d) >>> 0;
+      return;
+    }
+  }
+  const seg: TcpSegment = { dir, seq: p.tcpSeq, ack: p.tcpAck, data: p.buf.slice(p.payloadOff, p.payloadOff + len) };
+  if (q.length === 0) q.push(seg);
+  else {
+    let i = q.length - 1;
+    for (; i >= 0; i--) {
+      const e = q[i];
+      const d = seqDiff(p.tcpSeq, e.dir === dir ? e.seq : e.ack);
+      if (d === 0) {
+        if (e.dir === dir) {
+          if (len > e.data.length) q[i] = seg;
+          break;
+        }
+        if (seqDiff(e.seq, p.tcpAck) < 0) { q.splice(i + 1, 0, seg); break; }
+      } else if (d > 0) { q.splice(i + 1, 0, seg); break; }
+    }
+    if (i < 0) q.unshift(seg);
+    if (s.haveTcpSession && !(s.outOfOrder & (1 << dir))) {
+      s.addTag(OUT_OF_ORDER_TAGS[dir]);
+      s.outOfOrder |= 1 << dir;
+    }
+  }
+  drainTcp(table, s);
+}
+
+/** Deliver from the head of the segment list while the head holds the next expected byte. */
+function drainTcp(table: SessionTable, s: Session): void {
+  const q = s.tcpData;
+  while (q.length) {
+    const e = q[0];
+    const st = s.tcp[e.dir];
+    if (st.nextSeq < 0) return;
+    const d = seqDiff(st.nextSeq, e.seq);
+    if (d < 0) return;
+    q.shift();
+    if (d >= e.data.length) continue;
+    deliverStream(table, s, e.dir, e.data, d, e.data.length - d);
+    st.nextSeq = (st.nextSeq + e.data.length - d) >>> 0;
+  }
+}
+
+/** Arkime's tcp_session_free: a lone undelivered segment of a one-PSH session still gets parsed. */
+export function flushSinglePush(table: SessionTable, s: Session): void {
+  if (s.tcpData.length !== 1 || s.tcpFlagCnt[F_PSH] !== 1 || s.tcpParsingStopped) return;
+  const e = s.tcpData[0];
+  s.tcpData.length = 0;
+  s.classified[e.dir] = false;
+  deliver(table.opts.classifiers, s, e.dir, e.data, 0, e.data.length, true, false);
 }
 
 function deliverStream(table: SessionTable, s: Session, dir: Dir, buf: Uint8Array, off: number, len: number): void {
   s.dataBytes[dir] += len;
   if (s.tcpParsingStopped) return;
-  deliver(table.opts.classifiers, s, dir, buf, off, len, true);
+  deliver(table.opts.classifiers, s, dir, buf, off, len, true, true);
 }
 
 export function deliverDatagram(cl: Classifiers, s: Session, dir: Dir, buf: Uint8Array, off: number, len: number): void {
-  deliver(cl, s, dir, buf, off, len, false);
+  deliver(cl, s, dir, buf, off, len, false, true);
 }
 
-function deliver(cl: Classifiers, s: Session, dir: Dir, buf: Uint8Array, off: number, len: number, stream: boolean): void {
-  if (s.payload8[dir] === undefined) s.payload8[dir] = hex8(buf, off, len);
+function deliver(cl: Classifiers, s: Session, dir: Dir, buf: Uint8Array, off: number, len: number, stream: boolean,
+  firstBytes: boolean): void {
+  // TCP gathers the first 8 stream bytes across segments; UDP/SCTP take the first datagram's.
+  const p8 = s.payload8[dir];
+  if (!firstBytes) { /* Arkime's close-time flush records no payload8 */ }
+  else if (p8 === undefined) s.payload8[dir] = hex8(buf, off, len, 8);
+  else if (stream && p8.length < 16) s.payload8[dir] = p8 + hex8(buf, off, len, 8 - p8.length / 2);
   if (!s.classified[dir] && (stream || len >= 2)) {
     s.classified[dir] = true;
     const t = cl.forProtocol(s.ipProtocol);
@@ -147,9 +220,9 @@ export function finishParsers(s: Session, final: boolean): void {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
-function hex8(buf: Uint8Array, off: number, len: number): string {
+function hex8(buf: Uint8Array, off: number, len: number, max: number): string {
   let s = '';
-  const n = Math.min(8, len);
+  const n = Math.min(max, len);
   for (let i = 0; i < n; i++) s += HEX[buf[off + i]];
   return s;
 }

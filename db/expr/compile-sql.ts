@@ -80,9 +80,11 @@ class SqlWriter {
     });
   }
 
+  // Placeholders are numbered while compiling: simplification (`x AND FALSE` → FALSE) may drop
+  // a predicate, so the final parameter list is built from the markers left in the text.
   private p(v: SqlParam, type: Scalar): string {
     this.params.push(v);
-    return `CAST(? AS ${type})`;
+    return `CAST(\u0001${this.params.length - 1}\u0001 AS ${type})`;
   }
 
   node(d: Dsl): string {
@@ -245,6 +247,7 @@ function join(parts: string[], op: 'AND' | 'OR', empty: string): string {
 export function compileToSql(input: string | Expr, ctx: SqlContext): SqlQuery {
   const ast = typeof input === 'string' ? parseExpression(input, ctx.registry) : input;
   const w = new SqlWriter(ctx, ast);
-  const sql = w.node(buildDsl(ast, ctx));
-  return { sql, params: w.params };
+  const params: SqlParam[] = [];
+  const sql = w.node(buildDsl(ast, ctx)).replace(/\u0001(\d+)\u0001/g, (_, i: string) => { params.push(w.params[Number(i)]); return '?'; });
+  return { sql, params };
 }

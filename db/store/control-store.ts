@@ -43,6 +43,9 @@ const MIGRATIONS: string[] = [
    CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp INTEGER NOT NULL, userId TEXT NOT NULL,
      api TEXT, query TEXT, doc TEXT NOT NULL DEFAULT '{}');
    CREATE INDEX IF NOT EXISTS history_time ON history(timestamp);`,
+  // 2: tags added/removed in the viewer; session segments are immutable, so the edited tag list
+  // of a session lives here and overlays the stored one at query time
+  `CREATE TABLE IF NOT EXISTS tag_edits (id TEXT PRIMARY KEY, tags TEXT NOT NULL, updated INTEGER NOT NULL);`,
 ];
 
 export const CONTROL_SCHEMA_VERSION = MIGRATIONS.length;
@@ -296,4 +299,29 @@ export class ControlStore {
   }
 
   deleteHistory(id: number): boolean { return this.db.prepare('DELETE FROM history WHERE id = ?').run(id).changes > 0; }
+
+  // ------------------------------------------------------------- tag edits (viewer addtags/removetags)
+
+  /** Changes whenever a tag edit is written, so readers can cache the overlay. */
+  tagEditsVersion(): number {
+    const r = this.db.prepare("SELECT value FROM sequence WHERE name = 'tagEdits'").get() as { value: number } | undefined;
+    return r?.value ?? 0;
+  }
+
+  /** Edited tag lists by session id. */
+  allTagEdits(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of this.db.prepare('SELECT id, tags FROM tag_edits').all() as { id: string; tags: string }[]) out.set(r.id, JSON.parse(r.tags) as string[]);
+    return out;
+  }
+
+  /** Store the full tag list of each session (replacing earlier edits) and bump the version. */
+  putTagEdits(edits: Map<string, string[]>): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO tag_edits (id, tags, updated) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      const now = Date.now();
+      for (const [id, tags] of edits) put.run(id, JSON.stringify(tags), now);
+      this.nextSequence('tagEdits');
+    }).immediate();
+  }
 }

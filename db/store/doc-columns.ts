@@ -44,8 +44,11 @@ const MAX_PATH_NODES = 100000;
 
 interface ObjectFieldSpec { rest: string; name: string; scalar: Scalar; cnt?: string; shadow?: string }
 
-/** A flattened document: parallel lists of column indexes and values (lists/objects as JSON text). */
-export interface FlatRow { cols: number[]; vals: unknown[] }
+/**
+ * A flattened document: the values by column name (lists as arrays, arrays of objects and
+ * `_extra` as JSON text) and the indexes of the columns used.
+ */
+export interface FlatRow { obj: Record<string, unknown>; cols: number[] }
 
 export interface FlatDoc {
   row: FlatRow;
@@ -86,11 +89,6 @@ function accepts(spec: { scalar: Scalar; list: boolean }, v: unknown): boolean {
 function sameKeys(a: string[] | undefined, b: string[] | undefined): boolean {
   if (!a || !b) return a === b;
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** Lists travel to DuckDB as JSON text (one appendVarchar instead of one call per element). */
-export function listText(scalar: Scalar, v: unknown[]): string {
-  return scalar === 'VARCHAR' ? JSON.stringify(v) : '[' + v.join(',') + ']';
 }
 
 export class DocColumns {
@@ -166,11 +164,11 @@ export class DocColumns {
   }
 
   flatten(doc: Record<string, unknown>): FlatDoc {
-    const row: FlatRow = { cols: [], vals: [] };
+    const row: FlatRow = { obj: Object.create(null) as Record<string, unknown>, cols: [] };
     const id = typeof doc._id === 'string' && acceptsScalar('VARCHAR', doc._id) ? doc._id : undefined;
     const extra = this.walk(doc, this.root, row, true) ?? {};
     if (doc._id !== undefined && id === undefined) extra._id = doc._id; // odd id: keep, never lose
-    if (Object.keys(extra).length > 0) put(row, this.index.get(EXTRA_COLUMN)!, JSON.stringify(extra));
+    if (Object.keys(extra).length > 0) this.put(row, this.index.get(EXTRA_COLUMN)!, JSON.stringify(extra));
     const lp = doc.lastPacket;
     return { row, id, lastPacket: typeof lp === 'number' && Number.isFinite(lp) ? lp : undefined };
   }
@@ -194,7 +192,7 @@ export class DocColumns {
       const cn = this.child(node, k);
       if (top && k === 'packetRange' && isPlainObject(v) && typeof v.gte === 'number' && v.gte === obj.firstPacket &&
           v.lte === obj.lastPacket && Object.keys(v).length === 2) {
-        put(row, this.index.get(PACKET_RANGE_FLAG)!, true);
+        this.put(row, this.index.get(PACKET_RANGE_FLAG)!, true);
         continue;
       }
       const spec = cn.spec;
@@ -202,7 +200,7 @@ export class DocColumns {
         const col = !cn.dotted ? (spec.col ??= this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, cn.keys))
           : this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, cn.keys);
         if (col >= 0) {
-          put(row, col, spec.list ? listText(spec.scalar, v as unknown[]) : v);
+          this.put(row, col, v);
           if (spec.shadow) this.setShadow(row, spec.shadow, v);
           continue;
         }
@@ -216,7 +214,7 @@ export class DocColumns {
       if (!spec && isObjectArray(v)) {
         const col = this.layoutColumn(cn.path, 'object', 'VARCHAR', false, cn.keys);
         if (col >= 0) {
-          put(row, col, JSON.stringify(v));
+          this.put(row, col, JSON.stringify(v));
           const fields = cn.objectFields;
           if (fields) this.deriveFromObjects(fields, v, row);
           continue;
@@ -244,10 +242,10 @@ export class DocColumns {
     if (Array.isArray(v)) {
       const keys: string[] = [];
       for (const ip of v) { const s = ipSortKey(ip as string); if (s) keys.push(s); }
-      put(row, col, JSON.stringify(keys));
+      this.put(row, col, keys);
     } else {
       const s = ipSortKey(v as string);
-      if (s) put(row, col, s);
+      if (s) this.put(row, col, s);
     }
   }
 
@@ -261,11 +259,16 @@ export class DocColumns {
         if (f.cnt) { const c = o[f.rest + 'Cnt']; if (acceptsScalar('BIGINT', c)) cnts.push(c as number); }
       }
       if (vals.length > 0) {
-        put(row, this.column(f.name, 'derived', f.scalar, true), listText(f.scalar, vals));
+        this.put(row, this.column(f.name, 'derived', f.scalar, true), vals);
         if (f.shadow) this.setShadow(row, f.shadow, vals);
       }
-      if (f.cnt && cnts.length > 0) put(row, this.column(f.cnt, 'derived', 'BIGINT', true), listText('BIGINT', cnts));
+      if (f.cnt && cnts.length > 0) this.put(row, this.column(f.cnt, 'derived', 'BIGINT', true), cnts);
     }
+  }
+
+  private put(row: FlatRow, col: number, v: unknown): void {
+    row.cols.push(col);
+    row.obj[this.infos[col].name] = v;
   }
 
   /** Rebuild the document from a row read back (column name → JS value). */
@@ -290,11 +293,6 @@ export class DocColumns {
     if (isPlainObject(extra)) deepMerge(doc, extra);
     return doc;
   }
-}
-
-function put(row: FlatRow, col: number, v: unknown): void {
-  row.cols.push(col);
-  row.vals.push(v);
 }
 
 function collect(o: unknown, rest: string, scalar: Scalar, out: unknown[]): void {

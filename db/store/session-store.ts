@@ -8,13 +8,14 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { FieldRegistry } from '../fields/registry.js';
 import { q } from '../fields/columns.js';
-import { DocColumns, EXTRA_COLUMN, ID_COLUMN, type ColumnInfo, type FlatRow, type Scalar } from './doc-columns.js';
+import { DocColumns, EXTRA_COLUMN, ID_COLUMN, type ColumnInfo, type Scalar } from './doc-columns.js';
+import { DocFlattener, type FlatBatch } from './flat-batch.js';
 import {
   MANIFEST, TMP_PREFIX, fsyncDir, fsyncFile, pidAlive, readManifest, tmpName, withPartitionLock, writeManifest,
   type Manifest, type SegmentEntry,
 } from './manifest.js';
 import {
-  PARTITION_PREFIX, checkRotateIndex, hoursPerPartition, newSessionId, partitionRange, partitionSuffix, type RotateIndex,
+  checkRotateIndex, hoursPerPartition, partitionRange, type RotateIndex,
 } from './partition-name.js';
 
 export type Bounding = 'last' | 'first' | 'both' | 'either' | 'database';
@@ -52,7 +53,8 @@ export interface SessionHit { id: string; index: string; doc: Record<string, unk
 
 export interface PartitionInfo { name: string; sessions: number; bytes: number; segments: number }
 
-interface Pending { rows: FlatRow[]; minLast: number; maxLast: number }
+/** A partition's rows since the last flush, staged as JSON lines in a temporary file. */
+interface Pending { stage: string; fd: number; rows: number; minLast: number; maxLast: number; columns: Map<string, ColumnInfo> }
 
 /** Segments in the same size tier (factor 4) are merged once this many have gathered. */
 const MERGE_FANIN = 4;
@@ -60,20 +62,12 @@ const MERGE_FANIN = 4;
 const MAX_AUTO_MERGE_ROWS = 4_000_000;
 const PARTITION_RE = /^sessions3-[0-9a-z]+$/;
 
-function stagingType(info: ColumnInfo): string {
-  if (info.list) return 'VARCHAR';
-  return info.scalar === 'BIGINT' ? 'DOUBLE' : info.scalar;
-}
-
 function finalType(info: ColumnInfo): string {
   return info.list ? `${info.scalar}[]` : info.scalar;
 }
 
-function selectExpr(info: ColumnInfo): string {
-  const c = q(info.name);
-  if (info.list) return `from_json(${c}, '["${info.scalar}"]') AS ${c}`;
-  if (info.scalar === 'BIGINT') return `CAST(${c} AS BIGINT) AS ${c}`;
-  return c;
+function sameLayout(a: ColumnInfo, b: ColumnInfo): boolean {
+  return a.role === b.role && a.scalar === b.scalar && a.list === b.list && (a.keys ?? []).join('\0') === (b.keys ?? []).join('\0');
 }
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -86,10 +80,11 @@ export class EmbeddedSessionStore {
   private readonly autoMerge: boolean;
   private readonly rowGroupSize: number;
   private readonly cols: DocColumns;
+  private readonly flattener: DocFlattener;
+  private layoutWarned = false;
   private readonly pending = new Map<string, Pending>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private stageSeq = 0;
   private closed = false;
 
   private constructor(dataDir: string, opts: SessionStoreOptions, private readonly db: DuckDBInstance,
@@ -101,6 +96,7 @@ export class EmbeddedSessionStore {
     this.autoMerge = opts.autoMerge ?? !this.readOnly;
     this.rowGroupSize = opts.rowGroupSize ?? 122880;
     this.cols = new DocColumns(opts.registry);
+    this.flattener = new DocFlattener(opts.registry, this.rotateIndex, this.cols);
   }
 
   static async open(dataDir: string, opts: SessionStoreOptions): Promise<EmbeddedSessionStore> {
@@ -124,26 +120,58 @@ export class EmbeddedSessionStore {
   /** Buffer documents; they become visible after the next `flush()`. */
   append(docs: Iterable<Record<string, unknown>>): void {
     if (this.readOnly) throw new Error(`session store ${this.dataDir} is read-only`);
-    const idCol = this.cols.column(ID_COLUMN, 'id', 'VARCHAR', false);
-    for (const doc of docs) {
-      const flat = this.cols.flatten(doc);
-      const last = flat.lastPacket ?? Date.now();
-      const suffix = partitionSuffix(last, this.rotateIndex);
-      flat.row.cols.push(idCol);
-      flat.row.vals.push(flat.id ?? newSessionId(suffix));
-      const name = PARTITION_PREFIX + suffix;
-      let p = this.pending.get(name);
-      if (!p) { p = { rows: [], minLast: last, maxLast: last }; this.pending.set(name, p); }
-      p.rows.push(flat.row);
-      if (last < p.minLast) p.minLast = last;
-      if (last > p.maxLast) p.maxLast = last;
+    for (const doc of docs) this.flattener.add(doc);
+    this.appendBatches(this.flattener.take());
+  }
+
+  /**
+   * Buffer documents already flattened (by a DocFlattener, e.g. in a packet worker thread); they
+   * become visible after the next `flush()`. The lines go straight to a staging file.
+   */
+  appendBatches(batches: readonly FlatBatch[]): void {
+    if (this.readOnly) throw new Error(`session store ${this.dataDir} is read-only`);
+    for (const b of batches) {
+      if (b.rows === 0) continue;
+      if (!PARTITION_RE.test(b.partition)) throw new Error(`'${b.partition}' is not a session partition name`);
+      let p = this.pending.get(b.partition);
+      if (!p) {
+        const dir = this.partitionDir(b.partition);
+        fs.mkdirSync(dir, { recursive: true });
+        const stage = tmpName(dir, 'stage.ndjson');
+        p = { stage, fd: fs.openSync(stage, 'w'), rows: 0, minLast: b.minLast, maxLast: b.maxLast, columns: new Map() };
+        this.pending.set(b.partition, p);
+      }
+      for (const c of b.columns) {
+        if (p.columns.has(c.name)) continue;
+        const mine = this.cols.info(c.name);
+        if (!mine) this.cols.learn(c);
+        else if (!sameLayout(mine, c) && !this.layoutWarned) {
+          // Two writers laid the same column out differently (dotted document keys): values are
+          // kept, and read back with the layout learned first.
+          this.layoutWarned = true;
+          process.stderr.write(`session store: column '${c.name}' arrived with two layouts; keeping the first\n`);
+        }
+        p.columns.set(c.name, this.cols.info(c.name)!);
+      }
+      writeAll(p.fd, b.text);
+      p.rows += b.rows;
+      if (b.minLast < p.minLast) p.minLast = b.minLast;
+      if (b.maxLast > p.maxLast) p.maxLast = b.maxLast;
     }
   }
 
   get pendingCount(): number {
     let n = 0;
-    for (const p of this.pending.values()) n += p.rows.length;
+    for (const p of this.pending.values()) n += p.rows;
     return n;
+  }
+
+  private dropPending(name: string): void {
+    const p = this.pending.get(name);
+    if (!p) return;
+    this.pending.delete(name);
+    fs.closeSync(p.fd);
+    try { fs.unlinkSync(p.stage); } catch { /* already gone */ }
   }
 
   /** Write one segment per partition touched since the last flush and publish it. */
@@ -151,6 +179,7 @@ export class EmbeddedSessionStore {
     if (this.pending.size === 0) return this.chain.then(() => undefined);
     const batches = [...this.pending];
     this.pending.clear();
+    for (const [, p] of batches) fs.closeSync(p.fd);
     const done = this.serial(async () => {
       for (const [name, p] of batches) await this.writePartitionSegment(name, p);
     });
@@ -177,47 +206,23 @@ export class EmbeddedSessionStore {
 
   private async writePartitionSegment(name: string, p: Pending): Promise<void> {
     const dir = this.partitionDir(name);
-    fs.mkdirSync(dir, { recursive: true });
-    const used: number[] = [];
-    const seen = new Uint8Array(this.cols.infos.length);
-    for (const row of p.rows) {
-      for (const c of row.cols) if (seen[c] === 0) { seen[c] = 1; used.push(c); }
-    }
-    used.sort((a, b) => a - b);
-    const infos = used.map((i) => this.cols.infos[i]);
-    const stage = `stage_${++this.stageSeq}`;
-    const con = this.writeCon;
-    await con.run(`CREATE TABLE ${stage} (${infos.map((c) => `${q(c.name)} ${stagingType(c)}`).join(', ')})`);
     try {
-      const app = await con.createAppender(stage);
-      const kinds = infos.map((c) => (c.list ? 'VARCHAR' : stagingType(c)));
-      // slot of each column in the staging table; a row is scattered into `scratch` by slot
-      const slot = new Int32Array(this.cols.infos.length).fill(-1);
-      used.forEach((c, k) => { slot[c] = k; });
-      const scratch: unknown[] = new Array(used.length).fill(undefined);
-      for (const row of p.rows) {
-        for (let j = 0; j < row.cols.length; j++) scratch[slot[row.cols[j]]] = row.vals[j];
-        for (let k = 0; k < used.length; k++) {
-          const v = scratch[k];
-          scratch[k] = undefined;
-          if (v === undefined) { app.appendNull(); continue; }
-          switch (kinds[k]) {
-            case 'DOUBLE': app.appendDouble(v as number); break;
-            case 'BOOLEAN': app.appendBoolean(v as boolean); break;
-            default: app.appendVarchar(v as string);
-          }
-        }
-        app.endRow();
-      }
-      app.closeSync();
-      const order = infos.some((c) => c.name === 'lastPacket') ? ` ORDER BY ${q('lastPacket')}` : '';
+      const infos = [...p.columns.values()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+      const columns = infos.map((c) => `${sqlString(c.name)}: ${sqlString(finalType(c))}`).join(', ');
+      const src = `read_json(${sqlString(p.stage)}, format='newline_delimited', records=true, maximum_object_size=268435456, columns={${columns}})`;
+      const order = p.columns.has('lastPacket') ? ` ORDER BY ${q('lastPacket')}` : '';
       const file = `s-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.parquet`;
       const tmp = tmpName(dir, file);
-      await con.run(`COPY (SELECT ${infos.map(selectExpr).join(', ')} FROM ${stage}${order}) TO ${sqlString(tmp)} ` +
-        `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${this.rowGroupSize})`);
-      fsyncFile(tmp);
+      try {
+        await this.writeCon.run(`COPY (SELECT ${infos.map((c) => q(c.name)).join(', ')} FROM ${src}${order}) TO ${sqlString(tmp)} ` +
+          `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${this.rowGroupSize})`);
+        fsyncFile(tmp);
+      } catch (e) {
+        try { fs.unlinkSync(tmp); } catch { /* never written */ }
+        throw e;
+      }
       const entry: SegmentEntry = {
-        file, rows: p.rows.length, bytes: fs.statSync(tmp).size, minLast: p.minLast, maxLast: p.maxLast,
+        file, rows: p.rows, bytes: fs.statSync(tmp).size, minLast: p.minLast, maxLast: p.maxLast,
         columns: infos.map((c) => c.name),
       };
       await this.publish(dir, (m) => {
@@ -226,7 +231,7 @@ export class EmbeddedSessionStore {
         this.noteColumns(m, infos);
       });
     } finally {
-      await con.run(`DROP TABLE IF EXISTS ${stage}`);
+      try { fs.unlinkSync(p.stage); } catch { /* already gone */ }
     }
   }
 
@@ -473,7 +478,7 @@ export class EmbeddedSessionStore {
   async deletePartition(name: string): Promise<void> {
     if (this.readOnly) throw new Error(`session store ${this.dataDir} is read-only`);
     if (!PARTITION_RE.test(name)) throw new Error(`'${name}' is not a session partition name`);
-    this.pending.delete(name);
+    this.dropPending(name);
     await this.serial(async () => {
       const dir = this.partitionDir(name);
       if (!fs.existsSync(dir)) return;
@@ -485,7 +490,7 @@ export class EmbeddedSessionStore {
   }
 
   async wipe(): Promise<void> {
-    this.pending.clear();
+    for (const name of [...this.pending.keys()]) this.dropPending(name);
     for (const name of this.partitionNames()) await this.deletePartition(name);
   }
 
@@ -494,12 +499,18 @@ export class EmbeddedSessionStore {
     let seen: Promise<unknown>;
     do { seen = this.chain; await seen; } while (seen !== this.chain);
     this.closed = true;
+    for (const name of [...this.pending.keys()]) this.dropPending(name); // never flushed: not kept
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.writeCon.closeSync();
     this.readCon.closeSync();
     this.db.closeSync();
   }
+}
+
+function writeAll(fd: number, text: string): void {
+  const b = Buffer.from(text);
+  for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off);
 }
 
 function minOf(v: (number | null)[]): number | null {

@@ -86,7 +86,7 @@ export class Tcpdump {
 
   constructor(lab: VethLab, ns: string, dev: string, snapLen: number) {
     this.file = join(mkdtempSync(join(tmpdir(), 'pr-tcpdump-')), 'wire.pcap');
-    this.child = lab.spawn(ns, 'tcpdump', ['-i', dev, '-n', '-U', '--immediate-mode', '-s', String(snapLen), '-w', this.file]);
+    this.child = lab.spawn(ns, 'tcpdump', ['-i', dev, '-n', '-U', '--immediate-mode', '-B', '32768', '-s', String(snapLen), '-w', this.file]);
     this.exited = new Promise((r) => this.child.on('exit', () => r()));
   }
 

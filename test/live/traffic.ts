@@ -3,6 +3,8 @@
 //   udp-send <ip> <port> <count> <count> datagrams of 100 bytes, one after another
 //   http-serve <port>            answer GETs with 2000 bytes and close (prints "ready")
 //   http-get <url> <times>       <times> GETs, each on a new connection
+//   dns-serve <port>             answer A queries with 10.1.2.3 (prints "ready")
+//   dns-query <ip> <port> <name> one A query
 import { createSocket } from 'node:dgram';
 import { createServer, get } from 'node:http';
 
@@ -33,6 +35,25 @@ async function main(): Promise<void> {
         get(a, { agent: false, headers: { Connection: 'close' } }, (r) => { r.resume(); r.on('end', () => res()); }).on('error', rej);
       });
     }
+  } else if (mode === 'dns-serve') {
+    // Answers every query with one A record 10.1.2.3 for the name asked.
+    const s = createSocket('udp4');
+    s.on('message', (q, from) => {
+      const end = q.indexOf(0, 12) + 5;  // question: name, type, class
+      const r = Buffer.concat([q.subarray(0, end), Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3])]);
+      r.writeUInt16BE(0x8180, 2);
+      r.writeUInt16BE(1, 6);
+      s.send(r, from.port, from.address);
+    });
+    s.bind(Number(a), () => console.log('ready'));
+  } else if (mode === 'dns-query') {
+    // dns-query <ip> <port> <name>: one A query, exit on the answer.
+    const s = createSocket('udp4');
+    const labels = c.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+    const q = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+    const t = setTimeout(() => { console.error('dns-query: no answer'); process.exit(1); }, 5000);
+    s.on('message', () => { clearTimeout(t); s.close(); });
+    s.send(q, Number(b), a);
   } else {
     throw new Error(`traffic: unknown mode ${mode}`);
   }

@@ -1,0 +1,127 @@
+// Viewer benchmark: fill an embedded store with N synthetic session documents (default 10M) and a
+// pcap file on tmpfs for the exported part, then time over HTTP: the first page sorted by time,
+// a count, an SPI view of 10 fields, connections, and a pcap export.
+//   node dist/bench/viewer-bench.js [--sessions N] [--export-mb M] [--dir /dev/shm/x] [--keep]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Config } from '../db/config.js';
+import { fields } from '../db/fields/registry.js';
+import '../db/fields/core.js';
+import '../capture/parsers/index.js';
+import { ControlStore } from '../db/store/control-store.js';
+import { EmbeddedSessionStore } from '../db/store/session-store.js';
+import { pcapHeaderBytes, writeRecordHeader } from '../db/pcap/format.js';
+import { apiKeyHash } from '../viewer/auth.js';
+import { createViewer } from '../viewer/server.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+const N = Number(arg('--sessions', '10000000'));
+const EXPORT_MB = Number(arg('--export-mb', '1024'));
+const root = arg('--dir', fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/packrat-vbench-') : fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-vbench-')));
+fs.mkdirSync(root, { recursive: true });
+const dataDir = path.join(root, 'data');
+const PKT = 1000; // bytes of packet data
+const PKTS_PER_SESSION = 10;
+const T0 = Date.UTC(2024, 0, 15);
+
+/** A pcap of `sessions` × 10 packets; returns the record offsets per session. */
+function writePcap(file: string, sessions: number): void {
+  const fd = fs.openSync(file, 'w');
+  const rec = Buffer.alloc(16 + PKT, 0x61);
+  const chunk = Buffer.alloc((16 + PKT) * PKTS_PER_SESSION * 64);
+  fs.writeSync(fd, pcapHeaderBytes({ linktype: 1 }));
+  let filled = 0;
+  for (let s = 0; s < sessions; s++) {
+    for (let k = 0; k < PKTS_PER_SESSION; k++) {
+      writeRecordHeader(rec, 0, Math.floor(T0 / 1000) + (s % 86000), k, PKT, PKT);
+      rec.copy(chunk, filled); filled += rec.length;
+    }
+    if (filled + rec.length * PKTS_PER_SESSION > chunk.length) { fs.writeSync(fd, chunk, 0, filled); filled = 0; }
+  }
+  if (filled) fs.writeSync(fd, chunk, 0, filled);
+  fs.closeSync(fd);
+}
+
+async function fill(): Promise<void> {
+  const exported = Math.min(N, Math.ceil((EXPORT_MB * 1024 * 1024) / ((16 + PKT) * PKTS_PER_SESSION)));
+  const pcap = path.join(root, 'bench.pcap');
+  writePcap(pcap, exported);
+  const control = ControlStore.open(dataDir);
+  control.registerFile({ node: 'bench', num: 1, name: pcap, first: Math.floor(T0 / 1000), locked: 1, packetPosEncoding: 'gap0' });
+  control.createUser({ userId: 'bench', roles: ['superAdmin'], apiKey: apiKeyHash('bench-key') });
+  control.close();
+  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields, autoMerge: false });
+  const hosts = Array.from({ length: 1000 }, (_, i) => `host${i}.example.com`);
+  const t = Date.now();
+  for (let i = 0; i < N; i++) {
+    const first = T0 + Math.floor((i / N) * 86_000_000);
+    const sp = 1 + (i % 7), dp = 1 + (i % 5);
+    const doc: Record<string, unknown> = {
+      firstPacket: first, lastPacket: first + 1000 + (i % 5000), ipProtocol: 6, node: 'bench',
+      source: { ip: `10.${(i >> 8) & 255}.${i & 255}.${(i >> 16) & 255}`, port: 1024 + (i % 60000), packets: sp, bytes: sp * 100 },
+      destination: { ip: `192.168.${(i >> 4) & 3}.${i & 255}`, port: [80, 443, 53, 22, 25][i % 5], packets: dp, bytes: dp * 200 },
+      network: { packets: sp + dp, bytes: sp * 100 + dp * 200 }, totDataBytes: sp * 50 + dp * 150,
+      client: { bytes: sp * 50 }, server: { bytes: dp * 150 },
+      protocol: i % 3 === 0 ? ['tcp', 'http'] : ['tcp'], protocolCnt: i % 3 === 0 ? 2 : 1,
+      http: i % 3 === 0 ? { host: [hosts[i % 1000]], hostCnt: 1, method: ['GET'], methodCnt: 1, statuscode: [200 + (i % 4)], statuscodeCnt: 1 } : undefined,
+      tags: [i < exported ? 'exported' : 'bulk'], tagsCnt: 1,
+    };
+    if (i < exported) {
+      // gap0: first position absolute, then equal gaps written as 0
+      doc.packetPos = [-1, 24 + i * (16 + PKT) * PKTS_PER_SESSION, 16 + PKT, ...new Array(PKTS_PER_SESSION - 2).fill(0)];
+      doc.fileId = [1];
+      doc.network = { packets: PKTS_PER_SESSION, bytes: PKTS_PER_SESSION * PKT };
+    }
+    store.append([doc]);
+    if ((i + 1) % 500_000 === 0) { await store.flush(); process.stderr.write(`\r${i + 1} sessions`); }
+  }
+  await store.flush();
+  await store.optimize();
+  await store.close();
+  process.stderr.write(`\rfilled ${N} sessions (${exported} with packets, ${(exported * PKTS_PER_SESSION * (16 + PKT) / 1e6).toFixed(0)} MB pcap) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = process.hrtime.bigint();
+  const r = await fn();
+  return [Number(process.hrtime.bigint() - t) / 1e6, r];
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(dataDir)) await fill();
+  const viewer = await createViewer({ config: Config.fromText(`[default]\ndataDir=${dataDir}\n`, 'bench'), registry: fields, limits: { maxPcapBytes: 1e12 } });
+  const base = `http://127.0.0.1:${await viewer.listen(0, '127.0.0.1')}`;
+  const h = { authorization: 'Bearer bench-key' };
+  const get = async (p: string) => { const r = await fetch(base + p, { headers: h }); if (r.status !== 200) throw new Error(`${p}: ${r.status} ${await r.text()}`); return r; };
+  const p50 = async (p: string, runs = 5) => {
+    const ts: number[] = [];
+    for (let i = 0; i < runs; i++) ts.push((await timed(async () => (await get(p)).json()))[0]);
+    return ts.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  };
+  const spi = ['protocol', 'source.ip', 'destination.ip', 'destination.port', 'source.port', 'http.host', 'http.method', 'http.statuscode', 'tags', 'node'].map((f) => `${f}:10`).join(',');
+  const report: [string, number, number][] = [
+    ['first page (100, by firstPacket desc)', await p50('/api/sessions?date=-1&order=firstPacket:desc&length=100'), 150],
+    ['count (expression)', await p50('/api/sessions?date=-1&length=0&expression=' + encodeURIComponent('port.dst == 443')), 50],
+    ['spiview, 10 fields', await p50('/api/spiview?date=-1&spi=' + spi, 3), 1000],
+    ['connections (top 100 links)', await p50('/api/connections?date=-1&length=100', 3), 1000],
+  ];
+  const [ms, bytes] = await timed(async () => {
+    const r = await get('/api/sessions.pcap?date=-1&expression=' + encodeURIComponent('tags == exported'));
+    let n = 0;
+    for await (const c of r.body as unknown as AsyncIterable<Uint8Array>) n += c.length;
+    return n;
+  });
+  process.stdout.write(`viewer bench: ${N} sessions in ${dataDir}\n`);
+  for (const [name, t, goal] of report) process.stdout.write(`  ${name.padEnd(40)} ${t.toFixed(1).padStart(9)} ms   (goal ${goal} ms, ratio ${(t / goal).toFixed(2)})\n`);
+  const mbs = bytes / 1e6 / (ms / 1000);
+  process.stdout.write(`  ${'pcap export'.padEnd(40)} ${(bytes / 1e6).toFixed(0)} MB in ${ms.toFixed(0)} ms = ${mbs.toFixed(0)} MB/s (goal 1000 MB/s, ratio ${(mbs / 1000).toFixed(2)})\n`);
+  await viewer.close();
+  if (!process.argv.includes('--keep')) fs.rmSync(root, { recursive: true, force: true });
+}
+
+main().catch((e) => { process.stderr.write(`${(e as Error).stack}\n`); process.exit(1); });

@@ -1,0 +1,75 @@
+// `packrat user add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] [--name N]`,
+// `user list`, `user remove NAME`, `user apikey NAME` (prints a new API key once).
+import { createInterface } from 'node:readline/promises';
+import { resolve } from 'node:path';
+import { parseArgs, one, UsageError } from './args.js';
+import { defaultNode, loadConfig } from './cli.js';
+import { ControlStore } from '../db/store/control-store.js';
+import { apiKeyHash, checkRoles, checkUserId, hashPassword, newApiKey } from '../viewer/auth.js';
+
+async function askPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    // piped: first line of stdin
+    const rl = createInterface({ input: process.stdin });
+    for await (const line of rl) { rl.close(); return line; }
+    throw new UsageError('no password given (use --password P or pipe it on stdin)');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const p = await rl.question('Password: ');
+  rl.close();
+  return p;
+}
+
+export async function userCommand(argv: string[]): Promise<void> {
+  const a = parseArgs(argv, {
+    values: ['-c', '-n', '--roles', '--expression', '--password', '--name'],
+    flags: ['--admin'],
+    alias: { '--config': '-c', '--node': '-n' },
+  });
+  const [sub, name] = a.rest;
+  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
+  const control = ControlStore.open(resolve(config.str('dataDir', './data')));
+  try {
+    switch (sub) {
+      case 'add': {
+        if (!name) throw new UsageError('user add needs a NAME');
+        checkUserId(name);
+        const roles = one(a, '--roles')?.split(',').map((s) => s.trim()).filter(Boolean) ?? ['arkimeUser'];
+        if (a.flags.has('--admin') && !roles.includes('superAdmin')) roles.push('superAdmin');
+        checkRoles(roles);
+        const password = one(a, '--password') ?? await askPassword();
+        control.createUser({ userId: name, userName: one(a, '--name') ?? name, passHash: hashPassword(password), roles,
+          expression: one(a, '--expression') || undefined, enabled: true });
+        process.stdout.write(`added user ${name} (${roles.join(', ')})\n`);
+        break;
+      }
+      case 'list':
+        for (const u of control.listUsers()) {
+          process.stdout.write(`${u.userId}\t${(u.roles ?? []).join(',')}\t${u.enabled === false ? 'disabled' : 'enabled'}` +
+            `${u.apiKey ? '\tapikey' : ''}${u.expression ? `\texpression: ${u.expression}` : ''}\n`);
+        }
+        break;
+      case 'remove':
+        if (!name) throw new UsageError('user remove needs a NAME');
+        if (!control.deleteUser(name)) throw new UsageError(`no user ${name}`);
+        process.stdout.write(`removed user ${name}\n`);
+        break;
+      case 'apikey': {
+        if (!name) throw new UsageError('user apikey needs a NAME');
+        if (!control.getUser(name)) throw new UsageError(`no user ${name}`);
+        const key = newApiKey();
+        control.updateUser(name, { apiKey: apiKeyHash(key) });
+        process.stdout.write(`${key}\n`);
+        process.stderr.write(`packrat: API key for ${name} (shown once; send it as "Authorization: Bearer <key>")\n`);
+        break;
+      }
+      default:
+        throw new UsageError(`user needs add, list, remove or apikey, not '${sub ?? ''}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  } finally {
+    control.close();
+  }
+}

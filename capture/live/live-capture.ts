@@ -1,0 +1,283 @@
+// `packrat capture` without -r: live interfaces into pcap files and the session store.
+//
+//   LiveSource block ─► copy into a shared slot (one copy per block) ─► ring block back to the kernel
+//        slot ─► PcapWriter (record offsets, -fileNum markers via FilePositions) ─► splitBatch
+//        ─► packet workers (worker-thread.ts, as offline import) ─► documents ─► session store
+//
+// The workers build documents with plain positions; FilePositions turns them into Arkime's
+// packetPos with file markers here. A one-second tick lets idle sessions time out on a quiet
+// link, flushes the pcap buffer and, every dbFlushTimeout, the store. SIGTERM/SIGINT drain:
+// the rings empty, every session is saved, every file is closed and registered.
+import { Worker } from 'node:worker_threads';
+import { resolve } from 'node:path';
+import type { Config } from '../../db/config.js';
+import { fields } from '../../db/fields/registry.js';
+import { EmbeddedSessionStore } from '../../db/store/session-store.js';
+import { ControlStore } from '../../db/store/control-store.js';
+import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
+import { splitBatch } from '../pipeline/dispatch.js';
+import type { FromWorker, ToWorker, WorkerInit } from '../pipeline/worker-thread.js';
+import { LiveSource } from './live-source.js';
+import { LiveConfigError, liveOptionsFromConfig } from './options.js';
+import { PcapWriter } from './pcap-writer.js';
+import { parsePcapDirAlgorithm } from './pcap-dirs.js';
+import { FilePositions, MAX_LIVE_FILE_SIZE_G } from './file-positions.js';
+import { LiveStats, LiveStatsDoc } from './live-stats.js';
+import { checkWritable, dropPrivileges } from './privileges.js';
+import '../pipeline/setup.js'; // registers every parser's fields before the store opens
+
+export interface LiveRunOptions {
+  quiet?: boolean;
+  /** Seconds between stats documents (default 2); a log line every 5th. */
+  statsIntervalSec?: number;
+  /** Ends the capture like SIGTERM (tests, embedding). */
+  signal?: AbortSignal;
+  /** Install SIGTERM/SIGINT handlers (default true). */
+  handleSignals?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LiveRunResult {
+  stats: LiveStatsDoc;
+  errors: string[];
+}
+
+interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pending: number; packets: number }
+
+const MAX_SLOTS = 16;
+
+function floatKey(config: Config, key: string, def: number, min: number, max: number): number {
+  const raw = config.raw(key);
+  if (raw === undefined || raw === '') return def;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) throw new LiveConfigError(`${config.file}: ${key}=${raw} must be a number from ${min} to ${max}`);
+  return v;
+}
+
+export async function runLiveCapture(config: Config, node: string, o: LiveRunOptions = {}): Promise<LiveRunResult> {
+  const log = o.log ?? ((l: string) => { process.stderr.write(`${new Date().toISOString()} ${l}\n`); });
+  const errors: string[] = [];
+  const liveOpts = liveOptionsFromConfig(config);
+  if (liveOpts.interfaces.length === 0) throw new LiveConfigError(`${config.file}: interface= is not set for node ${node} (live capture needs it, or use -r FILE)`);
+  const pcapDirs = config.list('pcapDir').map((d) => resolve(d));
+  if (pcapDirs.length === 0) throw new LiveConfigError(`${config.file}: pcapDir= is not set for node ${node}`);
+  const maxFileSizeG = floatKey(config, 'maxFileSizeG', 12, 0.00001, MAX_LIVE_FILE_SIZE_G);
+  const gap = config.bool('gapPacketPos', true);
+  const threads = config.int('packetThreads', 1, 1, 24);
+  const maxInQueue = config.int('maxPacketsInQueue', 200000, 1000);
+  const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
+  const statsEvery = Math.max(1, o.statsIntervalSec ?? config.int('statsInterval', 2, 1, 3600));
+
+  // Sockets first (they need root), then stores and files, then give root up.
+  const src = new LiveSource(liveOpts);
+  src.onWarning = (iface, m) => log(`packrat: interface ${iface}: ${m}`);
+  const dataDir = resolve(config.str('dataDir', './data'));
+  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields });
+  const control = ControlStore.open(dataDir);
+  control.publishFields(fields.all().map((f) => ({ ...f })));
+
+  const positions = new FilePositions();
+  const writer = new PcapWriter({
+    node, pcapDirs,
+    pcapDirAlgorithm: parsePcapDirAlgorithm(config.str('pcapDirAlgorithm', 'round-robin')),
+    maxFileSizeG,
+    maxFileTimeM: config.int('maxFileTimeM', 0, 0),
+    pcapWriteSize: config.int('pcapWriteSize', 262144, 4096, 64 * 2 ** 20),
+    maxQueue: config.int('simpleMaxQ', 2000, 2),
+    snapLen: liveOpts.snapLen,
+    nextFileNum: () => control.nextFileNum(node),
+    onFileOpen: (f) => {
+      positions.fileOpened(f.num);
+      try {
+        control.registerFile({ node, num: f.num, name: f.name, first: f.first, locked: 0, filesize: 0,
+          startTimestamp: f.startTimestamp, firstTimestamp: f.firstTimestamp, packetPosEncoding: gap ? 'gap0' : undefined });
+      } catch (e) { errors.push(`register ${f.name}: ${(e as Error).message}`); log(`packrat: cannot register ${f.name}: ${(e as Error).message}`); }
+    },
+    onFileClose: (f) => {
+      try {
+        control.updateFile(`${node}-${f.num}`, { filesize: f.filesize, packets: f.packets, packetsSize: f.packetsSize,
+          lastTimestamp: f.lastTimestamp, finishTimestamp: f.finishTimestamp, writeErrors: f.writeErrors });
+      } catch (e) { errors.push(`update ${f.name}: ${(e as Error).message}`); log(`packrat: cannot update file ${f.name}: ${(e as Error).message}`); }
+    },
+    onError: (e) => { errors.push(e.message); log(`packrat: pcap write failed (${e.code}): ${e.message}; SPI indexing continues`); },
+  });
+  await writer.ready();
+
+  dropPrivileges(config.str('dropUser', ''), config.str('dropGroup', ''));
+  checkWritable([{ key: 'dataDir', dir: dataDir }, ...pcapDirs.map((dir) => ({ key: 'pcapDir', dir }))]);
+
+  // Workers: the offline import's worker thread, with plain positions (FilePositions encodes files).
+  const init: WorkerInit = {
+    configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined,
+    overrides: [...config.overrideList(), ['gapPacketPos', 'false']], node, threads,
+  };
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('../pipeline/worker-thread.js', import.meta.url), { workerData: init }));
+  const active = new Int32Array(threads);
+  let sessionsSaved = 0, packets = 0, queueDrops = 0, packetQueue = 0;
+  let failure: Error | undefined;
+
+  const onDocs = (docs: Record<string, unknown>[]): void => {
+    if (!docs.length) return;
+    for (const d of docs) positions.rewrite(d, gap);
+    store.append(docs);
+    sessionsSaved += docs.length;
+  };
+
+  // Slots: shared copies of ring blocks, handed to every worker; allocated as the workers lag.
+  const capacity = Math.max(1024, Math.floor(liveOpts.blockSize / 64));
+  const slots: Slot[] = [];
+  const free: Slot[] = [];
+  const byId = new Map<number, Slot>();
+  let slotWaiter: (() => void) | undefined;
+  const newSlot = (): Slot => {
+    const batch = new PacketBatch(new Uint8Array(new SharedArrayBuffer(liveOpts.blockSize)), 0,
+      new Float64Array(new SharedArrayBuffer(capacity * META_STRIDE * 8)));
+    const s: Slot = { batch, lists: workers.map(() => new Int32Array(new SharedArrayBuffer(capacity * 4))), counts: new Int32Array(threads), pending: 0, packets: 0 };
+    slots.push(s);
+    return s;
+  };
+  const release = (s: Slot): void => {
+    packetQueue -= s.packets;
+    s.packets = 0;
+    free.push(s);
+    const w = slotWaiter; slotWaiter = undefined; w?.();
+  };
+  const takeSlot = async (): Promise<Slot> => {
+    for (;;) {
+      const s = free.pop() ?? (slots.length < MAX_SLOTS ? newSlot() : undefined);
+      if (s) return s;
+      await new Promise<void>((r) => { slotWaiter = r; });
+      if (failure) throw failure;
+    }
+  };
+
+  let finishedWaiters: (() => void)[] = [];
+  workers.forEach((w, wi) => {
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'done') {
+        onDocs(m.docs);
+        const s = byId.get(m.id);
+        if (s && --s.pending === 0) { byId.delete(m.id); release(s); }
+      } else if (m.type === 'ticked') {
+        onDocs(m.docs);
+        active[wi] = m.active;
+      } else if (m.type === 'finished') {
+        onDocs(m.docs);
+        active[wi] = 0;
+        finishedWaiters.shift()?.();
+      } else if (m.type === 'error') {
+        failure = new Error(`packet worker failed: ${m.message}`);
+        stop();
+      }
+    });
+    w.on('error', (e) => { failure = e; stop(); const x = slotWaiter; slotWaiter = undefined; x?.(); });
+  });
+
+  const stats = new LiveStats(node, pcapDirs);
+  const counters = () => {
+    let a = 0;
+    for (let i = 0; i < threads; i++) a += active[i];
+    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue };
+  };
+  let statsCount = 0;
+  const publishStats = (final: boolean): LiveStatsDoc => {
+    const doc = stats.snapshot(src.stats(), counters(), writer.stats);
+    try {
+      control.putStats(node, doc as unknown as Record<string, unknown>);
+    } catch (e) { log(`packrat: cannot write stats: ${(e as Error).message}`); }
+    if (!o.quiet && (final || statsCount++ % 5 === 0)) log(LiveStats.logLine(doc));
+    return doc;
+  };
+
+  // Stopping: keep reading for two block timeouts (partial blocks retire), then close the rings.
+  // The rings are closed between blocks only: a block being copied must stay mapped.
+  let stopping = false;
+  let closeNow = false;
+  let inBlock = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => { closeNow = true; if (!inBlock) src.close(); }, 2 * liveOpts.timeoutMs + 100).unref();
+  };
+  const onSignal = (sig: string) => { log(`packrat: ${sig}: draining (saving sessions, closing files)`); stop(); };
+  if (o.handleSignals !== false) { process.on('SIGTERM', onSignal); process.on('SIGINT', onSignal); }
+  o.signal?.addEventListener('abort', stop);
+
+  let lastFlush = performance.now();
+  let flushing: Promise<void> | undefined;
+  const tick = setInterval(() => {
+    const nowUs = Date.now() * 1000;
+    for (const w of workers) w.postMessage({ type: 'tick', nowUs } satisfies ToWorker);
+    writer.flush();
+    if (!flushing && performance.now() - lastFlush > flushMs) {
+      lastFlush = performance.now();
+      flushing = store.flush().catch((e: Error) => { errors.push(`store flush: ${e.message}`); log(`packrat: store flush failed: ${e.message}`); })
+        .finally(() => { flushing = undefined; });
+    }
+  }, 1000);
+  const statsTimer = setInterval(() => publishStats(false), statsEvery * 1000);
+  log(`packrat: capturing on ${liveOpts.interfaces.join(', ')} (${liveOpts.readMethod}${liveOpts.bpf ? `, bpf ${liveOpts.bpf}` : ''}) ` +
+    `into ${pcapDirs.join(', ')}, ${threads} packet thread(s)`);
+
+  // ---- the packet path ----
+  const tmp = new PacketBatch(new Uint8Array(0), capacity);
+  let nextId = 1;
+  try {
+    while (await src.ready()) {
+      inBlock = true;
+      while (!closeNow && src.next(tmp) && tmp.count > 0) {
+        if (failure) throw failure;
+        const n = tmp.count;
+        if (packetQueue + n > maxInQueue) { queueDrops += n; continue; }
+        const slot = await takeSlot();
+        const tm = tmp.meta;
+        const last = (n - 1) * META_STRIDE;
+        slot.batch.buf.set(tmp.buf.subarray(0, tm[last + M_DATA_OFF] + tm[last + M_CAPLEN]));
+        const sm = slot.batch.meta;
+        sm.set(tm.subarray(0, n * META_STRIDE));
+        slot.batch.count = n;
+        const buf = slot.batch.buf;
+        for (let m = 0; m <= last; m += META_STRIDE) {
+          const pos = writer.write(buf, sm[m + M_DATA_OFF], sm[m + M_CAPLEN], sm[m + M_WIRELEN], sm[m + M_TS_SEC], sm[m + M_TS_USEC], sm[m + M_LINKTYPE]);
+          sm[m + M_FILE_POS] = positions.encode(writer.fileNum, pos);
+        }
+        splitBatch(slot.batch, slot.lists, slot.counts);
+        const id = nextId++;
+        slot.pending = threads;
+        slot.packets = n;
+        packetQueue += n;
+        packets += n;
+        byId.set(id, slot);
+        for (let w = 0; w < threads; w++) {
+          workers[w].postMessage({
+            type: 'batch', id, buf: slot.batch.buf.buffer as SharedArrayBuffer, meta: sm.buffer as SharedArrayBuffer,
+            count: n, idx: slot.lists[w].buffer as SharedArrayBuffer, n: slot.counts[w],
+          } satisfies ToWorker);
+        }
+      }
+      inBlock = false;
+      if (closeNow) break;
+    }
+    if (src.error && !stopping) { errors.push(src.error.message); log(`packrat: ${src.error.message}; stopping`); }
+  } finally {
+    // ---- drain ----
+    src.close();
+    clearInterval(tick);
+    clearInterval(statsTimer);
+    if (o.handleSignals !== false) { process.off('SIGTERM', onSignal); process.off('SIGINT', onSignal); }
+    while (byId.size > 0 && !failure) await new Promise<void>((r) => { slotWaiter = r; });
+    if (!failure) {
+      await Promise.all(workers.map((w) => new Promise<void>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToWorker); })));
+    }
+    finishedWaiters = [];
+    await writer.close();
+    if (flushing) await flushing;
+    await store.flush();
+    await Promise.all(workers.map((w) => w.terminate()));
+    await store.close();
+  }
+  const final = publishStats(true);
+  control.close();
+  if (failure) throw failure;
+  return { stats: final, errors };
+}

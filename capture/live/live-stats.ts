@@ -1,0 +1,103 @@
+// The numbers a live capture publishes every few seconds: a `stats/<node>` document in the
+// control store (Arkime's field names where they exist, reference 1.9) and one log line.
+import { hostname } from 'node:os';
+import type { InterfaceStats } from './live-source.js';
+import type { PcapWriterStats } from './pcap-writer.js';
+import { dirSpace } from './pcap-dirs.js';
+
+export interface LiveCounters {
+  /** Packets handed to the workers. */
+  packets: number;
+  /** Batches dropped because the workers were more than maxPacketsInQueue packets behind. */
+  queueDrops: number;
+  sessionsActive: number;
+  sessionsSaved: number;
+  /** Packets in batches the workers have not finished. */
+  packetQueue: number;
+}
+
+export interface LiveStatsDoc {
+  ver: string;
+  nodeName: string;
+  hostname: string;
+  interval: number;
+  currentTime: number;
+  startTime: number;
+  totalPackets: number;
+  totalK: number;
+  totalSessions: number;
+  totalDropped: number;
+  deltaPackets: number;
+  deltaBytes: number;
+  deltaSessions: number;
+  deltaDropped: number;
+  kernelDrops: number;
+  ifDrops: number;
+  queueDrops: number;
+  overloadDrops: number;
+  packetQueue: number;
+  diskQueue: number;
+  monitoring: number;
+  sessionsActive: number;
+  sessionsSaved: number;
+  bytesWritten: number;
+  filesWritten: number;
+  writeErrors: number;
+  diskFullErrors: number;
+  lastWriteError: string;
+  freeSpaceM: number;
+  usedSpaceM: number;
+  freeSpaceP: number;
+  memory: number;
+  cpu: number;
+  interfaces: InterfaceStats[];
+}
+
+export class LiveStats {
+  private prev: LiveStatsDoc | undefined;
+  private prevCpu = process.cpuUsage();
+  private prevAt = performance.now();
+  private readonly startTime = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly node: string, private readonly pcapDirs: string[]) {}
+
+  /** Snapshot now; delta* fields count since the previous snapshot. */
+  snapshot(ifs: InterfaceStats[], c: LiveCounters, w: PcapWriterStats): LiveStatsDoc {
+    let received = 0, kernelDrops = 0, ifDrops = 0;
+    for (const s of ifs) { received += s.packets; kernelDrops += s.drops; ifDrops += s.ifDrops; }
+    let free = 0, total = 0;
+    for (const d of this.pcapDirs) { const s = dirSpace(d); if (s) { free += s.freeBytes; total += s.totalBytes; } }
+    const now = performance.now();
+    const cpu = process.cpuUsage(this.prevCpu);
+    const wallUs = Math.max(1, (now - this.prevAt) * 1000);
+    this.prevCpu = process.cpuUsage();
+    this.prevAt = now;
+    const dropped = kernelDrops + c.queueDrops + w.overloadDrops;
+    const p = this.prev;
+    const doc: LiveStatsDoc = {
+      ver: 'packrat-1', nodeName: this.node, hostname: hostname(), interval: p ? Math.round((Date.now() / 1000) - p.currentTime) || 1 : 1,
+      currentTime: Math.floor(Date.now() / 1000), startTime: this.startTime,
+      totalPackets: received, totalK: Math.floor(w.bytes / 1024), totalSessions: c.sessionsSaved, totalDropped: dropped,
+      deltaPackets: received - (p?.totalPackets ?? 0), deltaBytes: w.bytes - (p?.bytesWritten ?? 0),
+      deltaSessions: c.sessionsSaved - (p?.sessionsSaved ?? 0), deltaDropped: dropped - (p?.totalDropped ?? 0),
+      kernelDrops, ifDrops, queueDrops: c.queueDrops, overloadDrops: w.overloadDrops,
+      packetQueue: c.packetQueue, diskQueue: w.queuedBuffers, monitoring: c.sessionsActive,
+      sessionsActive: c.sessionsActive, sessionsSaved: c.sessionsSaved,
+      bytesWritten: w.bytes, filesWritten: w.filesClosed, writeErrors: w.writeErrors, diskFullErrors: w.diskFullErrors,
+      lastWriteError: w.lastError,
+      freeSpaceM: Math.floor(free / 2 ** 20), usedSpaceM: Math.floor((total - free) / 2 ** 20),
+      freeSpaceP: total > 0 ? Math.round((free / total) * 10000) / 100 : 0,
+      memory: process.memoryUsage.rss(), cpu: Math.round(((cpu.user + cpu.system) / wallUs) * 10000),
+      interfaces: ifs,
+    };
+    this.prev = doc;
+    return doc;
+  }
+
+  static logLine(d: LiveStatsDoc): string {
+    return `packrat capture ${d.nodeName}: packets ${d.totalPackets} (+${d.deltaPackets}) kernelDrops ${d.kernelDrops} ` +
+      `queueDrops ${d.queueDrops} diskOverload ${d.overloadDrops} sessions active ${d.sessionsActive} saved ${d.sessionsSaved} ` +
+      `written ${d.bytesWritten} B in ${d.filesWritten} closed files, writeErrors ${d.writeErrors}` +
+      (d.lastWriteError ? ` (last: ${d.lastWriteError})` : '') + ` rss ${Math.round(d.memory / 2 ** 20)} MiB cpu ${(d.cpu / 100).toFixed(1)}%`;
+  }
+}

@@ -1,0 +1,126 @@
+// Arkime session semantics fixed against the conformance corpus, each on a pcap we make:
+// payload8 across segments, out-of-order and acked-unseen tags, a SYN-less session that
+// delivers nothing, ICMP data bytes with padding, ESP keeping one packet, DHCP keyed by MAC,
+// SCTP DATA chunks classified, and outer tunnel headers in Arkime's (direction-free) order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pcapBytes, ipv4Frame, tcpSegment, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const packrat = join(repoRoot, 'bin/packrat');
+const dir = mkdtempSync(join(tmpdir(), 'packrat-core-'));
+
+function capture(frames: Frame[], config = '[default]\n'): Record<string, any>[] {
+  const pcap = join(dir, `t${Math.random().toString(36).slice(2)}.pcap`);
+  writeFileSync(pcap, pcapBytes(frames));
+  const cfg = join(dir, 'config.ini');
+  writeFileSync(cfg, config);
+  const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+const C: Endpoint = { ip: [10, 1, 1, 1], port: 40001, mac: [0, 1, 2, 3, 4, 5] };
+const S: Endpoint = { ip: [192, 0, 2, 80], port: 9999, mac: [0, 6, 7, 8, 9, 10] };
+const SYN = 0x02, ACK = 0x10, PSH = 0x08;
+const T0 = 1_700_000_000_000_000;
+const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+const tcp = (from: Endpoint, to: Endpoint, us: number, seq: number, ack: number, flags: number, data?: Uint8Array): Frame =>
+  ({ tsUs: us, data: ipv4Frame(from, to, 6, tcpSegment(from.port, to.port, seq, ack, flags, data)) });
+const handshake = (us: number): Frame[] => [
+  tcp(C, S, us, 100, 0, SYN), tcp(S, C, us + 10, 500, 101, SYN | ACK), tcp(C, S, us + 20, 101, 501, ACK),
+];
+
+test('srcPayload8 gathers the first 8 stream bytes across segments', () => {
+  const docs = capture([...handshake(T0),
+    tcp(C, S, T0 + 30, 101, 501, PSH | ACK, bytes('\x05\x01\x00')),
+    tcp(C, S, T0 + 40, 104, 501, PSH | ACK, bytes('\x05\x01\x00\x01\x0a\x00'))]);
+  assert.equal(docs.length, 1);
+  assert.equal(docs[0].srcPayload8, '050100050100010a');
+  assert.equal(docs[0].client.bytes, 9);
+});
+
+test('a segment past a gap waits, tags out-of-order, and is delivered when the gap fills', () => {
+  const docs = capture([...handshake(T0),
+    tcp(C, S, T0 + 30, 105, 501, PSH | ACK, bytes('5678')),
+    tcp(C, S, T0 + 40, 101, 501, PSH | ACK, bytes('1234'))]);
+  assert.equal(docs[0].srcPayload8, '3132333435363738');
+  assert.equal(docs[0].client.bytes, 8);
+  assert.ok(docs[0].tags.includes('out-of-order-src'));
+});
+
+test('an ack beyond the bytes seen tags acked-unseen-segment', () => {
+  const docs = capture([...handshake(T0),
+    tcp(S, C, T0 + 30, 501, 101, PSH | ACK, bytes('hello')),
+    tcp(C, S, T0 + 40, 101, 600, ACK)]);
+  assert.ok(docs[0].tags.includes('acked-unseen-segment-src'));
+});
+
+test('a SYN-less session delivers no bytes, as Arkime does', () => {
+  const docs = capture([tcp(C, S, T0, 101, 501, ACK, bytes('abcdefgh')), tcp(C, S, T0 + 10, 109, 501, ACK, bytes('ijkl'))]);
+  assert.equal(docs[0].client.bytes, 0);
+  assert.equal(docs[0].srcPayload8, undefined);
+  assert.equal(docs[0].tags, undefined);
+});
+
+test('ICMP data bytes count the whole captured message, padding included', () => {
+  const echo = new Uint8Array(8); echo[0] = 8;
+  const frame = ipv4Frame(C, S, 1, echo);
+  const padded = new Uint8Array(frame.length + 6); padded.set(frame); // Ethernet minimum-size padding
+  const docs = capture([{ tsUs: T0, data: padded }]);
+  assert.equal(docs[0].client.bytes, 14);
+});
+
+test('ESP keeps the first packet position only and tags truncated-pcap', () => {
+  const esp = new Uint8Array(40); esp[3] = 1;
+  const docs = capture([{ tsUs: T0, data: ipv4Frame(C, S, 50, esp) }, { tsUs: T0 + 10, data: ipv4Frame(S, C, 50, esp) }],
+    '[default]\ntrackESP=true\n');
+  assert.equal(docs[0].packetPos.length, 1);
+  assert.equal(docs[0].network.packets, 2);
+  assert.deepEqual(docs[0].tags, ['truncated-pcap']);
+  assert.equal(docs[0].client.bytes, 32);
+});
+
+function dhcp(op: number, xid: number, mac: number[]): Uint8Array {
+  const b = new Uint8Array(300);
+  b[0] = op; b[1] = 1; b[2] = 6;
+  b[4] = xid >>> 24; b[5] = (xid >> 16) & 0xff; b[6] = (xid >> 8) & 0xff; b[7] = xid & 0xff;
+  b.set(mac, 28);
+  b.set([0x63, 0x82, 0x53, 0x63, 53, 1, op === 1 ? 1 : 2, 255], 236);
+  return b;
+}
+
+test('DHCP legs with different addresses are one session keyed by the client MAC', () => {
+  const cli: Endpoint = { ip: [0, 0, 0, 0], port: 68, mac: [2, 0, 0, 0, 0, 1] };
+  const bcast: Endpoint = { ip: [255, 255, 255, 255], port: 67, mac: [255, 255, 255, 255, 255, 255] };
+  const srv: Endpoint = { ip: [192, 168, 0, 1], port: 67, mac: [2, 0, 0, 0, 0, 9] };
+  const off: Endpoint = { ip: [192, 168, 0, 10], port: 68, mac: [2, 0, 0, 0, 0, 1] };
+  const docs = capture([
+    { tsUs: T0, data: ipv4Frame(cli, bcast, 17, udpDatagram(68, 67, dhcp(1, 0x1234, cli.mac))) },
+    { tsUs: T0 + 100, data: ipv4Frame(srv, off, 17, udpDatagram(67, 68, dhcp(2, 0x1234, cli.mac))) },
+  ]);
+  assert.equal(docs.length, 1);
+  assert.deepEqual(docs[0].protocol.sort(), ['dhcp', 'udp']);
+  assert.equal(docs[0].server.bytes, 300);
+  assert.equal(docs[0].srcPayload8, undefined);
+  assert.deepEqual(docs[0].dhcp.type.sort(), ['DISCOVER', 'OFFER']);
+});
+
+function sctpData(tsn: number, payload: Uint8Array): Uint8Array {
+  const clen = 16 + payload.length;
+  const b = new Uint8Array(12 + ((clen + 3) & ~3));
+  b[0] = C.port >> 8; b[1] = C.port & 0xff; b[2] = 0; b[3] = 80;
+  b.set([0, 3, clen >> 8, clen & 0xff, tsn >>> 24, (tsn >> 16) & 0xff, (tsn >> 8) & 0xff, tsn & 0xff], 12);
+  b.set(payload, 28);
+  return b;
+}
+
+test('SCTP DATA chunk user data is what payload8 and the classifiers see', () => {
+  const docs = capture([{ tsUs: T0, data: ipv4Frame(C, { ...S, port: 80 }, 132, sctpData(7, bytes('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))) }]);
+  assert.equal(docs[0].srcPayload8, '474554202f204854');
+  assert.ok(docs[0].protocol.includes('http'));
+});

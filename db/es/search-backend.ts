@@ -1,0 +1,260 @@
+// Elasticsearch/OpenSearch side of SessionSearchBackend: a SessionQuery becomes one
+// `bool.filter` (expressions through compileToEs, the time range by bounding, ids, exact terms)
+// and each viewer request one call: `_count`, `_search` with sort/from/size, date_histogram,
+// terms and composite aggregations, scroll pages for exports, `_update_by_query` for tags.
+import type { FieldRegistry } from '../fields/registry.js';
+import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
+import { ExpressionError } from '../expr/errors.js';
+import { fieldView } from '../expr/field-view.js';
+import {
+  QueryError, type ExportPage, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
+  type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsResult,
+} from '../store/search-backend.js';
+import type { EsApi } from './client.js';
+import { buildSessionQuery } from './search-request.js';
+import { sessionsIndexPattern } from './templates.js';
+
+type Q = Record<string, any>;
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+const SCROLL = '2m';
+/** Most composite buckets read for one connections request (each page is 1000). */
+const MAX_PAIR_BUCKETS = 200000;
+
+export interface EsBackendOptions {
+  /** Pcap files for `file ==` terms (the files registry). */
+  listFiles?: () => { node: string; num: number; name: string }[];
+}
+
+export class EsSearchBackend implements SessionSearchBackend {
+  private readonly target: string;
+  private readonly openScrolls = new Set<string>();
+
+  constructor(private readonly api: EsApi, private readonly registry: FieldRegistry, private readonly o: EsBackendOptions = {}) {
+    this.target = '/' + sessionsIndexPattern(api.settings.prefix);
+  }
+
+  hasField(field: string): boolean {
+    return field === '_id' || fieldView(this.registry).byDb(field) !== undefined;
+  }
+
+  private check(field: string): void {
+    if (!this.hasField(field)) throw new QueryError(`Unknown field ${field}`);
+  }
+
+  private resolveFile = (name: string): PcapFileRef[] => {
+    const m = fileNameMatcher(name);
+    return (this.o.listFiles?.() ?? []).filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num }));
+  };
+
+  private async query(sq: SessionQuery): Promise<Q> {
+    let base: Q;
+    try {
+      base = <Q>buildSessionQuery({ startTime: sq.segmentsAll ? undefined : sq.start, stopTime: sq.segmentsAll ? undefined : sq.stop, bounding: sq.bounding },
+        { registry: this.registry, prefix: this.api.settings.prefix });
+      for (const e of sq.expressions) {
+        if (e.trim() === '') continue;
+        base.bool.filter.push((buildSessionQuery({ expression: e }, { registry: this.registry, prefix: this.api.settings.prefix, resolveFile: this.resolveFile }) as Q).bool.filter[0]);
+      }
+    } catch (err) {
+      if (err instanceof ExpressionError) throw new QueryError(err.message);
+      throw err;
+    }
+    const filter = base.bool.filter as Q[];
+    if (sq.ids) filter.push({ ids: { values: sq.ids } });
+    for (const t of sq.terms ?? []) { this.check(t.field); filter.push({ term: { [t.field]: t.value } }); }
+    if (sq.segmentsAll) {
+      // Arkime segments=all: every segment sharing a rootId with a match, at any time
+      const r = await this.esSearch({ query: base, size: 10000, _source: ['rootId'] });
+      const roots = new Set<string>();
+      for (const h of r.hits.hits) { if (h._source?.rootId) roots.add(h._source.rootId); }
+      if (roots.size) return { bool: { should: [base, { terms: { rootId: [...roots] } }, { ids: { values: [...roots] } }], minimum_should_match: 1 } };
+    }
+    return base;
+  }
+
+  private esSearch(body: Q, query: Q = {}): Promise<Q> {
+    return this.api.request({ method: 'POST', path: `${this.target}/_search`, body, query: { ignore_unavailable: true, allow_no_indices: true, ...query } });
+  }
+
+  private toDoc(h: Q): SessionDoc {
+    const p = this.api.settings.prefix;
+    const index = String(h._index).startsWith(p) ? String(h._index).slice(p.length) : String(h._index);
+    return { id: String(h._id), index, doc: h._source ?? {} };
+  }
+
+  private sortFor(sort: SortKey[] | undefined): Q[] {
+    const keys = sort && sort.length ? sort : [{ field: 'firstPacket', order: 'asc' as const }];
+    return keys.map((s) => {
+      if (s.order !== 'asc' && s.order !== 'desc') throw new QueryError(`sort order must be asc or desc, not '${String(s.order)}'`);
+      this.check(s.field);
+      const kind = fieldView(this.registry).byDb(s.field)?.kind;
+      const unmapped = kind === 'ip' ? 'ip' : kind === 'integer' || kind === 'seconds' || kind === 'date' || kind === 'float' ? 'long' : 'keyword';
+      return { [s.field]: { order: s.order, missing: s.order === 'asc' ? '_last' : '_first', unmapped_type: unmapped } };
+    });
+  }
+
+  async total(): Promise<number> {
+    const r = await this.api.request<{ count: number }>({ method: 'POST', path: `${this.target}/_count`, query: { ignore_unavailable: true, allow_no_indices: true } });
+    return r.count;
+  }
+
+  async count(sq: SessionQuery): Promise<number> {
+    const r = await this.api.request<{ count: number }>({ method: 'POST', path: `${this.target}/_count`, body: { query: await this.query(sq) }, query: { ignore_unavailable: true, allow_no_indices: true } });
+    return r.count;
+  }
+
+  async search(sq: SessionQuery, o: { sort?: SortKey[]; start?: number; length: number }): Promise<SessionDoc[]> {
+    const body: Q = { query: await this.query(sq), sort: this.sortFor(o.sort), size: Math.max(0, Math.floor(o.length)), track_total_hits: false };
+    if (o.start) body.from = Math.max(0, Math.floor(o.start));
+    const r = await this.esSearch(body, { preference: 'primaries' });
+    return (r.hits.hits as Q[]).map((h) => this.toDoc(h));
+  }
+
+  async get(id: string, sq?: SessionQuery): Promise<SessionDoc | undefined> {
+    const base: SessionQuery = sq ? { ...sq, start: undefined, stop: undefined } : { expressions: [] };
+    const r = await this.esSearch({ query: await this.query({ ...base, ids: [id] }), size: 1 });
+    const h = r.hits.hits[0];
+    return h ? this.toDoc(h) : undefined;
+  }
+
+  async histogram(sq: SessionQuery, h: HistogramRequest): Promise<HistogramBucket[]> {
+    h.sums.forEach((f) => this.check(f));
+    const aggs: Q = {};
+    h.sums.forEach((f, i) => { aggs[`s${i}`] = { sum: { field: f } }; });
+    const r = await this.esSearch({
+      query: await this.query(sq), size: 0,
+      aggs: { dbHisto: { date_histogram: { field: h.timeField ?? 'lastPacket', fixed_interval: `${Math.max(1, Math.round(h.intervalSec))}s`, min_doc_count: 1 }, aggs } },
+    });
+    return ((r.aggregations?.dbHisto?.buckets ?? []) as Q[]).map((b) => ({ key: num(b.key), count: num(b.doc_count), sums: h.sums.map((_, i) => num(b[`s${i}`]?.value)) }));
+  }
+
+  async terms(sq: SessionQuery, field: string, size: number): Promise<TermsResult> {
+    this.check(field);
+    const r = await this.esSearch({ query: await this.query(sq), size: 0, aggs: { t: { terms: { field, size: Math.max(1, Math.floor(size)) } } } });
+    const t = r.aggregations?.t ?? {};
+    return {
+      buckets: ((t.buckets ?? []) as Q[]).slice(0, Math.max(0, Math.floor(size))).map((b) => ({ key: b.key_as_string ?? b.key, doc_count: num(b.doc_count) })),
+      sum_other_doc_count: num(t.sum_other_doc_count),
+    };
+  }
+
+  /** Composite sources for one side of a pair; `destination.ip:port` uses two. */
+  private pairSources(side: 's' | 'd', field: string): Q[] {
+    if (field === 'destination.ip:port' || field === 'ip.dst:port') {
+      return [{ [`${side}ip`]: { terms: { field: 'destination.ip' } } }, { [`${side}port`]: { terms: { field: 'destination.port' } } }];
+    }
+    this.check(field);
+    return [{ [side]: { terms: { field } } }];
+  }
+
+  private static pairKey(side: 's' | 'd', key: Q): string | undefined {
+    if (key[side] !== undefined && key[side] !== null) return String(key[side]);
+    const ip = key[`${side}ip`], port = key[`${side}port`];
+    if (ip === undefined || ip === null || port === undefined || port === null) return undefined;
+    return String(ip).includes(':') ? `${ip}.${port}` : `${ip}:${port}`;
+  }
+
+  async pairs(sq: SessionQuery, p: PairRequest): Promise<PairBucket[]> {
+    p.sums.forEach((f) => this.check(f));
+    const query = await this.query(sq);
+    const subs: Q = { nodes: { terms: { field: 'node', size: 100 } } };
+    p.sums.forEach((f, i) => { subs[`s${i}`] = { sum: { field: f } }; });
+    const sources = [...this.pairSources('s', p.src), ...this.pairSources('d', p.dst)];
+    const out: PairBucket[] = [];
+    let after: Q | undefined;
+    for (let read = 0; read < MAX_PAIR_BUCKETS;) {
+      const r = await this.esSearch({ query, size: 0, aggs: { pairs: { composite: { size: 1000, sources, ...(after ? { after } : {}) }, aggs: subs } } });
+      const agg = r.aggregations?.pairs;
+      const buckets = (agg?.buckets ?? []) as Q[];
+      for (const b of buckets) {
+        const src = EsSearchBackend.pairKey('s', b.key), dst = EsSearchBackend.pairKey('d', b.key);
+        if (src === undefined || dst === undefined || b.doc_count < (p.minConn ?? 1)) continue;
+        out.push({ src, dst, count: num(b.doc_count), nodes: ((b.nodes?.buckets ?? []) as Q[]).map((n) => String(n.key)), sums: p.sums.map((_, i) => num(b[`s${i}`]?.value)) });
+      }
+      read += buckets.length;
+      if (!agg?.after_key || buckets.length === 0) break;
+      after = agg.after_key;
+    }
+    out.sort((a, b) => b.count - a.count || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
+    return out.slice(0, Math.max(0, Math.floor(p.limit)));
+  }
+
+  async sums(sq: SessionQuery, fields: string[]): Promise<number[]> {
+    if (fields.length === 0) return [];
+    fields.forEach((f) => this.check(f));
+    const aggs: Q = {};
+    fields.forEach((f, i) => { aggs[`s${i}`] = { sum: { field: f } }; });
+    const r = await this.esSearch({ query: await this.query(sq), size: 0, aggs });
+    return fields.map((_, i) => num(r.aggregations?.[`s${i}`]?.value));
+  }
+
+  /**
+   * Export pages in lastPacket order through a scroll (works on every ES and OpenSearch version,
+   * as Arkime's exports do); `after` is the scroll id. The scroll is cleared on the last page.
+   */
+  private async page(sq: SessionQuery, source: string[] | true, limit: number, after: unknown): Promise<{ hits: Q[]; after?: string }> {
+    const size = Math.max(1, Math.floor(limit));
+    let r: Q;
+    if (typeof after === 'string') {
+      r = await this.api.request({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL, scroll_id: after } });
+    } else {
+      r = await this.esSearch({ query: await this.query(sq), size, sort: [{ lastPacket: { order: 'asc', missing: '_first', unmapped_type: 'long' } }], _source: source }, { scroll: SCROLL });
+    }
+    const hits = r.hits.hits as Q[];
+    const id = r._scroll_id as string | undefined;
+    if (id) this.openScrolls.add(id);
+    if (hits.length < size || !id) {
+      if (id) await this.clearScroll(id);
+      return { hits };
+    }
+    return { hits, after: id };
+  }
+
+  private async clearScroll(id: string): Promise<void> {
+    this.openScrolls.delete(id);
+    await this.api.request({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: [id] } }, [404]).catch(() => undefined);
+  }
+
+  async packetRefs(sq: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<PacketRef>> {
+    const r = await this.page(sq, ['node', 'lastPacket', 'packetPos', 'fileId'], limit, after);
+    return {
+      rows: r.hits.map((h) => ({
+        id: String(h._id), node: String(h._source?.node ?? ''), lastPacket: num(h._source?.lastPacket),
+        packetPos: ((h._source?.packetPos as unknown[]) ?? []).map(Number), fileId: ((h._source?.fileId as unknown[]) ?? []).map(Number),
+      })),
+      after: r.after,
+    };
+  }
+
+  async docs(sq: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<SessionDoc>> {
+    const r = await this.page(sq, true, limit, after);
+    return { rows: r.hits.map((h) => this.toDoc(h)), after: r.after };
+  }
+
+  /** Add/remove tags with `_update_by_query` (refresh, so the next query sees them); noops are not counted. */
+  async updateTags(sq: SessionQuery, add: string[], remove: string[], limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    const script = {
+      lang: 'painless',
+      params: { add, remove },
+      source: [
+        'def t = ctx._source.tags; List l = new ArrayList();',
+        'if (t instanceof List) { l.addAll(t); } else if (t != null) { l.add(t); }',
+        'boolean changed = l.removeAll(params.remove);',
+        'for (def a : params.add) { if (!l.contains(a)) { l.add(a); changed = true; } }',
+        "if (!changed) { ctx.op = 'noop'; return; }",
+        'if (l.size() == 0) { ctx._source.remove("tags"); ctx._source.remove("tagsCnt"); }',
+        'else { ctx._source.tags = l; ctx._source.tagsCnt = l.size(); }',
+      ].join(' '),
+    };
+    const r = await this.api.request<{ updated: number }>({
+      method: 'POST', path: `${this.target}/_update_by_query`, body: { query: await this.query(sq), script, max_docs: Math.floor(limit) },
+      query: { refresh: true, conflicts: 'proceed', ignore_unavailable: true, allow_no_indices: true },
+    });
+    return num(r.updated);
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.openScrolls]) await this.clearScroll(id);
+  }
+}

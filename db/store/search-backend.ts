@@ -1,0 +1,90 @@
+// What the viewer asks of a session store. Routes talk only to this interface, so the embedded
+// store (session-query.ts) and an Elasticsearch backend answer the same requests. Field names are
+// document paths (Arkime "db fields": `source.ip`, `http.host`); expressions are Arkime's language,
+// compiled by the backend for its own store.
+import type { Bounding } from './session-store.js';
+
+/** Which sessions a request is about. Every part is AND-ed. */
+export interface SessionQuery {
+  /** Expressions to AND together: the user's search, a view, the user's forced expression. */
+  expressions: string[];
+  /** Seconds since the epoch, inclusive. */
+  start?: number;
+  stop?: number;
+  bounding?: Bounding;
+  /** Only these session ids. */
+  ids?: string[];
+  /** Exact field == value conditions (spigraph per-value graphs). */
+  terms?: { field: string; value: string | number }[];
+  /** Widen the match to every segment sharing a matched session's rootId (`segments=all`). */
+  segmentsAll?: boolean;
+}
+
+export interface SortKey { field: string; order: 'asc' | 'desc' }
+
+export interface SessionDoc { id: string; index: string; doc: Record<string, unknown> }
+
+export interface HistogramRequest {
+  /** Bucket width in seconds. */
+  intervalSec: number;
+  /** Time field bucketed: lastPacket (default), firstPacket, @timestamp. */
+  timeField?: string;
+  /** Integer fields summed per bucket (`source.packets`...). */
+  sums: string[];
+}
+
+/** One bucket: start in ms, session count, then one sum per requested field. */
+export interface HistogramBucket { key: number; count: number; sums: number[] }
+
+export interface TermBucket { key: string | number; doc_count: number }
+export interface TermsResult { buckets: TermBucket[]; sum_other_doc_count: number }
+
+export interface PairRequest {
+  src: string;
+  /** Destination field; `destination.ip:port` pairs the destination ip and port. */
+  dst: string;
+  /** Integer fields summed per pair. */
+  sums: string[];
+  /** Most pairs returned (by session count). */
+  limit: number;
+  minConn?: number;
+}
+
+export interface PairBucket { src: string; dst: string; count: number; sums: number[]; nodes: string[] }
+
+/** Just what an export needs to find a session's packets. */
+export interface PacketRef {
+  id: string;
+  node: string;
+  lastPacket: number;
+  packetPos: number[];
+  fileId: number[];
+}
+
+export interface ExportPage<T> { rows: T[]; after?: unknown }
+
+export interface SessionSearchBackend {
+  /** Sessions in the store, ignoring any query (recordsTotal). */
+  total(): Promise<number>;
+  count(q: SessionQuery): Promise<number>;
+  search(q: SessionQuery, o: { sort?: SortKey[]; start?: number; length: number }): Promise<SessionDoc[]>;
+  /** One session by id (no query), or undefined. */
+  get(id: string, q?: SessionQuery): Promise<SessionDoc | undefined>;
+  histogram(q: SessionQuery, h: HistogramRequest): Promise<HistogramBucket[]>;
+  terms(q: SessionQuery, field: string, size: number): Promise<TermsResult>;
+  pairs(q: SessionQuery, p: PairRequest): Promise<PairBucket[]>;
+  /** Sum of integer fields over the matches (export size estimates). */
+  sums(q: SessionQuery, fields: string[]): Promise<number[]>;
+  /** Export pages in lastPacket order; pass the previous page's `after` to continue. */
+  packetRefs(q: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<PacketRef>>;
+  /** Export pages of whole documents in lastPacket order (CSV). */
+  docs(q: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<SessionDoc>>;
+  /** Add or remove tags on every match; visible to the next query. Returns sessions changed. */
+  updateTags(q: SessionQuery, add: string[], remove: string[], limit: number): Promise<number>;
+  /** Whether a document path can be searched, sorted or aggregated. */
+  hasField(field: string): boolean;
+  close(): Promise<void>;
+}
+
+/** A request problem the user can fix (bad expression, unknown field): HTTP 400 with this text. */
+export class QueryError extends Error {}

@@ -1,0 +1,69 @@
+// End to end in chromium: conformance pcaps imported with `packrat capture`, a user added with
+// `packrat user add`, `packrat viewer --port 0` started; then the analyst's path through the UI
+// (scenario.ts) and every page in both themes. Needs the UI built into dist/viewer-ui.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launch, repoRoot, uiBuilt } from './browser.js';
+import { analystScenario, tourPages } from './scenario.js';
+
+const PCAPS = ['http-simple-get', 'http-content-gzip', 'http-301-get', 'http-basicauth', 'dns-tcp', 'dns-mx', 'https-generalizedtime']
+  .map((n) => resolve(repoRoot, `../shared/conformance/pcaps/${n}.pcap`));
+const packrat = join(repoRoot, 'bin/packrat');
+const dir = mkdtempSync(join(tmpdir(), 'packrat-ui-e2e-'));
+const cfg = join(dir, 'config.ini');
+
+let viewer: ChildProcess | undefined;
+let base = '';
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+/** Start the viewer on a free port; resolves with its URL from the `listening on` line. */
+function startViewer(): Promise<string> {
+  return new Promise((ok, fail) => {
+    const p = spawn(process.execPath, [packrat, 'viewer', '-c', cfg, '-n', 'uitest', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    viewer = p;
+    let out = '', err = '';
+    const timer = setTimeout(() => fail(new Error(`viewer did not start in 30 s: ${out}${err}`)), 30_000);
+    p.stdout!.on('data', (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    p.stderr!.on('data', (c) => { err += c; });
+    p.on('exit', (code) => { clearTimeout(timer); fail(new Error(`viewer exited with ${code}: ${err}`)); });
+  });
+}
+
+before(async () => {
+  assert.ok(uiBuilt(), 'dist/viewer-ui is built (npx vite build --config viewer/ui/vite.config.ts)');
+  writeFileSync(cfg, `[default]\ndataDir=${join(dir, 'data')}\npcapDir=${join(dir, 'pcap')}\n`);
+  execFileSync(process.execPath, [packrat, 'capture', '-c', cfg, '-n', 'uitest', '--flush', ...PCAPS.flatMap((f) => ['-r', f])], { stdio: 'pipe' });
+  execFileSync(process.execPath, [packrat, 'user', 'add', 'alice', '-c', cfg, '--admin', '--password', 'alice-pw-123'], { stdio: 'pipe' });
+  base = await startViewer();
+  ({ context, page, errors } = await launch());
+});
+
+after(async () => {
+  await context?.close();
+  if (viewer && viewer.exitCode === null) viewer.kill('SIGTERM');
+});
+
+test('analyst path on the real viewer: login, search, detail, packets, export pcap, pivot', async () => {
+  await analystScenario(page, {
+    base, user: 'alice', password: 'alice-pw-123', expression: 'protocols == http', pivotDb: 'destination.ip', pivotExp: 'ip.dst',
+    prefix: 'e2e', downloadDir: dir,
+  });
+  assert.deepEqual(errors, []);
+});
+
+test('every page renders on the real viewer in light and dark without errors', async () => {
+  await tourPages(page, base, 'e2e', 'light');
+  await tourPages(page, base, 'e2e', 'dark');
+  assert.deepEqual(errors, []);
+});

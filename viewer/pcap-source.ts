@@ -1,0 +1,130 @@
+// Reading a session's packets back from pcap files: decode packetPos (gap0 or plain, with
+// `-fileNum` markers), find each file through the control store's registry, and read records
+// through a per-file window buffer so the packets of a session that sit close together cost one
+// read. Records are handed out as (buffer, offset, length) views valid until the next read.
+import { open, type FileHandle } from 'node:fs/promises';
+import type { ControlStore, FileDoc } from '../db/store/control-store.js';
+import {
+  PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, PcapFormatError, parsePcapHeader, recordFault, u32, MAX_CAPLEN, type PcapHeader,
+} from '../db/pcap/format.js';
+
+/** Positions of a session's packets: parallel arrays of file number and record offset. */
+export interface PacketPositions { files: number[]; positions: number[] }
+
+/** Decode Arkime packetPos; `gap0` says whether the encoding is gap0 (decided by the first file). */
+export function decodePacketPos(packetPos: readonly number[], gap0: boolean): PacketPositions {
+  const files: number[] = [];
+  const positions: number[] = [];
+  let file = -1, last = 0, lastGap = 0;
+  for (const v of packetPos) {
+    if (v < 0) { file = -v; last = 0; lastGap = 0; continue; }
+    let pos: number;
+    if (!gap0) pos = v;
+    else if (v === 0) pos = last + lastGap;
+    else { lastGap = v; pos = last + v; }
+    last = pos;
+    if (pos === 0 || file < 0) continue; // 0: never written (disk overload)
+    files.push(file);
+    positions.push(pos);
+  }
+  return { files, positions };
+}
+
+const WINDOW = 1 << 20;
+
+export class PcapFile {
+  /** The 24 header bytes as found in the file. */
+  readonly headerBytes: Uint8Array;
+  private buf = Buffer.allocUnsafe(WINDOW);
+  private winStart = 0;
+  private winEnd = 0;
+
+  private constructor(readonly doc: FileDoc, private readonly fh: FileHandle, readonly header: PcapHeader, headerBytes: Uint8Array, readonly size: number) {
+    this.headerBytes = headerBytes;
+  }
+
+  static async open(doc: FileDoc): Promise<PcapFile> {
+    const fh = await open(doc.name, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const hb = new Uint8Array(PCAP_HEADER_LEN);
+      await fh.read(hb, 0, PCAP_HEADER_LEN, 0);
+      return new PcapFile(doc, fh, parsePcapHeader(hb, 0), hb, size);
+    } catch (e) {
+      await fh.close();
+      if (e instanceof PcapFormatError) throw new Error(`${doc.name}: ${e.message} (only classic pcap files can be read back)`);
+      throw e;
+    }
+  }
+
+  private async ensure(pos: number, len: number): Promise<void> {
+    if (pos >= this.winStart && pos + len <= this.winEnd) return;
+    if (len > this.buf.length) this.buf = Buffer.allocUnsafe(len);
+    const { bytesRead } = await this.fh.read(this.buf, 0, this.buf.length, pos);
+    this.winStart = pos;
+    this.winEnd = pos + bytesRead;
+  }
+
+  /**
+   * Make the record at `pos` available; returns the offset of its 16-byte header in `buffer`
+   * (caplen follows the header). Throws naming the file and offset when the record is bad.
+   */
+  async record(pos: number): Promise<number> {
+    await this.ensure(pos, PCAP_RECORD_HEADER_LEN);
+    if (this.winEnd - pos < PCAP_RECORD_HEADER_LEN) throw new Error(`${this.doc.name}: truncated record header at byte offset ${pos}`);
+    let off = pos - this.winStart;
+    const le = this.header.littleEndian;
+    const caplen = u32(this.buf, off + 8, le), wirelen = u32(this.buf, off + 12, le);
+    const fault = recordFault(caplen, wirelen, Math.max(MAX_CAPLEN, this.header.snaplen));
+    if (fault) throw new Error(`${this.doc.name}: ${fault} at byte offset ${pos}`);
+    await this.ensure(pos, PCAP_RECORD_HEADER_LEN + caplen);
+    if (this.winEnd - pos < PCAP_RECORD_HEADER_LEN + caplen) throw new Error(`${this.doc.name}: truncated record (caplen ${caplen}) at byte offset ${pos}`);
+    off = pos - this.winStart;
+    return off;
+  }
+
+  get buffer(): Buffer { return this.buf; }
+
+  close(): Promise<void> { return this.fh.close(); }
+}
+
+/** Open pcap files by (node, num), at most `maxOpen` at once (least recently used closed). */
+export class PcapFiles {
+  private readonly open = new Map<string, Promise<PcapFile>>();
+  constructor(private readonly control: ControlStore, private readonly maxOpen = 32) {}
+
+  fileDoc(node: string, num: number): FileDoc {
+    const doc = this.control.fileByNum(node, num);
+    if (!doc) throw new Error(`Only have SPI data, PCAP file no longer available for ${node}-${num}`);
+    return doc;
+  }
+
+  get(node: string, num: number): Promise<PcapFile> {
+    const key = `${node}-${num}`;
+    let f = this.open.get(key);
+    if (f) { this.open.delete(key); this.open.set(key, f); return f; }
+    f = PcapFile.open(this.fileDoc(node, num));
+    f.catch(() => this.open.delete(key));
+    this.open.set(key, f);
+    if (this.open.size > this.maxOpen) {
+      const [oldKey, old] = this.open.entries().next().value as [string, Promise<PcapFile>];
+      this.open.delete(oldKey);
+      void old.then((x) => x.close(), () => undefined);
+    }
+    return f;
+  }
+
+  /** Whether a session's positions are gap0 encoded (Arkime looks at the first file only). */
+  isGap0(node: string, packetPos: readonly number[]): boolean {
+    const first = packetPos.find((v) => v < 0);
+    if (first === undefined) return false;
+    const doc = this.control.fileByNum(node, -first);
+    return doc?.packetPosEncoding === 'gap0';
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    for (const f of all) await f.then((x) => x.close(), () => undefined);
+  }
+}

@@ -1,0 +1,173 @@
+// Session routes: the sessions list with its histogram and map, one session's document, its
+// packets, and the pcap / pcapng / CSV exports (by ids or by query, bounded, streamed).
+import { Readable } from 'node:stream';
+import type { Context } from 'koa';
+import type { UserDoc } from '../db/store/control-store.js';
+import type { SessionDoc, SessionQuery } from '../db/store/search-backend.js';
+import { csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport } from './export.js';
+import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
+import { sessionPackets } from './packet-view.js';
+import { PcapFiles } from './pcap-source.js';
+import { pageParams, parseOrder, parseSessionQuery, type ParsedQuery } from './session-params.js';
+import type { RouteDef, ViewerContext } from './server.js';
+
+/** Arkime's default field list for /api/sessions. */
+export const SESSION_DEFAULT_FIELDS = ['ipProtocol', 'rootId', 'totDataBytes', 'client.bytes', 'server.bytes', 'firstPacket', 'lastPacket',
+  'source.ip', 'source.port', 'destination.ip', 'destination.port', 'network.packets', 'source.packets', 'destination.packets',
+  'network.bytes', 'source.bytes', 'destination.bytes', 'node', 'http.uri', 'source.geo.country_iso_code',
+  'destination.geo.country_iso_code', 'email.subject', 'email.src', 'email.dst', 'email.filename', 'dns.host', 'cert', 'irc.channel', 'http.xffGEO'];
+const IDENTITY_FIELDS = ['node', 'source.ip', 'source.port', 'destination.ip', 'destination.port'];
+
+/** Histogram series Arkime's UI draws (timelineDataFilters defaults), by the field summed. */
+export const HISTO_FIELDS = ['source.packets', 'destination.packets', 'source.bytes', 'destination.bytes', 'client.bytes', 'server.bytes'];
+
+const user = (ctx: Context) => (ctx.state as { user: UserDoc }).user;
+
+export async function sessionQuery(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; pq: ParsedQuery }> {
+  const p = await params(ctx);
+  return { p, pq: parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours) };
+}
+
+function setPath(o: Record<string, unknown>, field: string, val: unknown): void {
+  const keys = field.split('.');
+  let cur = o;
+  for (let i = 0; i < keys.length - 1; i++) {
+    if (typeof cur[keys[i]] !== 'object' || cur[keys[i]] === null) cur[keys[i]] = {};
+    cur = cur[keys[i]] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = val;
+}
+
+/** One row of /api/sessions: the requested fields, nested unless flatten=1. */
+export function pickFields(d: SessionDoc, fields: string[], flatten: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: d.id };
+  for (const f of fields) {
+    const val = getPath(d.doc, f);
+    if (val === undefined) continue;
+    if (flatten) out[f] = val; else setPath(out, f, val);
+  }
+  return out;
+}
+
+/** Arkime's `graph` object for a query. */
+export async function graphOf(v: ViewerContext, q: SessionQuery, pq: ParsedQuery, timeField = 'lastPacket'): Promise<Record<string, unknown>> {
+  const buckets = await v.backend.histogram(q, { intervalSec: pq.interval, timeField, sums: HISTO_FIELDS });
+  const g: Record<string, unknown> = {
+    xmin: pq.startSec !== undefined ? pq.startSec * 1000 : buckets[0]?.key ?? null,
+    xmax: pq.stopSec !== undefined ? pq.stopSec * 1000 : buckets.length ? buckets[buckets.length - 1].key + pq.interval * 1000 : null,
+    interval: pq.interval,
+    sessionsHisto: buckets.map((b) => [b.key, b.count]),
+    sessionsTotal: buckets.reduce((n, b) => n + b.count, 0),
+  };
+  HISTO_FIELDS.forEach((f, i) => {
+    g[`${f}Histo`] = buckets.map((b) => [b.key, b.sums[i]]);
+    g[`${f}Total`] = buckets.reduce((n, b) => n + b.sums[i], 0);
+  });
+  g['network.packetsHisto'] = buckets.map((b) => [b.key, b.sums[0] + b.sums[1]]);
+  g['network.bytesHisto'] = buckets.map((b) => [b.key, b.sums[2] + b.sums[3]]);
+  g['totDataBytesHisto'] = buckets.map((b) => [b.key, b.sums[4] + b.sums[5]]);
+  return g;
+}
+
+export async function mapOf(v: ViewerContext, q: SessionQuery): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [name, field] of [['src', 'source.geo.country_iso_code'], ['dst', 'destination.geo.country_iso_code'], ['xffGeo', 'http.xffGEO']]) {
+    out[name] = {};
+    if (!v.backend.hasField(field)) continue;
+    for (const b of (await v.backend.terms(q, field, 1000)).buckets) out[name][String(b.key)] = b.doc_count;
+  }
+  return out;
+}
+
+async function sessionsList(ctx: Context, v: ViewerContext): Promise<void> {
+  const { p, pq } = await sessionQuery(ctx, v);
+  const page = pageParams(p, v.limits.maxSessionsQueried);
+  let fields = SESSION_DEFAULT_FIELDS;
+  if (p.fields) fields = [...new Set([...IDENTITY_FIELDS, ...p.fields.split(',').map((s) => s.trim()).filter(Boolean)])];
+  const q = pq.query;
+  const [hits, filtered, total] = [await v.backend.search(q, { sort: parseOrder(p), start: page.start, length: page.length }),
+    await v.backend.count(q), await v.backend.total()];
+  const body: Record<string, unknown> = {
+    data: hits.map((h) => pickFields(h, fields, boolParam(p, 'flatten'))),
+    recordsTotal: total, recordsFiltered: filtered,
+    graph: boolParam(p, 'facets') ? await graphOf(v, q, pq) : {},
+    map: boolParam(p, 'map') ? await mapOf(v, q) : {},
+  };
+  if (page.clipped) {
+    const b: Bound = { name: 'maxSessionsQueried', value: v.limits.maxSessionsQueried };
+    setBound(ctx, b);
+    body.bounded = b;
+  }
+  ctx.body = body;
+}
+
+async function visibleSession(ctx: Context, v: ViewerContext): Promise<SessionDoc> {
+  const u = user(ctx);
+  const id = String(ctx.params.id);
+  const d = await v.backend.get(id, { expressions: u.expression ? [u.expression] : [] });
+  if (!d) throw new HttpError(404, `session ${id} not found`);
+  return d;
+}
+
+async function sessionDoc(ctx: Context, v: ViewerContext): Promise<void> {
+  const d = await visibleSession(ctx, v);
+  ctx.body = { id: d.id, index: d.index, ...d.doc };
+}
+
+async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void> {
+  const p = await params(ctx);
+  const d = await visibleSession(ctx, v);
+  const files = new PcapFiles(v.control);
+  try {
+    const r = await sessionPackets(files, d.doc, intParam(p, 'packets', 200, 1, 10000));
+    ctx.body = { success: r.error === undefined, id: d.id, node: d.doc.node, source: d.doc.source, destination: d.doc.destination, ...r };
+  } finally { await files.close(); }
+}
+
+/** Shared front half of every export: the query, its size, the bounds it hits. */
+async function exportPlan(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; q: SessionQuery; maxSessions: number }> {
+  const { p, pq } = await sessionQuery(ctx, v);
+  const q = pq.query;
+  const wanted = p.ids ? q.ids!.length : intParam(p, 'length', 1_000_000, 0);
+  const maxSessions = Math.min(wanted, v.limits.maxSessionsQueried);
+  const n = await v.backend.count(q);
+  if (n === 0) throw new HttpError(404, 'no sessions found');
+  if (n > maxSessions && wanted > v.limits.maxSessionsQueried) setBound(ctx, { name: 'maxSessionsQueried', value: v.limits.maxSessionsQueried });
+  return { p, q, maxSessions };
+}
+
+function packetExportRoute(format: 'pcap' | 'pcapng') {
+  return async (ctx: Context, v: ViewerContext): Promise<void> => {
+    const { q, maxSessions } = await exportPlan(ctx, v);
+    // wire bytes + 16 per packet ≈ pcap bytes: say up front whether the byte bound will cut the file
+    const [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
+    if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
+    const files = new PcapFiles(v.control);
+    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes });
+    const stream = Readable.from((async function* () { try { yield* gen; } finally { await files.close(); } })(), { objectMode: false });
+    ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
+    ctx.attachment(`sessions.${format}`);
+    ctx.body = stream;
+  };
+}
+
+async function csvRoute(ctx: Context, v: ViewerContext): Promise<void> {
+  const { p, q, maxSessions } = await exportPlan(ctx, v);
+  const fields = p.fields ? p.fields.split(',').map((s) => s.trim()).filter(Boolean) : CSV_DEFAULT_FIELDS;
+  ctx.type = 'text/csv';
+  ctx.attachment('sessions.csv');
+  ctx.body = Readable.from(csvExport(v.backend, v.registry, q, fields, { maxSessions, maxBytes: v.limits.maxPcapBytes }));
+}
+
+export const sessionRoutes: RouteDef[] = [
+  { methods: ['GET', 'POST'], path: '/api/sessions', role: 'arkimeUser', handler: sessionsList },
+  { methods: ['GET'], path: '/api/session/:node/:id', role: 'arkimeUser', handler: sessionDoc },
+  { methods: ['GET'], path: '/api/session/:node/:id/detail', role: 'arkimeUser', handler: sessionDoc },
+  { methods: ['GET'], path: '/api/session/:node/:id/packets', role: 'arkimeUser', handler: sessionPacketsRoute },
+  { methods: ['GET', 'POST'], path: '/api/sessions.pcap', role: 'arkimeUser', handler: packetExportRoute('pcap') },
+  { methods: ['GET', 'POST'], path: '/api/sessions/pcap', role: 'arkimeUser', handler: packetExportRoute('pcap') },
+  { methods: ['GET', 'POST'], path: '/api/sessions.pcapng', role: 'arkimeUser', handler: packetExportRoute('pcapng') },
+  { methods: ['GET', 'POST'], path: '/api/sessions/pcapng', role: 'arkimeUser', handler: packetExportRoute('pcapng') },
+  { methods: ['GET', 'POST'], path: '/api/sessions.csv', role: 'arkimeUser', handler: csvRoute },
+  { methods: ['GET', 'POST'], path: '/api/sessions/csv', role: 'arkimeUser', handler: csvRoute },
+];

@@ -1,0 +1,195 @@
+// The viewer: koa + @koa/router over a SessionSearchBackend and the control store. Every route is
+// declared once in a table with the role it needs; one wrapper authenticates, checks the role
+// and the CSRF token, and turns errors into Arkime's `{success:false, text}`. The built Vue app
+// is served at / with an SPA fallback.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import Koa, { type Context } from 'koa';
+import { Router } from '@koa/router';
+import type { Config } from '../db/config.js';
+import type { FieldRegistry } from '../db/fields/registry.js';
+import { ControlStore } from '../db/store/control-store.js';
+import { QueryError, type SessionSearchBackend } from '../db/store/search-backend.js';
+import { EmbeddedSessionStore } from '../db/store/session-store.js';
+import { EmbeddedSearchBackend } from '../db/store/session-query.js';
+import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
+import { HttpError } from './http.js';
+import { adminRoutes } from './routes-admin.js';
+import { aggRoutes } from './routes-agg.js';
+import { sessionRoutes } from './routes-sessions.js';
+
+export interface ViewerLimits {
+  /** Most sessions one request may return, export or tag (Arkime maxSessionsQueried). */
+  maxSessionsQueried: number;
+  /** Most buckets of one terms aggregation (Arkime maxAggSize). */
+  maxAggSize: number;
+  /** Most bytes one pcap, pcapng or CSV export writes (Packrat maxPcapBytes). */
+  maxPcapBytes: number;
+  /** Hours searched when a request names no time (Arkime defaultTimeRange). */
+  defaultHours: number;
+}
+
+export interface ViewerContext {
+  backend: SessionSearchBackend;
+  control: ControlStore;
+  registry: FieldRegistry;
+  auth: Authenticator;
+  limits: ViewerLimits;
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+/** `public`: no login; `any`: any logged-in user; else the role needed (implied roles count). */
+export type Access = Role | 'any' | 'public';
+
+export interface RouteDef {
+  methods: Method[];
+  path: string;
+  role: Access;
+  handler: (ctx: Context, v: ViewerContext) => Promise<void>;
+}
+
+export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes];
+
+export function limitsFromConfig(config: Config): ViewerLimits {
+  return {
+    maxSessionsQueried: config.int('maxSessionsQueried', 2_000_000, 1),
+    maxAggSize: config.int('maxAggSize', 10_000, 1),
+    maxPcapBytes: config.int('maxPcapBytes', 16 * 1024 ** 3, 1024),
+    defaultHours: config.int('defaultTimeRange', 1),
+  };
+}
+
+const isApi = (p: string) => p.startsWith('/api/');
+
+function deny(ctx: Context, status: number, text: string): void {
+  ctx.status = status;
+  ctx.body = { success: false, text };
+}
+
+/** Authenticate, authorize and run one route; returns the koa middleware. */
+function guarded(def: RouteDef, v: ViewerContext) {
+  return async (ctx: Context): Promise<void> => {
+    if (def.role !== 'public') {
+      const r = v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
+      if (!('user' in r)) {
+        if (r.error === 'limited') { ctx.set('Retry-After', String(Math.ceil((r.retryMs ?? 1000) / 1000))); return deny(ctx, 429, 'Too many failed logins; try again later'); }
+        if (!isApi(ctx.path)) { ctx.redirect('/login'); return; }
+        return deny(ctx, 401, r.error === 'bad' ? 'Bad credentials' : 'Not logged in');
+      }
+      if (def.role !== 'any' && !hasRole(r.user, def.role)) return deny(ctx, 403, `Need ${def.role} role assigned`);
+      if (r.via === 'cookie' && ctx.method !== 'GET' && ctx.method !== 'HEAD' && !sameToken(ctx.get(CSRF_HEADER) || undefined, r.session!.csrfToken)) {
+        return deny(ctx, 403, `Missing or bad ${CSRF_HEADER} token (GET /api/user gives it)`);
+      }
+      Object.assign(ctx.state, { user: r.user, via: r.via, session: r.session });
+    }
+    await def.handler(ctx, v);
+  };
+}
+
+async function errors(ctx: Context, next: () => Promise<void>): Promise<void> {
+  try {
+    await next();
+  } catch (e) {
+    if (e instanceof HttpError) return deny(ctx, e.status, e.message);
+    if (e instanceof QueryError) return deny(ctx, 400, e.message);
+    ctx.app.emit('error', e, ctx);
+    deny(ctx, 500, (e as Error).message ?? String(e));
+  }
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json',
+};
+
+/** The built Vue app (dist/viewer-ui): files as they are, any other page → index.html. */
+function uiMiddleware(uiDir: string, v: ViewerContext) {
+  return async (ctx: Context, next: () => Promise<void>): Promise<void> => {
+    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || isApi(ctx.path)) return next();
+    const r = v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
+    const rel = path.normalize(decodeURIComponent(ctx.path)).replace(/^([/\\])+/, '');
+    const file = path.join(uiDir, rel);
+    const isAsset = rel !== '' && file.startsWith(uiDir + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile() && !rel.endsWith('.html');
+    if (!('user' in r) && !isAsset) { ctx.redirect('/login'); return; }
+    const index = path.join(uiDir, 'index.html');
+    if (!fs.existsSync(index)) {
+      ctx.status = 503; ctx.type = 'text/plain';
+      ctx.body = `The viewer UI is not built: run \`npx vite build\` in viewer/ui (it writes ${uiDir}). The API under /api/ works without it.\n`;
+      return;
+    }
+    const target = isAsset ? file : index;
+    ctx.type = MIME[path.extname(target)] ?? 'application/octet-stream';
+    if (isAsset && rel.startsWith('assets/')) ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.body = fs.createReadStream(target);
+  };
+}
+
+export interface Viewer {
+  app: Koa;
+  router: Router;
+  context: ViewerContext;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface ViewerOptions {
+  config: Config;
+  registry: FieldRegistry;
+  /** Folder of the built UI (default `<repo>/dist/viewer-ui`). */
+  uiDir?: string;
+  /** Overrides for tests. */
+  limits?: Partial<ViewerLimits>;
+  auth?: { maxLoginFailures?: number; loginWindowMs?: number };
+}
+
+export async function createViewer(o: ViewerOptions): Promise<Viewer> {
+  const dataDir = path.resolve(o.config.str('dataDir', './data'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const control = ControlStore.open(dataDir);
+  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: o.config.str('rotateIndex', 'daily'), registry: o.registry, readOnly: true });
+  const backend = new EmbeddedSearchBackend(store, control, o.registry);
+  const v: ViewerContext = {
+    backend, control, registry: o.registry, auth: new Authenticator(control, o.auth),
+    limits: { ...limitsFromConfig(o.config), ...o.limits },
+  };
+  const app = new Koa();
+  app.proxy = o.config.bool('trustProxy', false);
+  app.on('error', (e: Error) => { if ((e as { code?: string }).code !== 'ECONNRESET' && (e as { code?: string }).code !== 'EPIPE') process.stderr.write(`packrat viewer: ${e.stack ?? e.message}\n`); });
+  const router = new Router();
+  for (const def of ROUTES) router.register(def.path, def.methods, guarded(def, v));
+  app.use(errors);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  const uiDir = path.resolve(o.uiDir ?? path.join(repoRoot(), 'dist', 'viewer-ui'));
+  app.use(uiMiddleware(uiDir, v));
+  app.use(async (ctx) => { if (isApi(ctx.path)) deny(ctx, 404, `No API ${ctx.method} ${ctx.path}`); });
+  let server: Server | undefined;
+  return {
+    app, router, context: v,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server = app.listen(port, host);
+        server.once('error', reject);
+        server.once('listening', () => resolve((server!.address() as AddressInfo).port));
+      });
+    },
+    async close() {
+      if (server) await new Promise<void>((r) => { server!.closeAllConnections?.(); server!.close(() => r()); });
+      await backend.close();
+      await store.close();
+      control.close();
+    },
+  };
+}
+
+/** The folder holding package.json (the compiled file sits in dist/viewer/). */
+export function repoRoot(): string {
+  let dir = path.dirname(new URL(import.meta.url).pathname);
+  for (let i = 0; i < 5; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
