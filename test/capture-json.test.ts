@@ -65,11 +65,13 @@ test('maxPackets splits a session into segments sharing rootId and firstPacket',
   assert.ok(docs.every((d) => d.firstPacket === docs[0].firstPacket));
 });
 
-test('udpTimeout on packet time ends a session and a later packet starts a new one', () => {
-  const pkt = (t: number) => ({ tsUs: t, data: ipv4Frame(C, S, 17, udpDatagram(5000, 6000, new Uint8Array(4))) });
+test('udpTimeout on packet time: sessions age against the previous packet\'s time, as in Arkime', () => {
+  const pkt = (t: number, sport = 5000) => ({ tsUs: t, data: ipv4Frame(C, S, 17, udpDatagram(sport, 6000, new Uint8Array(4))) });
   const t0 = 1_700_000_000_000_000;
-  const docs = capture([pkt(t0), pkt(t0 + 5e6), pkt(t0 + 100e6), pkt(t0 + 200e6)], '[default]\nudpTimeout=30\n');
-  assert.deepEqual(docs.map((d) => d.network.packets).sort(), [1, 1, 2]);
+  // A at 0 s and 5 s; B at 100 s moves packet time on, so A is idle when its packet at 101 s
+  // arrives and that packet starts a new session; A at 200 s is aged against 101 s and joins it.
+  const docs = capture([pkt(t0), pkt(t0 + 5e6), pkt(t0 + 100e6, 5001), pkt(t0 + 101e6), pkt(t0 + 200e6)], '[default]\nudpTimeout=30\n');
+  assert.deepEqual(docs.map((d) => `${d.source.port}:${d.network.packets}`).sort(), ['5000:2', '5000:2', '5001:1']);
 });
 
 test('a truncated pcap keeps the sessions before the fault and names the offset', () => {

@@ -10,7 +10,7 @@ import {
 import { decodePacketPos, PcapFiles, type PcapFile } from './pcap-source.js';
 
 const CHUNK = 1 << 20;
-const PAGE = 2000;
+const PAGE = 10000;
 
 export interface ExportLimits { maxSessions: number; maxBytes: number }
 
@@ -44,12 +44,16 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
     const page = await backend.packetRefs(q, Math.min(PAGE, limits.maxSessions - sessions), after);
     for (const ref of page.rows) {
       if (sessions++ >= limits.maxSessions) return;
+      let cur: PcapFile | undefined, curNum = -1;
       const gap0 = files.isGap0(ref.node, ref.packetPos);
       const { files: nums, positions } = decodePacketPos(ref.packetPos, gap0);
       for (let i = 0; i < positions.length; i++) {
-        let f: PcapFile;
-        try { f = await files.get(ref.node, nums[i]); } catch { break; } // file gone: SPI only
-        const off = await f.record(positions[i]);
+        if (nums[i] !== curNum) {
+          try { cur = await files.get(ref.node, nums[i]); curNum = nums[i]; } catch { break; } // file gone: SPI only
+        }
+        const f = cur!;
+        let off = f.recordInWindow(positions[i]);
+        if (off < 0) off = await f.record(positions[i]);
         const b = f.buffer, h = f.header;
         const caplen = u32(b, off + 8, h.littleEndian);
         if (!started) {

@@ -70,6 +70,20 @@ export class PcapFile {
    * (caplen follows the header). Throws naming the file and offset when the record is bad.
    */
   async record(pos: number): Promise<number> {
+    const fast = this.recordInWindow(pos);
+    return fast >= 0 ? fast : this.recordSlow(pos);
+  }
+
+  /** The record's offset when it already sits whole in the window (no await per packet), else -1. */
+  recordInWindow(pos: number): number {
+    if (pos < this.winStart || pos + PCAP_RECORD_HEADER_LEN > this.winEnd) return -1;
+    const off = pos - this.winStart;
+    const caplen = u32(this.buf, off + 8, this.header.littleEndian);
+    if (caplen > MAX_CAPLEN || pos + PCAP_RECORD_HEADER_LEN + caplen > this.winEnd) return -1;
+    return recordFault(caplen, u32(this.buf, off + 12, this.header.littleEndian), Math.max(MAX_CAPLEN, this.header.snaplen)) ? -1 : off;
+  }
+
+  private async recordSlow(pos: number): Promise<number> {
     await this.ensure(pos, PCAP_RECORD_HEADER_LEN);
     if (this.winEnd - pos < PCAP_RECORD_HEADER_LEN) throw new Error(`${this.doc.name}: truncated record header at byte offset ${pos}`);
     let off = pos - this.winStart;

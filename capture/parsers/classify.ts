@@ -61,7 +61,7 @@ export class Classifiers {
       for (const port of p.tcpPorts ?? []) this.tcp.addPort(port, p);
       for (const port of p.udpPorts ?? []) this.udp.addPort(port, p);
       for (const port of p.sctpPorts ?? []) this.sctp.addPort(port, p);
-      for (const m of p.tcpPrefixes ?? []) this.tcp.addPrefix(m, p);
+      for (const m of p.tcpPrefixes ?? []) { this.tcp.addPrefix(m, p); this.sctp.addPrefix(m, p); } // Arkime: SCTP messages match the TCP signatures
       for (const m of p.udpPrefixes ?? []) this.udp.addPrefix(m, p);
       if (p.classifyAlways === 'tcp' || p.classifyAlways === 'both') this.tcp.always.push(p);
       if (p.classifyAlways === 'udp' || p.classifyAlways === 'both') this.udp.always.push(p);

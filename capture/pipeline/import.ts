@@ -49,14 +49,16 @@ export async function runImport(config: Config, node: string, files: string[], o
   const errors: string[] = [];
   let sessions = 0, packets = 0, bytesRead = 0;
   let lastFlush = performance.now();
+  let flushing: Promise<void> | undefined;
   const progress = new Progress(o.quiet);
 
   const onDocs = (docs: Record<string, unknown>[], flat: FlatBatch[]) => {
     if (docs.length) { store.append(docs); sessions += docs.length; }
     if (flat.length) { embedded!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
   };
-  const slots: Slot[] = Array.from({ length: 3 }, () => {
-    const batch = newFileBatch(8 * 1024 * 1024, undefined, true);
+  // Enough batches in flight that a worker busy with a heavy stretch does not stall the other.
+  const slots: Slot[] = Array.from({ length: 8 }, () => {
+    const batch = newFileBatch(4 * 1024 * 1024, undefined, true);
     return {
       batch,
       lists: workers.map(() => new Int32Array(new SharedArrayBuffer(batch.capacity * 4))),
@@ -118,7 +120,11 @@ export async function runImport(config: Config, node: string, files: string[], o
         } satisfies ToWorker);
       }
       progress.update(src.position, sessions);
-      if (performance.now() - lastFlush > flushMs) { lastFlush = performance.now(); await store.flush(); }
+      if (performance.now() - lastFlush > flushMs && !flushing) {
+        // Written in the background: the workers keep getting packets meanwhile.
+        lastFlush = performance.now();
+        flushing = store.flush().catch((e: Error) => { failure ??= e; }).finally(() => { flushing = undefined; });
+      }
     }
     for (const s of slots) await idle(s);
     if (src.error) { errors.push(src.error.message); progress.log(`packrat: ${src.error.message}; sessions before it are kept`); }
@@ -129,6 +135,8 @@ export async function runImport(config: Config, node: string, files: string[], o
   }
   await Promise.all(workers.map((w) => new Promise<FromWorker>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToWorker); })));
   finishedWaiters = [];
+  await flushing;
+  if (failure) throw failure;
   await store.flush();
   await Promise.all(workers.map((w) => w.terminate()));
   await store.close();

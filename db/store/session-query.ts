@@ -176,13 +176,20 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   async search(sq: SessionQuery, o: { sort?: SortKey[]; start?: number; length: number }): Promise<SessionDoc[]> {
-    const c = await this.compile(sq, true);
+    const c = await this.compile(sq);
     const order = this.orderBy(o.sort);
     const limit = Math.max(0, Math.floor(o.length));
     const offset = Math.max(0, Math.floor(o.start ?? 0));
-    const rows = await this.store.query(`SELECT * FROM ${c.from} WHERE ${c.where} ORDER BY ${order}, ${ID} LIMIT ${limit}` +
-      (offset ? ` OFFSET ${offset}` : ''), c.params);
-    return rows.map((r) => this.toDoc(r));
+    if (limit === 0) return [];
+    // Two steps: the top-N over the id and sort columns only, then whole rows of just those ids
+    // (a top-N over every column reads them all).
+    const ids = (await this.store.query(`SELECT ${ID} AS id FROM ${c.from} WHERE ${c.where} ORDER BY ${order}, ${ID} LIMIT ${limit}` +
+      (offset ? ` OFFSET ${offset}` : ''), c.params)).map((r) => String(r.id));
+    if (ids.length === 0) return [];
+    const parts = this.partitionsOfIds(ids) ?? c.partitions;
+    const rows = await this.store.query(`SELECT * FROM ${this.fromFor(parts, true)} WHERE ${ID} IN (${ids.map(() => '?').join(', ')})`, ids);
+    const byId = new Map(rows.map((r) => [String(r[ID_COLUMN]), r]));
+    return ids.filter((id) => byId.has(id)).map((id) => this.toDoc(byId.get(id)!));
   }
 
   async get(id: string, sq?: SessionQuery): Promise<SessionDoc | undefined> {

@@ -9,7 +9,9 @@ export interface BulkLine { index: string; id: string; doc: Record<string, unkno
 export interface MockEs {
   url: string;
   port: number;
-  requests: { method: string; path: string }[];
+  requests: { method: string; path: string; query: Record<string, string>; body?: any }[];
+  /** Answers a request before the built-in routes when it returns something. */
+  onRequest?: (method: string, path: string, body: any) => { status: number; body: unknown } | undefined;
   indices: Map<string, { docs: number; body: unknown }>;
   templates: Map<string, unknown>;
   bulk: BulkLine[];
@@ -43,13 +45,17 @@ export async function startMockEs(opts: { distribution?: 'opensearch'; port?: nu
       const u = new URL(req.url!, 'http://x');
       const path = decodeURIComponent(u.pathname);
       const method = req.method!;
-      m.requests.push({ method, path });
       let raw = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip' && path !== '/_bulk') raw = gunzipSync(raw);
+      let parsed: any;
+      if (path !== '/_bulk' && raw.length) { try { parsed = JSON.parse(raw.toString()); } catch { parsed = undefined; } }
+      m.requests.push({ method, path, query: Object.fromEntries(u.searchParams), body: parsed });
       const json = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
         res.end(method === 'HEAD' ? undefined : JSON.stringify(body));
       };
+      const custom = m.onRequest?.(method, path, parsed);
+      if (custom) return json(custom.status, custom.body);
       const parts = path.split('/').filter(Boolean);
       if (method === 'GET' && parts.length === 0) {
         return json(200, { cluster_name: 'mock', version: opts.distribution ? { number: '2.17.0', distribution: 'opensearch' } : { number: '8.15.0' } });

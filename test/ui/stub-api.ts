@@ -216,7 +216,7 @@ export async function startStub(uiDir: string, users: Record<string, string>, da
       for (const d of m) { const s = node(String(getPath(d, sf)), 1, d), t = node(String(getPath(d, df)), 2, d); const k = `${s}-${t}`; const l = links.get(k) ?? { source: s, target: t, value: 0 }; l.value++; links.set(k, l); }
       return json(res, 200, { nodes, links: [...links.values()], recordsFiltered: m.length });
     }
-    if (path === '/api/files') return json(res, 200, { data: [{ id: 'stub-1', num: 1, node: 'stub', name: '/tmp/stub.pcap', first: data.docs[0].firstPacket / 1000, filesize: 123456, locked: 0 }], recordsTotal: 1, recordsFiltered: 1 });
+    if (path === '/api/files') return json(res, 200, { data: [{ id: 'stub-1', num: 1, node: 'stub', name: '/tmp/stub.pcap', first: (data.docs[0]?.firstPacket ?? 0) / 1000, filesize: 123456, locked: 0 }], recordsTotal: 1, recordsFiltered: 1 });
     if (path === '/api/stats') return json(res, 200, { data: [{ id: 'stub', nodeName: 'stub', currentTime: Math.floor(Date.now() / 1000), totalSessions: data.docs.length, totalPackets: 400, totalK: 120, monitoring: 0, deltaPacketsPerSec: 0 }], recordsTotal: 1, recordsFiltered: 1 });
     if (path === '/api/users') return json(res, 200, { data: Object.keys(users).map((id) => ({ userId: id, userName: id, roles: ['superAdmin'], enabled: true })), recordsTotal: 1 });
     json(res, 404, { success: false, text: `no route ${req.method} ${path}` });

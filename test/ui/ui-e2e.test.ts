@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launch, repoRoot, uiBuilt } from './browser.js';
-import { analystScenario, tourPages } from './scenario.js';
+import { launch, repoRoot, shot, uiBuilt } from './browser.js';
+import { analystScenario, login, search, tourPages } from './scenario.js';
 
 const PCAPS = ['http-simple-get', 'http-content-gzip', 'http-301-get', 'http-basicauth', 'dns-tcp', 'dns-mx', 'https-generalizedtime']
   .map((n) => resolve(repoRoot, `../shared/conformance/pcaps/${n}.pcap`));
@@ -65,5 +65,27 @@ test('analyst path on the real viewer: login, search, detail, packets, export pc
 test('every page renders on the real viewer in light and dark without errors', async () => {
   await tourPages(page, base, 'e2e', 'light');
   await tourPages(page, base, 'e2e', 'dark');
+  assert.deepEqual(errors, []);
+});
+
+test('an admin adds a user with a forced expression in the UI; that user sees only what it allows', async () => {
+  await page.goto(`${base}/users`);
+  await page.fill('[data-test=new-user-id]', 'bob');
+  await page.fill('[data-test=new-user-password]', 'bob-pw-456');
+  await page.fill('[data-test=new-user-expression]', 'port.dst == 53');
+  await page.click('[data-test=add-user]'); // a browser write: the UI sends the CSRF token
+  await page.waitForSelector('[data-test=users-message]');
+  await page.locator('[data-test=users-table] td', { hasText: /^bob$/ }).first().waitFor();
+  const adminAll = await (async () => { await page.goto(`${base}/sessions`); return search(page, ''); })();
+
+  await page.click('[data-test=logout]');
+  await page.waitForURL(/\/login/);
+  await login(page, base, 'bob', 'bob-pw-456');
+  const bobAll = await search(page, '');
+  assert.ok(bobAll > 0 && bobAll < adminAll, `bob sees ${bobAll} of ${adminAll} sessions`);
+  const ports = await page.locator('td[data-col="destination.port"]').allInnerTexts();
+  assert.ok(ports.every((p) => p.trim() === '53'), `every session bob sees is port 53: ${ports.join(' ')}`);
+  assert.equal(await page.locator('[data-nav=users]').count(), 0, 'no Users page for a plain arkimeUser');
+  await shot(page, 'e2e-forced-expression');
   assert.deepEqual(errors, []);
 });

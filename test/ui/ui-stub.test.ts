@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launch, repoRoot, shot, uiBuilt } from './browser.js';
-import { analystScenario, search, tourPages, readPcapFile } from './scenario.js';
-import { startStub, type StubServer } from './stub-api.js';
+import { analystScenario, login, search, tourPages, readPcapFile } from './scenario.js';
+import { startStub, stubData, type StubServer } from './stub-api.js';
 
 let stub: StubServer;
 let context: BrowserContext;
@@ -80,4 +80,35 @@ test('every page renders in light and dark without errors', async () => {
   await tourPages(page, stub.url, 'stub', 'light');
   await tourPages(page, stub.url, 'stub', 'dark');
   assert.deepEqual(errors, []);
+});
+
+test('an empty store shows the first-run page with the import command', async () => {
+  const empty = await startStub(join(repoRoot, 'dist/viewer-ui'), { alice: 'secret-pw' }, stubData(0));
+  try {
+    const { context: c2, page: p2, errors: e2 } = await launch();
+    try {
+      await login(p2, empty.url, 'alice', 'secret-pw');
+      const welcome = await p2.waitForSelector('[data-test=welcome]');
+      assert.match(await welcome.innerText(), /bin\/packrat capture -c etc\/config\.ini -r FILE/);
+      await shot(p2, 'stub-first-run');
+      assert.deepEqual(e2, []);
+    } finally { await c2.close(); }
+  } finally { await empty.close(); }
+});
+
+test('sorting, paging and the column chooser drive the sessions table through the URL', async () => {
+  await page.goto(`${stub.url}/sessions?length=25`);
+  await search(page, '');
+  await page.locator('th', { hasText: 'Src Port' }).click();
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('order') === 'source.port:desc');
+  await page.waitForFunction(() => document.querySelector('td[data-col="source.port"]')?.textContent?.trim() === '40039');
+  assert.equal(await page.locator('[data-test=session-row]').count(), 25);
+  await page.click('[data-test=next-page]');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('start') === '25');
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=session-row]').length === 15);
+  await page.click('[data-test=columns]');
+  await page.locator('.chooser label', { hasText: 'Hostname' }).locator('input').check();
+  await page.waitForSelector('td[data-col="http.host"] .value');
+  assert.match(await page.locator('td[data-col="http.host"]').first().innerText(), /^host\d\.example$/);
+  assert.ok(stub.requests.some((r) => /GET \/api\/sessions\?.*fields=[^&]*http\.host/.test(r)), 'the chosen column is requested');
 });

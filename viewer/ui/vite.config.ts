@@ -17,6 +17,8 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 600,
     sourcemap: false,
+    // The plugin-timing report is noise on a shared, busy machine.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   server: {
     // `npx vite --config viewer/ui/vite.config.ts` for UI work against a running viewer on 8005.
