@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     for await (const c of r.body as unknown as AsyncIterable<Uint8Array>) n += c.length;
     return n;
   });
-  process.stdout.write(`viewer bench: ${N} sessions in ${dataDir}\n`);
+  process.stdout.write(`viewer bench: ${await viewer.context.backend.total()} sessions in ${dataDir}\n`);
   for (const [name, t, goal] of report) process.stdout.write(`  ${name.padEnd(40)} ${t.toFixed(1).padStart(9)} ms   (goal ${goal} ms, ratio ${(t / goal).toFixed(2)})\n`);
   const mbs = bytes / 1e6 / (ms / 1000);
   process.stdout.write(`  ${'pcap export'.padEnd(40)} ${(bytes / 1e6).toFixed(0)} MB in ${ms.toFixed(0)} ms = ${mbs.toFixed(0)} MB/s (goal 1000 MB/s, ratio ${(mbs / 1000).toFixed(2)})\n`);

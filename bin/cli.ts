@@ -1,6 +1,7 @@
 // `packrat <command>`: capture, query, db, user, viewer, demo.
 import { hostname } from 'node:os';
 import { Config, ConfigError } from '../db/config.js';
+import { defineConfigFields } from '../db/fields/config-fields.js';
 import { ReaderError } from '../capture/readers/types.js';
 import { UsageError } from './args.js';
 
@@ -17,9 +18,11 @@ commands:
 
 export function defaultNode(): string { return hostname().split('.')[0]; }
 
+/** Load the config and define the fields its `[headers-*]` sections name, before any store opens. */
 export function loadConfig(file: string | undefined, node: string): Config {
-  if (!file) return Config.fromText('[default]\n', node);
-  return Config.load(file, node);
+  const config = file ? Config.load(file, node) : Config.fromText('[default]\n', node);
+  defineConfigFields((name) => config.section(name));
+  return config;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -7,6 +7,8 @@ import '../db/fields/core.js';
 import '../capture/parsers/index.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
 import { partitionRange } from '../db/store/partition-name.js';
+import { formatPcapExpiry, runPcapExpiry } from '../db/retention/pcap-expiry.js';
+import { checkExpireKind, expireSessions } from '../db/retention/session-expiry.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../db/config.js';
@@ -21,6 +23,8 @@ export async function dbCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ['-c', '-n', '--history', '--shards', '--replicas', '--refresh'], flags: ['--dry-run', '--nooptimize'], alias: { '--config': '-c' } });
   const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
   const [sub, ...args] = a.rest;
+  // pcap files and their registry live on this box whatever stores the sessions
+  if (sub === 'expire-pcap') { for (const l of formatPcapExpiry(await runPcapExpiry(config, config.node, { dryRun: a.flags.has('--dry-run') }))) process.stdout.write(l + '\n'); return; }
   if (usesElasticsearch(config)) { await esDbCommand(config, sub, args, a); return; }
   const dataDir = resolve(config.str('dataDir', './data'));
   if (sub === 'init' || sub === 'upgrade') { embeddedInitOrUpgrade(dataDir, sub); return; }
@@ -40,23 +44,23 @@ export async function dbCommand(argv: string[]): Promise<void> {
       case 'optimize': await store.optimize(); process.stdout.write('optimized\n'); break;
       case 'wipe': await store.wipe(); process.stdout.write(`wiped sessions in ${dataDir}\n`); break;
       case 'expire': {
-        const [kind, nText] = args;
+        const [kindText, nText] = args;
+        const kind = checkExpireKind(kindText ?? '');
         const n = Number(nText);
-        if (!['daily', 'hourly', 'weekly', 'monthly'].includes(kind) || !Number.isInteger(n) || n < 0) {
-          throw new UsageError('db expire needs <daily|hourly|weekly|monthly> <N>');
-        }
-        const unitMs = { hourly: 3600e3, daily: 86400e3, weekly: 7 * 86400e3, monthly: 31 * 86400e3 }[kind as 'daily']!;
-        const cutoff = Date.now() - (n + 1) * unitMs;
-        for (const name of store.partitionNames()) {
-          const start = partitionRange(name)?.start;
-          if (start !== undefined && start < cutoff) {
-            if (a.flags.has('--dry-run')) process.stdout.write(`would expire ${name}\n`);
-            else { await store.deletePartition(name); process.stdout.write(`expired ${name}\n`); }
-          }
-        }
+        if (!kind || !Number.isInteger(n) || n < 0) throw new UsageError('db expire needs <hourly|hourlyN|daily|weekly|monthly> <N>');
+        const history = one(a, '--history');
+        const historyWeeks = history === undefined ? 13 : Number(history);
+        if (!Number.isInteger(historyWeeks) || historyWeeks < 0) throw new UsageError(`--history needs a whole number of weeks, not '${history}'`);
+        const dryRun = a.flags.has('--dry-run');
+        const control = ControlStore.open(dataDir);
+        try {
+          const r = await expireSessions(store, control, kind, n, { historyWeeks, dryRun });
+          for (const name of r.partitions) process.stdout.write(`${dryRun ? 'would expire' : 'expired'} ${name}\n`);
+          process.stdout.write(`${dryRun ? 'would delete' : 'deleted'} ${r.historyRows} history entries older than ${historyWeeks} weeks\n`);
+        } finally { control.close(); }
         break;
       }
-      default: throw new UsageError(`unknown db command '${sub ?? ''}' (init, upgrade, info, optimize, wipe, expire)`);
+      default: throw new UsageError(`unknown db command '${sub ?? ''}' (init, upgrade, info, optimize, wipe, expire, expire-pcap)`);
     }
   } finally {
     await store.close();
@@ -105,7 +109,7 @@ async function esDbCommand(config: Config, sub: string | undefined, args: string
       }
       case 'optimize': out(`force-merged ${(await esAdmin.optimize(api)).length} session indices`); break;
       case 'wipe': out(`deleted ${(await esAdmin.wipe(api, fields, initOpts)).length} indices and re-created the schema`); break;
-      default: throw new UsageError(`unknown db command '${sub ?? ''}' (init, upgrade, info, optimize, wipe, expire, replay-spool)`);
+      default: throw new UsageError(`unknown db command '${sub ?? ''}' (init, upgrade, info, optimize, wipe, expire, expire-pcap, replay-spool)`);
     }
   } finally {
     await api.close();

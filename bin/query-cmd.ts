@@ -7,12 +7,14 @@ import { defaultNode, loadConfig } from './cli.js';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js'; // every parser's field definitions
-import { defineConfigFields } from '../db/fields/config-fields.js';
 import { EmbeddedSessionStore, type Bounding, type TimeRange } from '../db/store/session-store.js';
 import { compileToSql } from '../db/expr/compile-sql.js';
 import { compileToEs, fileNameMatcher, type PcapFileRef } from '../db/expr/compile-es.js';
 import { ControlStore, type FileDoc } from '../db/store/control-store.js';
 import { ExpressionError } from '../db/expr/errors.js';
+import { esSettings, usesElasticsearch } from '../db/es/settings.js';
+import { connectEs } from '../db/es/client.js';
+import { countSessions } from '../db/es/search-request.js';
 
 export async function queryCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, {
@@ -21,7 +23,6 @@ export async function queryCommand(argv: string[]): Promise<void> {
     alias: { '--config': '-c', '--startTime': '--start-time', '--stopTime': '--stop-time' },
   });
   const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
-  defineConfigFields((name) => config.section(name));
   const dsl = one(a, '--es-dsl');
   if (dsl !== undefined) {
     try {
@@ -40,6 +41,18 @@ export async function queryCommand(argv: string[]): Promise<void> {
   if (b !== undefined) {
     if (!['last', 'first', 'both', 'either', 'database'].includes(b)) throw new UsageError(`--bounding must be last, first, both, either or database, not '${b}'`);
     range.bounding = b as Bounding;
+  }
+  if (usesElasticsearch(config)) {
+    // Files are registered in this machine's control store (see README: control data stays local).
+    const dataDir = resolve(config.str('dataDir', './data'));
+    const files = existsSync(dataDir) ? ControlStore.open(dataDir).listFiles() : [];
+    const resolveFile = (name: string): PcapFileRef[] => { const m = fileNameMatcher(name); return files.filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num })); };
+    let n = 0;
+    try {
+      n = await countSessions(await connectEs(esSettings(config)), { expression: expr, startTime: range.start, stopTime: range.stop, bounding: range.bounding }, { registry: fields, resolveFile });
+    } catch (e) { fail(e); }
+    process.stdout.write(`${n}\n`);
+    return;
   }
   const dataDir = resolve(config.str('dataDir', './data'));
   if (!existsSync(dataDir)) { process.stdout.write('0\n'); return; }

@@ -12,7 +12,7 @@ interface HeaderSection { exp: string; db: string; friendly: string; group: stri
 /** The config sections that define header fields, and how each names its fields. */
 export const HEADER_SECTIONS: Record<string, HeaderSection> = {
   'headers-http-request': { exp: 'http.request.', db: 'http.request-', friendly: 'Request header ', group: 'http', alias: 'http.' },
-  'headers-http-response': { exp: 'http.response.', db: 'http.response-', friendly: 'Response header ', group: 'http' },
+  'headers-http-response': { exp: 'http.response.', db: 'http.response-', friendly: 'Response header ', group: 'http', alias: 'http.' },
   'headers-email': { exp: 'email.', db: 'email.header-', friendly: 'Email header ', group: 'email', requiredRight: 'emailSearch' },
 };
 

@@ -1,7 +1,7 @@
 // The UI in chromium against a stub of the viewer API (stub-api.ts): the analyst's path, the
 // autocomplete, the export bound, every page in both themes. Needs `npx vite build --config
 // viewer/ui/vite.config.ts` first (dist/viewer-ui).
-import { test, before, after } from 'node:test';
+import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,9 @@ before(async () => {
   stub = await startStub(join(repoRoot, 'dist/viewer-ui'), { alice: 'secret-pw' });
   ({ context, page, errors } = await launch());
 });
+
+// Each test may run alone (--test-name-pattern): log in when the browser has no session yet.
+beforeEach(async () => { await login(page, stub.url, 'alice', 'secret-pw'); });
 after(async () => { await context?.close(); await stub?.close(); });
 
 test('analyst path on the stub API: login, search, detail, packets, export, pivot', async () => {
