@@ -8,10 +8,10 @@
   "targets": [
     {
       "target_name": "packrat_capture",
-      "sources": ["capture/native/addon.c", "capture/native/tpacketv3.c"],
+      "sources": ["capture/native/addon.c", "capture/native/tpacketv3.c", "capture/native/sender.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-std=gnu11"],
       "conditions": [
-        ["OS!='linux'", { "sources!": ["capture/native/tpacketv3.c"] }],
+        ["OS!='linux'", { "sources!": ["capture/native/tpacketv3.c", "capture/native/sender.c"] }],
         ["has_libpcap==1", {
           "sources": ["capture/native/libpcap.c"],
           "defines": ["HAVE_LIBPCAP"],

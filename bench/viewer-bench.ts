@@ -22,7 +22,8 @@ function arg(name: string, def: string): string {
 
 const N = Number(arg('--sessions', '10000000'));
 const EXPORT_MB = Number(arg('--export-mb', '1024'));
-const root = arg('--dir', fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/packrat-vbench-') : fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-vbench-')));
+const root = process.argv.includes('--dir') ? arg('--dir', '')
+  : fs.mkdtempSync(fs.existsSync('/dev/shm') ? '/dev/shm/packrat-vbench-' : path.join(os.tmpdir(), 'packrat-vbench-'));
 fs.mkdirSync(root, { recursive: true });
 const dataDir = path.join(root, 'data');
 const PKT = 1000; // bytes of packet data

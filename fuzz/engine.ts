@@ -66,7 +66,11 @@ export interface FuzzOptions {
   /** Watchdog view; written once per packet. */
   progress?: Int32Array;
   corpus?: Corpus;
+  /** Self-check of the harness: from round 3 on, fail on purpose in the document sink. */
+  inject?: Injection;
 }
+
+export type Injection = 'crash' | 'hang' | 'memory';
 
 /** An exception that escaped the packet path (a capture would have died), or a lost document. */
 export interface Crash {
@@ -95,6 +99,9 @@ export interface FuzzResult {
   parserExceptions: ParserException[];
   parserExceptionCount: number;
   crashes: Crash[];
+  /** Parsers (with a parse step) whose parse ran in this run, and those it never reached. */
+  parsersReached: number;
+  parsersNotReached: string[];
   mutatedPackets: number;
   droppedPackets: number;
   elapsedMs: number;
@@ -127,15 +134,22 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
   const progress = o.progress ?? new Int32Array(P_SLOTS);
   const r: FuzzResult = {
     seed: o.seed, rounds: 0, packets: 0, documents: 0, documentBytes: 0, parserErrors: 0, parserExceptions: [],
-    parserExceptionCount: 0, crashes: [], mutatedPackets: 0, droppedPackets: 0, elapsedMs: 0,
+    parserExceptionCount: 0, crashes: [], parsersReached: 0, parsersNotReached: [], mutatedPackets: 0, droppedPackets: 0, elapsedMs: 0,
     corpusFiles: corpus.files.length, corpusPackets: corpus.packets, corpusFaults: corpus.faults,
   };
   const errors0 = parserErrors.count, thrown0 = watch.total;
   const seenBefore = new Set(watch.seen.keys());
+  const calls0 = new Map(watch.parseCalls);
   const batch = new PacketBatch(new Uint8Array(8 << 20), 65536);
   const only = new Int32Array(1);
   const frame = new Frame();
-  const sink = (doc: Record<string, unknown>) => { r.documents++; r.documentBytes += JSON.stringify(doc).length; };
+  const hoard: string[] = [];
+  const sink = (doc: Record<string, unknown>) => {
+    r.documents++;
+    const json = JSON.stringify(doc);
+    r.documentBytes += json.length;
+    if (o.inject && where.round >= 3) injectFault(o.inject, json, hoard);
+  };
   const written: WrittenPacket[] = [];
 
   const first = o.replayRound ?? 0;
@@ -210,8 +224,19 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
   r.parserErrors = parserErrors.count - errors0;
   r.parserExceptionCount = watch.total - thrown0;
   r.parserExceptions = [...watch.seen].filter(([key]) => !seenBefore.has(key)).map(([, v]) => v);
+  for (const [name, n] of watch.parseCalls) {
+    if (n > (calls0.get(name) ?? 0)) r.parsersReached++;
+    else r.parsersNotReached.push(name);
+  }
   r.elapsedMs = performance.now() - t0;
   return r;
+}
+
+/** Make the failure a self-check asks for: an exception, a hang, or memory that only grows. */
+function injectFault(kind: Injection, json: string, hoard: string[]): void {
+  if (kind === 'crash') throw new Error('fuzz self-check: injected exception in the document sink');
+  if (kind === 'hang') for (;;) { /* spin until the watchdog ends the thread */ }
+  for (let i = 0; i < 64; i++) hoard.push(json + i + ' '.repeat(16384));
 }
 
 export interface RoundPlan { order: Int32Array; ops: Uint8Array; count: number; dups: number }

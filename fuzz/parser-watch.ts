@@ -21,6 +21,8 @@ export class ParserWatch {
   /** Keyed by parser, phase and first stack frame: one entry per distinct bug. */
   readonly seen = new Map<string, ParserException>();
   total = 0;
+  /** parse() calls per parser name: which parsers the run reached at all. */
+  readonly parseCalls = new Map<string, number>();
   private readonly wrapped = new WeakSet<object>();
 
   constructor(readonly where: Where) {}
@@ -32,7 +34,14 @@ export class ParserWatch {
       const obj = p as { -readonly [K in keyof ProtocolParser<any>]: ProtocolParser<any>[K] };
       const classify = p.classify, parse = p.parse, save = p.save;
       obj.classify = (...a) => { try { return classify.apply(p, a); } catch (e) { this.note(p.name, 'classify', e); throw e; } };
-      if (parse) obj.parse = (...a) => { try { return parse.apply(p, a); } catch (e) { this.note(p.name, 'parse', e); throw e; } };
+      if (parse) {
+        const calls = this.parseCalls;
+        calls.set(p.name, calls.get(p.name) ?? 0);
+        obj.parse = (...a) => {
+          calls.set(p.name, calls.get(p.name)! + 1);
+          try { return parse.apply(p, a); } catch (e) { this.note(p.name, 'parse', e); throw e; }
+        };
+      }
       if (save) obj.save = (...a) => { try { return save.apply(p, a); } catch (e) { this.note(p.name, 'save', e); throw e; } };
     }
   }

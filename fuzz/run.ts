@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadCorpus } from './corpus.js';
-import { P_FILE, P_INDEX, P_MASK, P_PACKETS, P_ROUND, P_SLOTS, P_STREAM, STREAM_OPS, runFuzz, type FuzzOptions, type FuzzResult } from './engine.js';
+import { P_FILE, P_INDEX, P_MASK, P_PACKETS, P_ROUND, P_SLOTS, P_STREAM, STREAM_OPS, runFuzz, type FuzzOptions, type FuzzResult, type Injection } from './engine.js';
 import { mutationNames } from './mutate.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,7 +16,7 @@ const DEFAULT_SEED = 20240601;
 
 interface Args {
   seed: number; packets: number; pcaps: string; replay?: number; write?: string; keepGoing: boolean;
-  strict: boolean; maxRssMb: number; hangSec: number; config?: string; quiet: boolean;
+  strict: boolean; maxRssMb: number; hangSec: number; config?: string; quiet: boolean; inject?: Injection;
 }
 
 const USAGE = `usage: node dist/fuzz/run.js [options]
@@ -30,7 +30,8 @@ const USAGE = `usage: node dist/fuzz/run.js [options]
   --max-rss MB     memory bound (default 1024)
   --hang-sec N     watchdog: no progress for N seconds is a hang (default 10)
   --config FILE    config.ini to use instead of the built-in one (every parser option on)
-  --quiet          no progress lines`;
+  --quiet          no progress lines
+  --inject KIND    check the harness itself: crash, hang or memory, on purpose from round 3`;
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { seed: DEFAULT_SEED, packets: 1_000_000, pcaps: resolve(repoRoot, '../shared/conformance/pcaps'), keepGoing: false, strict: false, maxRssMb: 1024, hangSec: 10, quiet: false };
@@ -53,6 +54,12 @@ function parseArgs(argv: string[]): Args {
       case '--hang-sec': a.hangSec = num(f, argv[++i]); break;
       case '--config': a.config = argv[++i]; if (!a.config) throw new Error('--config needs a file name'); break;
       case '--quiet': a.quiet = true; break;
+      case '--inject': {
+        const k = argv[++i];
+        if (k !== 'crash' && k !== 'hang' && k !== 'memory') throw new Error(`--inject takes crash, hang or memory, got '${k ?? ''}'`);
+        a.inject = k;
+        break;
+      }
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
       default: throw new Error(`unknown option '${f}'`);
     }
@@ -83,7 +90,7 @@ function main(): void {
   const progress = new Int32Array(new SharedArrayBuffer(P_SLOTS * 4));
   const opts: WorkerData['opts'] = {
     seed: args.seed, packets: args.packets, pcaps: args.pcaps, configText, keepGoing: args.keepGoing,
-    replayRound: args.replay, writePcap: args.write ? resolve(args.write) : undefined,
+    replayRound: args.replay, writePcap: args.write ? resolve(args.write) : undefined, inject: args.inject,
   };
   const t0 = performance.now();
   let files: string[] = [];
@@ -143,6 +150,8 @@ function report(r: FuzzResult, args: Args, peakRss: number): number {
     `  rate           ${Math.round(r.packets / secs)} packets/s (${secs.toFixed(1)} s)`,
     `  documents      ${r.documents} built (${(r.documentBytes / 1048576).toFixed(1)} MB of JSON)`,
     `  parser errors  ${r.parserErrors} counted by the session layer (parser detached), ${r.parserExceptionCount} of them thrown`,
+    `  parsers        ${r.parsersReached} of ${r.parsersReached + r.parsersNotReached.length} reached` +
+      (r.parsersNotReached.length ? ` (not reached: ${r.parsersNotReached.join(', ')})` : ''),
     `  peak RSS       ${mb(peakRss)} MB (bound ${args.maxRssMb} MB)`,
   ];
   for (const e of r.parserExceptions) {

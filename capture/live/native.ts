@@ -45,6 +45,38 @@ export interface NativeStats {
   lastWarning: string;
 }
 
+export interface NativeSendOptions {
+  /** Ethernet pcap, loaded into memory whole (or its first maxLoad records) before sending. */
+  file: string;
+  interface: string;
+  /** Frames per second; the file loops when it runs out. */
+  pps: number;
+  seconds: number;
+  /** Frames per sendmmsg() at most (default 64). */
+  batch?: number;
+  /** Stop after this many frames (default: run for `seconds`). */
+  maxPackets?: number;
+  maxLoad?: number;
+  qdiscBypass?: number;
+}
+
+export interface NativeSendResult {
+  loaded: number;
+  loadedBytes: number;
+  /** Records that do not fit a 1500-byte MTU (or are shorter than 14 bytes): never sent. */
+  skipped: number;
+  loadSeconds: number;
+  sent: number;
+  /** Frame bytes sent (no preamble, FCS or inter-frame gap). */
+  bytes: number;
+  seconds: number;
+  retries: number;
+  /** Most frames ever due and not yet sent: how far the sender fell behind its schedule. */
+  maxLagPackets: number;
+  cpuUser: number;
+  cpuSystem: number;
+}
+
 export interface NativeCapture {
   readonly hasLibpcap: boolean;
   open(kind: string, opts: NativeOpenOptions, cb: BlockCallback): NativeRing;
@@ -53,6 +85,8 @@ export interface NativeCapture {
   close(handle: unknown): void;
   /** struct sock_filter[] for `expr`; throws naming libpcap-dev when built without libpcap. */
   compileBpf(expr: string, linktype: number, snapLen: number): Buffer;
+  /** Paced replay of a pcap into an interface; blocks the calling thread for `seconds`. Absent in older builds. */
+  sendPcap?: (opts: NativeSendOptions) => NativeSendResult;
 }
 
 export class LiveCaptureError extends Error {}

@@ -13,6 +13,9 @@
  */
 #define _GNU_SOURCE
 #include "reader.h"
+#ifdef __linux__
+#include "sender.h"
+#endif
 
 #include <errno.h>
 #include <stdarg.h>
@@ -405,6 +408,56 @@ static napi_value js_compile_bpf(napi_env env, napi_callback_info info) {
 #endif
 }
 
+static double get_num(napi_env env, napi_value obj, const char *key, double def) {
+  napi_value v;
+  double n = def;
+  if (get_prop(env, obj, key, &v)) napi_get_value_double(env, v, &n);
+  return n;
+}
+
+/* sendPcap({ file, interface, pps, seconds, batch?, maxPackets?, maxLoad?, qdiscBypass? }) -> result.
+   Blocks the calling thread for `seconds`: the benchmark calls it from a process of its own. */
+static napi_value js_send_pcap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+#ifdef __linux__
+  if (argc < 1) { napi_throw_type_error(env, NULL, "sendPcap(options)"); return NULL; }
+  pr_send_opts o;
+  memset(&o, 0, sizeof(o));
+  get_str(env, argv[0], "file", o.path, sizeof(o.path));
+  get_str(env, argv[0], "interface", o.ifname, sizeof(o.ifname));
+  o.pps = get_num(env, argv[0], "pps", 0);
+  o.seconds = get_num(env, argv[0], "seconds", 0);
+  o.batch = get_u32(env, argv[0], "batch", 64);
+  o.maxPackets = (uint64_t)get_num(env, argv[0], "maxPackets", 0);
+  o.maxLoad = (uint64_t)get_num(env, argv[0], "maxLoad", 0);
+  o.qdiscBypass = (int)get_u32(env, argv[0], "qdiscBypass", 0);
+  if (!o.path[0] || !o.ifname[0]) { napi_throw_type_error(env, NULL, "sendPcap: options.file and options.interface are required"); return NULL; }
+  pr_send_result r;
+  char err[512] = "";
+  if (pr_send_pcap(&o, &r, err, sizeof(err)) < 0) { napi_throw_error(env, NULL, err); return NULL; }
+  napi_value out;
+  napi_create_object(env, &out);
+  set_num(env, out, "loaded", (double)r.loaded);
+  set_num(env, out, "loadedBytes", (double)r.loadedBytes);
+  set_num(env, out, "skipped", (double)r.skipped);
+  set_num(env, out, "loadSeconds", r.loadSeconds);
+  set_num(env, out, "sent", (double)r.sent);
+  set_num(env, out, "bytes", (double)r.bytes);
+  set_num(env, out, "seconds", r.seconds);
+  set_num(env, out, "retries", (double)r.retries);
+  set_num(env, out, "maxLagPackets", (double)r.maxLagPackets);
+  set_num(env, out, "cpuUser", r.cpuUser);
+  set_num(env, out, "cpuSystem", r.cpuSystem);
+  return out;
+#else
+  (void)argv;
+  napi_throw_error(env, NULL, "sendPcap needs Linux (AF_PACKET)");
+  return NULL;
+#endif
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL },
@@ -412,6 +465,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "compileBpf", NULL, js_compile_bpf, NULL, NULL, NULL, napi_default, NULL },
+    { "sendPcap", NULL, js_send_pcap, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value has;

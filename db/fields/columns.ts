@@ -21,6 +21,8 @@ export function isList(f: Field): boolean {
 }
 
 export function scalarType(f: Field): 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN' {
+  // `ip.protocol` is a term field for the user (`== udp`) but the document holds the number.
+  if (f.transform === 'ipProtocolLookup') return 'BIGINT';
   switch (f.kind) {
     case 'integer': case 'seconds': case 'date': return 'BIGINT';
     case 'float': return 'DOUBLE';

@@ -1,6 +1,6 @@
 // Launching Debian's chromium through playwright-core for the browser tests, with a fresh
 // profile and no background traffic; screenshots go to test-artifacts/ui/.
-import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,9 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 
 export function uiBuilt(): boolean { return existsSync(join(repoRoot, 'dist/viewer-ui/index.html')); }
 
-export async function launch(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+export interface Browser { context: BrowserContext; page: Page; errors: string[]; dispose(): Promise<void> }
+
+export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
   mkdirSync(artifactsDir, { recursive: true });
   const profile = mkdtempSync(join(tmpdir(), 'packrat-chromium-'));
@@ -36,7 +38,8 @@ export async function launch(): Promise<{ context: BrowserContext; page: Page; e
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) errors.push(`console: ${m.text()}`); });
-  return { context, page, errors };
+  const dispose = async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); };
+  return { context, page, errors, dispose };
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

@@ -4,11 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launch, repoRoot, shot, uiBuilt } from './browser.js';
+import type { Page } from 'playwright-core';
+import { launch, repoRoot, shot, uiBuilt, type Browser } from './browser.js';
 import { analystScenario, login, search, tourPages } from './scenario.js';
 
 const PCAPS = ['http-simple-get', 'http-content-gzip', 'http-301-get', 'http-basicauth', 'dns-tcp', 'dns-mx', 'https-generalizedtime']
@@ -19,7 +19,7 @@ const cfg = join(dir, 'config.ini');
 
 let viewer: ChildProcess | undefined;
 let base = '';
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
 let errors: string[];
 
@@ -46,12 +46,18 @@ before(async () => {
   execFileSync(process.execPath, [packrat, 'capture', '-c', cfg, '-n', 'uitest', '--flush', ...PCAPS.flatMap((f) => ['-r', f])], { stdio: 'pipe' });
   execFileSync(process.execPath, [packrat, 'user', 'add', 'alice', '-c', cfg, '--admin', '--password', 'alice-pw-123'], { stdio: 'pipe' });
   base = await startViewer();
-  ({ context, page, errors } = await launch());
+  browser = await launch();
+  ({ page, errors } = browser);
 });
 
 after(async () => {
-  await context?.close();
-  if (viewer && viewer.exitCode === null) viewer.kill('SIGTERM');
+  await browser?.dispose();
+  if (viewer && viewer.exitCode === null) {
+    const exited = new Promise((ok) => viewer!.once('exit', ok));
+    viewer.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('analyst path on the real viewer: login, search, detail, packets, export pcap, pivot', async () => {

@@ -3,16 +3,16 @@
 // viewer/ui/vite.config.ts` first (dist/viewer-ui).
 import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launch, repoRoot, shot, uiBuilt } from './browser.js';
+import type { Page } from 'playwright-core';
+import { launch, repoRoot, shot, uiBuilt, type Browser } from './browser.js';
 import { analystScenario, login, search, tourPages, readPcapFile } from './scenario.js';
 import { startStub, stubData, type StubServer } from './stub-api.js';
 
 let stub: StubServer;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
 let errors: string[];
 const downloads = mkdtempSync(join(tmpdir(), 'packrat-ui-dl-'));
@@ -20,12 +20,13 @@ const downloads = mkdtempSync(join(tmpdir(), 'packrat-ui-dl-'));
 before(async () => {
   assert.ok(uiBuilt(), 'dist/viewer-ui is built (npx vite build --config viewer/ui/vite.config.ts)');
   stub = await startStub(join(repoRoot, 'dist/viewer-ui'), { alice: 'secret-pw' });
-  ({ context, page, errors } = await launch());
+  browser = await launch();
+  ({ page, errors } = browser);
 });
 
 // Each test may run alone (--test-name-pattern): log in when the browser has no session yet.
 beforeEach(async () => { await login(page, stub.url, 'alice', 'secret-pw'); });
-after(async () => { await context?.close(); await stub?.close(); });
+after(async () => { await browser?.dispose(); await stub?.close(); rmSync(downloads, { recursive: true, force: true }); });
 
 test('analyst path on the stub API: login, search, detail, packets, export, pivot', async () => {
   await analystScenario(page, { base: stub.url, user: 'alice', password: 'secret-pw', expression: 'port.dst == 80', pivotDb: 'destination.ip', pivotExp: 'ip.dst', prefix: 'stub', downloadDir: downloads });
@@ -88,14 +89,15 @@ test('every page renders in light and dark without errors', async () => {
 test('an empty store shows the first-run page with the import command', async () => {
   const empty = await startStub(join(repoRoot, 'dist/viewer-ui'), { alice: 'secret-pw' }, stubData(0));
   try {
-    const { context: c2, page: p2, errors: e2 } = await launch();
+    const b2 = await launch();
+    const { page: p2, errors: e2 } = b2;
     try {
       await login(p2, empty.url, 'alice', 'secret-pw');
       const welcome = await p2.waitForSelector('[data-test=welcome]');
       assert.match(await welcome.innerText(), /bin\/packrat capture -c etc\/config\.ini -r FILE/);
       await shot(p2, 'stub-first-run');
       assert.deepEqual(e2, []);
-    } finally { await c2.close(); }
+    } finally { await b2.dispose(); }
   } finally { await empty.close(); }
 });
 
