@@ -1,26 +1,65 @@
-// Live capture benchmark (root): replays /dev/shm/packrat-mixed.pcap into a veth with
-// bench/live-sender.py (raw AF_PACKET socket) while `packrat capture` captures on the other end.
+// Live capture benchmark (root): replays /dev/shm/packrat-mixed.pcap into a veth pair while
+// `packrat capture` (tpacketv3) captures on the other end, in its own network namespace.
 //
-//   node dist/bench/live-bench.js [--pcap FILE] [--seconds 10] [--threads 1,2] [--rates 20000,50000,...]
-//       ramp: for each packetThreads, the highest rate with zero drops (kernel, queue, disk overload)
+// The sender is the native addon's sendPcap (AF_PACKET + sendmmsg, paced in batches, file loaded
+// into memory once), run in a process of its own in the sending namespace; bench/live-sender.py is
+// the fallback when the addon has no sender (or with --python-sender).
+//
+//   node dist/bench/live-bench.js [--pcap FILE] [--seconds 10] [--threads 1,2] [--rates 20000,40000,...]
+//        [--refine 2] [--batch 64] [--cpu-prof DIR]
+//       ladder: per packetThreads, the highest rate with zero drops (kernel ring, queue, disk overload,
+//       veth) and every sent packet counted by the capture; then `--refine` bisection steps
 //   node dist/bench/live-bench.js --steady PPS [--minutes 10] [--threads 1]
 //       steady replay, RSS of the capture sampled every 10 s
+//   node dist/bench/live-bench.js --send FILE DEV PPS SECONDS [BATCH]
+//       the sender alone (what the benchmark runs inside the sending namespace)
+//
+// CPU per packet is the capture process's CPU (all its threads, from /proc/PID/stat, until it is idle
+// again after the replay) over the packets it received. The kernel's receive path (veth, packet
+// socket, copy into the ring) runs in the sender's softirq context and is counted in the sender's
+// system time, reported apart.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VethLab } from '../test/live/netns.js';
-import { PackratLive } from '../test/live/packrat-run.js';
+import type { VethLab as VethLabT } from '../test/live/netns.js';
+import type { NativeCapture, NativeSendResult } from '../capture/live/native.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const sender = join(repoRoot, 'bench/live-sender.py');
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../..');
+const selfJs = fileURLToPath(import.meta.url);
+const pythonSender = join(repoRoot, 'bench/live-sender.py');
 const args = process.argv.slice(2);
 const opt = (k: string, d: string): string => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
+
+async function loadAddon(): Promise<NativeCapture | undefined> {
+  try { return (await import('../capture/live/native.js')).loadNativeCapture(); } catch { return undefined; }
+}
+
+// ---- sender mode ----
+
+async function sendMain(): Promise<void> {
+  const [, file, dev, pps, secs, batch] = args;
+  const addon = await loadAddon();
+  if (!addon?.sendPcap) throw new Error('the capture addon has no sendPcap: rebuild it (node capture/native/build.mjs --strict)');
+  const r: NativeSendResult = addon.sendPcap({ file, interface: dev, pps: Number(pps), seconds: Number(secs), batch: Number(batch ?? 64) });
+  console.log(`sent ${r.sent} pps ${Math.round(r.sent / r.seconds)} bytes ${r.bytes}`);
+  console.log(`sender ${JSON.stringify(r)}`);
+}
+
+// ---- benchmark ----
+
 const pcap = opt('--pcap', '/dev/shm/packrat-mixed.pcap');
 const seconds = Number(opt('--seconds', '10'));
 const threadsList = opt('--threads', '1,2').split(',').map(Number);
-const rates = opt('--rates', '10000,20000,40000,60000,80000,100000,150000,200000,300000').split(',').map(Number);
+const rates = opt('--rates', '20000,40000,60000,80000,100000,120000,140000,160000,200000,250000').split(',').map(Number);
+const refine = Number(opt('--refine', '2'));
+const batch = Number(opt('--batch', '64'));
 const steady = Number(opt('--steady', '0'));
 const minutes = Number(opt('--minutes', '10'));
+const cpuProfDir = opt('--cpu-prof', '');
+const forcePython = args.includes('--python-sender');
+
+const HZ = 100;  // USER_HZ of /proc/PID/stat
 
 function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -29,73 +68,150 @@ function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
   return { cpuTicks: Number(f[11]) + Number(f[12]), rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) };
 }
 
-interface RunResult { rate: number; sentPps: number; sent: number; bytes: number; captured: number; kernelDrops: number; queueDrops: number; overloadDrops: number; cpuUsPerPacket: number; rssMiB: number[] }
+/** Sum of the per-CPU "dropped" column of /proc/net/softnet_stat (backlog queue full; machine-wide). */
+function softnetDrops(): number {
+  let n = 0;
+  for (const line of readFileSync('/proc/net/softnet_stat', 'utf8').trim().split('\n')) n += parseInt(line.split(' ')[1], 16);
+  return n;
+}
 
-async function run(lab: VethLab, threads: number, pps: number, secs: number, sampleRss = false): Promise<RunResult> {
+interface VethCounters { txDroppedA: number; rxDroppedB: number; rxPacketsB: number }
+
+function vethCounters(lab: VethLabT): VethCounters {
+  const read = (ns: string, dev: string, c: string): number => Number(lab.exec(ns, 'cat', [`/sys/class/net/${dev}/statistics/${c}`]).trim());
+  return { txDroppedA: read(lab.nsA, lab.devA, 'tx_dropped'), rxDroppedB: read(lab.nsB, lab.devB, 'rx_dropped'), rxPacketsB: read(lab.nsB, lab.devB, 'rx_packets') };
+}
+
+interface RunResult {
+  threads: number; rate: number; sender: string; sent: number; sentPps: number; bytes: number; gbps: number; sendSeconds: number;
+  captured: number; kernelDrops: number; queueDrops: number; overloadDrops: number; vethDrops: number; softnetDrops: number;
+  senderMaxLag: number; cpuUsPerPacket: number; senderCpuUsPerPacket: number; rssMiB: number[];
+}
+
+function drops(r: RunResult): number { return r.kernelDrops + r.queueDrops + r.overloadDrops + r.vethDrops + r.softnetDrops; }
+function clean(r: RunResult): boolean { return drops(r) === 0 && r.captured >= r.sent; }
+
+function line(r: RunResult): string {
+  return `packetThreads ${r.threads} target ${r.rate} pps: sent ${r.sent} at ${r.sentPps} pps (${r.gbps.toFixed(3)} Gbit/s, ${r.sender}, max lag ${r.senderMaxLag} pkts), ` +
+    `captured ${r.captured}, drops kernel ${r.kernelDrops} queue ${r.queueDrops} disk ${r.overloadDrops} veth ${r.vethDrops} softnet ${r.softnetDrops}, ` +
+    `capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt`;
+}
+
+async function run(lab: VethLabT, threads: number, pps: number, secs: number, sampleRss = false): Promise<RunResult> {
+  const { PackratLive } = await import('../test/live/packrat-run.js');
   const live = new PackratLive(lab, {
     interface: lab.devB, pcapReadMethod: 'tpacketv3', tpacketv3NumThreads: 1, packetThreads: threads,
     tcpTimeout: 30, udpTimeout: 10, maxFileSizeG: 1, statsInterval: 1,
   });
-  await live.start();
+  const savedNodeOptions = process.env.NODE_OPTIONS;
+  if (cpuProfDir) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${cpuProfDir}`.trim();
+  try { await live.start(); } finally {
+    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = savedNodeOptions;
+  }
   const pid = live.pid;
   const before = procStat(pid);
+  const vethBefore = vethCounters(lab);
+  const softBefore = softnetDrops();
   const rss: number[] = [];
-  const timer = sampleRss ? setInterval(() => { const r = procStat(pid).rssKiB / 1024; rss.push(Math.round(r)); console.log(`  t=${rss.length * 10}s rss ${r.toFixed(0)} MiB`); }, 10_000) : undefined;
+  let lastTicks = before.cpuTicks;
+  const timer = sampleRss ? setInterval(() => {
+    const p = procStat(pid);
+    rss.push(Math.round(p.rssKiB / 1024));
+    console.log(`  t=${rss.length * 10}s rss ${(p.rssKiB / 1024).toFixed(0)} MiB cpu ${((p.cpuTicks - lastTicks) / HZ / 10 * 100).toFixed(0)}%`);
+    lastTicks = p.cpuTicks;
+  }, 10_000) : undefined;
+
+  const addon = forcePython ? undefined : await loadAddon();
+  const native = !!addon?.sendPcap;
   const out = await new Promise<string>((res, rej) => {
-    const c = lab.spawn(lab.nsA, 'python3', [sender, pcap, lab.devA, String(pps), String(secs)]);
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const c = native
+      ? lab.spawn(lab.nsA, process.execPath, [selfJs, '--send', pcap, lab.devA, String(pps), String(secs), String(batch)], { env })
+      : lab.spawn(lab.nsA, 'python3', [pythonSender, pcap, lab.devA, String(pps), String(secs)], { env });
     let o = '';
     c.stdout!.on('data', (d: Buffer) => { o += d.toString(); });
     c.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
     c.on('exit', (code) => (code === 0 ? res(o) : rej(new Error(`sender exited ${code}`))));
   });
   if (timer) clearInterval(timer);
-  await new Promise((r) => setTimeout(r, 1500));
-  const afterStat = procStat(pid);
+  // The capture may still be working through queued blocks: wait until it is idle (< 10% CPU).
+  let after = procStat(pid);
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = procStat(pid);
+    const idle = now.cpuTicks - after.cpuTicks <= 5;
+    after = now;
+    if (idle && i >= 2) break;
+  }
+  const vethAfter = vethCounters(lab);
+  const softAfter = softnetDrops();
   const s = await live.stop();
-  const m = /sent (\d+) pps (\d+) bytes (\d+)/.exec(out)!;
-  const st = s.stats!;
+  const m = /sent (\d+) pps (\d+) bytes (\d+)/.exec(out);
+  if (!m) throw new Error(`sender printed no result: ${out}`);
+  const sj = /sender (\{.*\})/.exec(out);
+  const sr = sj ? JSON.parse(sj[1]) as NativeSendResult : undefined;
+  const st = s.stats! as Record<string, number>;
   const captured = Number(st.totalPackets);
-  const ticks = afterStat.cpuTicks - before.cpuTicks;
+  const sent = Number(m[1]);
+  const sendSeconds = sr ? sr.seconds : sent / Number(m[2]);
   return {
-    rate: pps, sent: Number(m[1]), sentPps: Number(m[2]), bytes: Number(m[3]), captured,
+    threads, rate: pps, sender: native ? 'native sendmmsg' : 'python', sent, sentPps: Math.round(sent / sendSeconds), bytes: Number(m[3]),
+    gbps: (Number(m[3]) * 8) / sendSeconds / 1e9, sendSeconds, captured,
     kernelDrops: Number(st.kernelDrops), queueDrops: Number(st.queueDrops), overloadDrops: Number(st.overloadDrops),
-    cpuUsPerPacket: captured ? (ticks * 1e6 / 100) / captured : 0, rssMiB: rss,
+    vethDrops: (vethAfter.txDroppedA - vethBefore.txDroppedA) + (vethAfter.rxDroppedB - vethBefore.rxDroppedB),
+    softnetDrops: softAfter - softBefore,
+    senderMaxLag: sr?.maxLagPackets ?? -1,
+    cpuUsPerPacket: captured ? ((after.cpuTicks - before.cpuTicks) * 1e6 / HZ) / captured : 0,
+    senderCpuUsPerPacket: sr && sent ? ((sr.cpuUser + sr.cpuSystem) * 1e6) / sent : -1,
+    rssMiB: rss,
   };
 }
 
+async function ladder(lab: VethLabT, t: number): Promise<void> {
+  let best: RunResult | undefined;
+  let failed: RunResult | undefined;
+  for (const pps of rates) {
+    const r = await run(lab, t, pps, seconds);
+    console.log(line(r));
+    if (!clean(r)) { failed = r; break; }
+    best = r;
+    if (r.sentPps < pps * 0.95) { console.log('  the sender cannot go faster; stopping the ladder'); break; }
+  }
+  // Bisection between the last clean rate and the first one with drops.
+  for (let i = 0; i < refine && best && failed && failed.rate - best.rate > 2000; i++) {
+    const pps = Math.round((best.rate + failed.rate) / 2 / 1000) * 1000;
+    const r = await run(lab, t, pps, seconds);
+    console.log(line(r));
+    if (clean(r)) best = r; else failed = r;
+  }
+  if (best) {
+    console.log(`RESULT packetThreads ${t}: highest zero-drop rate ${best.sentPps} pps = ${best.gbps.toFixed(3)} Gbit/s ` +
+      `(${best.sent} sent, ${best.captured} captured in ${best.sendSeconds.toFixed(1)} s), drops kernel ${best.kernelDrops} queue ${best.queueDrops} ` +
+      `disk ${best.overloadDrops} veth ${best.vethDrops} softnet ${best.softnetDrops}; capture cpu ${best.cpuUsPerPacket.toFixed(2)} us/packet` +
+      (failed ? `; first rate with drops ${failed.sentPps} pps (${failed.gbps.toFixed(3)} Gbit/s): kernel ${failed.kernelDrops} queue ${failed.queueDrops} captured ${failed.captured}/${failed.sent}` : ''));
+  } else console.log(`RESULT packetThreads ${t}: drops even at ${rates[0]} pps`);
+}
+
 async function main(): Promise<void> {
+  const { VethLab } = await import('../test/live/netns.js');
   const lab = new VethLab();
   try {
     if (steady > 0) {
       const t = threadsList[0];
       console.log(`steady ${steady} pps for ${minutes} min, packetThreads ${t}`);
       const r = await run(lab, t, steady, minutes * 60, true);
-      console.log(JSON.stringify(r));
-      const first = r.rssMiB[1] ?? r.rssMiB[0], last = r.rssMiB[r.rssMiB.length - 1];
-      console.log(`rss first ${first} MiB last ${last} MiB ratio ${(last / first).toFixed(3)}`);
+      console.log(line(r));
+      const first = r.rssMiB[0], last = r.rssMiB[r.rssMiB.length - 1];
+      const warm = r.rssMiB.slice(Math.min(6, r.rssMiB.length - 1));  // after the first minute
+      console.log(`rss curve (MiB, every 10 s): ${r.rssMiB.join(' ')}`);
+      console.log(`rss first ${first} MiB, after 1 min min ${Math.min(...warm)} max ${Math.max(...warm)}, last ${last} MiB; last/first-minute ${(last / warm[0]).toFixed(3)}`);
       return;
     }
-    for (const t of threadsList) {
-      let best: RunResult | undefined;
-      for (const pps of rates) {
-        const r = await run(lab, t, pps, seconds);
-        const drops = r.kernelDrops + r.queueDrops + r.overloadDrops;
-        const gbps = (r.bytes * 8) / (r.sent / r.sentPps) / 1e9;
-        console.log(`packetThreads ${t} target ${pps} pps: sent ${r.sent} at ${r.sentPps} pps (${gbps.toFixed(3)} Gbit/s), captured ${r.captured}, ` +
-          `kernelDrops ${r.kernelDrops} queueDrops ${r.queueDrops} diskOverload ${r.overloadDrops}, cpu ${r.cpuUsPerPacket.toFixed(2)} us/packet`);
-        if (drops > 0 || r.captured < r.sent) break;
-        if (r.sentPps < pps * 0.9) { console.log('  the sender cannot go faster; stopping the ramp'); best = r; break; }
-        best = r;
-      }
-      if (best) {
-        const gbps = (best.bytes * 8) / (best.sent / best.sentPps) / 1e9;
-        console.log(`RESULT packetThreads ${t}: highest zero-drop rate ${best.sentPps} pps = ${gbps.toFixed(3)} Gbit/s, ` +
-          `cpu ${best.cpuUsPerPacket.toFixed(2)} us/packet, drops kernel ${best.kernelDrops} queue ${best.queueDrops} disk ${best.overloadDrops}`);
-      } else console.log(`RESULT packetThreads ${t}: drops even at ${rates[0]} pps`);
-    }
+    for (const t of threadsList) await ladder(lab, t);
   } finally {
     lab.destroy();
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+(args[0] === '--send' ? sendMain() : main()).catch((e) => { console.error(e); process.exit(1); });

@@ -30,7 +30,9 @@ export async function captureCommand(argv: string[]): Promise<void> {
     config.override(o.slice(0, eq), o.slice(eq + 1));
   }
   const re = new RegExp(config.str('offlineFilenameRegex', '\\.(pcap|cap|pcapng)$'), 'i');
-  const files = [...(a.opts.get('-r') ?? []).map((f) => resolve(f))];
+  // `-r A B C` reads all three (a shell glob after -r), as `-r A -r B -r C` does.
+  if (a.rest.length && !a.opts.has('-r')) throw new UsageError(`unexpected argument '${a.rest[0]}' (files go after -r)`);
+  const files = [...(a.opts.get('-r') ?? []), ...a.rest].map((f) => resolve(f));
   for (const d of a.opts.get('-R') ?? []) files.push(...listPcapDir(d, a.flags.has('--recursive'), re));
   if (files.length === 0 && !a.flags.has('--monitor')) {
     // Live capture: interface= in the config, no -r/-R.

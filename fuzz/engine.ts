@@ -104,11 +104,15 @@ export interface FuzzResult {
   parsersNotReached: string[];
   mutatedPackets: number;
   droppedPackets: number;
+  duplicatedPackets: number;
   elapsedMs: number;
   corpusFiles: number;
   corpusPackets: number;
   corpusFaults: string[];
 }
+
+/** Rounds that share one PacketWorker (and so one session table). */
+export const ROUNDS_PER_WORKER = 32;
 
 const where: Where = { round: -1, index: -1, pcap: '' };
 let watch: ParserWatch | undefined;
@@ -134,7 +138,7 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
   const progress = o.progress ?? new Int32Array(P_SLOTS);
   const r: FuzzResult = {
     seed: o.seed, rounds: 0, packets: 0, documents: 0, documentBytes: 0, parserErrors: 0, parserExceptions: [],
-    parserExceptionCount: 0, crashes: [], parsersReached: 0, parsersNotReached: [], mutatedPackets: 0, droppedPackets: 0, elapsedMs: 0,
+    parserExceptionCount: 0, crashes: [], parsersReached: 0, parsersNotReached: [], mutatedPackets: 0, droppedPackets: 0, duplicatedPackets: 0, elapsedMs: 0,
     corpusFiles: corpus.files.length, corpusPackets: corpus.packets, corpusFaults: corpus.faults,
   };
   const errors0 = parserErrors.count, thrown0 = watch.total;
@@ -152,13 +156,18 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
   };
   const written: WrittenPacket[] = [];
 
-  const first = o.replayRound ?? 0;
-  for (let round = first; o.replayRound !== undefined ? round === first : r.packets < o.packets; round++) {
+  // One PacketWorker lives for ROUNDS_PER_WORKER rounds, so sessions of unrelated captures meet in
+  // its table (timeouts on time jumps, eviction, hash neighbours). A replay reruns from its start.
+  const first = o.replayRound === undefined ? 0 : o.replayRound - (o.replayRound % ROUNDS_PER_WORKER);
+  let worker: PacketWorker | undefined;
+  let slot = 0, pos = 0, saveErrors = 0, filePos = PCAP_HEADER_LEN;
+  for (let round = first; o.replayRound !== undefined ? round <= o.replayRound : r.packets < o.packets; round++) {
     const rng = new Rng(roundSeed(o.seed, round));
     const fileIndex = rng.int(corpus.files.length);
     const file = corpus.files[fileIndex];
     const plan = planRound(rng, file.packets.length);
-    r.droppedPackets += file.packets.length - plan.count + plan.dups;
+    r.droppedPackets += file.packets.length + plan.dups - plan.count;
+    r.duplicatedPackets += plan.dups;
     const level = rng.pick([0.02, 0.1, 0.3, 0.6, 0.9]);
     let remapFrom = -1, remapTo = -1;
     if (rng.chance(0.25)) {
@@ -171,17 +180,15 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
     }
     where.round = round; where.pcap = file.name; where.index = -1;
     progress[P_ROUND] = round; progress[P_FILE] = fileIndex;
-    const worker = new PacketWorker(settings, 'fuzz', sink);
-    let slot = 0, pos = 0, saveErrors = 0, filePos = PCAP_HEADER_LEN;
-    let k = 0, source = -1, mask = 0, stream = 0;
+    if (!worker) { worker = new PacketWorker(settings, 'fuzz', sink); saveErrors = 0; }
+    let source = -1, mask = 0, stream = 0;
     const crash = (kind: Crash['kind'], error: string): void => {
       r.crashes.push({
         kind, seed: o.seed, round, pcap: file.name, index: where.index, source, mutations: mutationNames(mask),
         stream: STREAM_OPS[stream], error,
       });
     };
-    let abandoned = false;
-    for (; k < plan.count && (o.replayRound !== undefined || r.packets < o.packets); k++) {
+    for (let k = 0; k < plan.count && (o.replayRound !== undefined || r.packets < o.packets); k++) {
       source = plan.order[k]; stream = plan.ops[k];
       frame.load(file.packets[source]);
       if (remapFrom >= 0) remapPort(frame, remapFrom, remapTo);
@@ -204,7 +211,7 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
         worker.process(batch, only, 1);
       } catch (e) {
         crash('exception', errorText(e));
-        abandoned = true;
+        worker = undefined; // its state is suspect: the next round starts a fresh one
         break;
       }
       if (worker.saveErrors !== saveErrors) { saveErrors = worker.saveErrors; crash('document', 'buildDocument threw (stack printed above by the packet worker)'); }
@@ -212,12 +219,14 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
       r.packets++;
       progress[P_PACKETS] = r.packets;
     }
-    if (!abandoned) {
+    r.rounds++;
+    const last = o.replayRound !== undefined ? round === o.replayRound : r.packets >= o.packets;
+    if (worker && ((round + 1) % ROUNDS_PER_WORKER === 0 || last || (r.crashes.length && !o.keepGoing))) {
       where.index = -1; progress[P_INDEX] = -1; mask = 0; stream = 0; source = -1;
       try { worker.finish(); } catch (e) { crash('exception', errorText(e)); }
-      if (worker.saveErrors !== saveErrors) crash('document', 'buildDocument threw at the end of the round (stack printed above)');
+      if (worker.saveErrors !== saveErrors) crash('document', 'buildDocument threw while saving the open sessions (stack printed above)');
+      worker = undefined;
     }
-    r.rounds++;
     if (r.crashes.length && !o.keepGoing) break;
   }
   if (o.writePcap) writeRoundPcap(o.writePcap, written);

@@ -2,11 +2,15 @@
 // no exception escape; runs are deterministic per seed; mutations aim where they say.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dirname, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProtocolParser } from '../capture/parsers/api.js';
 import { loadCorpus, type CorpusPacket } from './corpus.js';
-import { runFuzz } from './engine.js';
+import { newFileBatch, openPacketSource } from '../capture/readers/open.js';
+import { ROUNDS_PER_WORKER, runFuzz } from './engine.js';
 import { Frame, MUTATIONS, mutate } from './mutate.js';
 import { ParserWatch } from './parser-watch.js';
 import { Rng, roundSeed } from './rng.js';
@@ -30,9 +34,10 @@ test('the same seed gives the same run; a round replays alone', () => {
   assert.deepEqual([a.rounds, a.documents, a.documentBytes, a.mutatedPackets], [b.rounds, b.documents, b.documentBytes, b.mutatedPackets]);
   const c = runFuzz({ seed: 43, packets: 3_000, pcaps, corpus });
   assert.notEqual(c.documentBytes, a.documentBytes);
-  const one = runFuzz({ seed: 42, packets: 0, pcaps, corpus, replayRound: 5 });
-  const again = runFuzz({ seed: 42, packets: 0, pcaps, corpus, replayRound: 5 });
-  assert.equal(one.rounds, 1);
+  // A replay reruns the rounds that shared the packet worker, from the first of them.
+  const one = runFuzz({ seed: 42, packets: 0, pcaps, corpus, replayRound: ROUNDS_PER_WORKER + 5 });
+  const again = runFuzz({ seed: 42, packets: 0, pcaps, corpus, replayRound: ROUNDS_PER_WORKER + 5 });
+  assert.equal(one.rounds, 6);
   assert.deepEqual([one.packets, one.documentBytes], [again.packets, again.documentBytes]);
 });
 
@@ -89,4 +94,37 @@ test('a parser that throws is attributed to its parser and packet, and still thr
   assert.equal(seen.length, 1);
   assert.deepEqual([seen[0].parser, seen[0].phase, seen[0].count, seen[0].round, seen[0].index, seen[0].pcap], ['boom', 'classify', 2, 3, 9, 'x.pcap']);
   assert.match(seen[0].error, /RangeError: out of range/);
+});
+
+const runJs = join(dirname(fileURLToPath(import.meta.url)), 'run.js');
+function cli(...args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, [runJs, '--quiet', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+test('the command line fails on an escaped exception, and its replay line reproduces it', () => {
+  const a = cli('--packets', '5000', '--inject', 'crash');
+  assert.equal(a.status, 1, a.out);
+  const failure = /FAILURE \(uncaught exception\): seed \d+, round (\d+), pcap (\S+), packet (\d+)/.exec(a.out);
+  assert.ok(failure, a.out);
+  const pcap = join(mkdtempSync(join(tmpdir(), 'packrat-fuzz-')), 'round.pcap');
+  const b = cli('--replay', failure[1], '--write', pcap, '--inject', 'crash');
+  assert.equal(b.status, 1, b.out);
+  assert.ok(b.out.includes(failure[0]), b.out);
+  const src = openPacketSource(pcap);
+  const batch = newFileBatch(1 << 20);
+  let n = 0;
+  while (src.next(batch)) n += batch.count;
+  src.close();
+  assert.ok(n > Number(failure[3]), `${n} packets written`);
+});
+
+test('the command line reports a hang and a memory bound with exit codes 3 and 4', () => {
+  const h = cli('--packets', '5000', '--inject', 'hang', '--hang-sec', '2');
+  assert.equal(h.status, 3, h.out);
+  assert.match(h.out, /HANG: no progress for 2 s at seed \d+, round \d+, pcap \S+/);
+  const m = cli('--packets', '200000', '--inject', 'memory', '--max-rss', '400');
+  assert.equal(m.status, 4, m.out);
+  assert.match(m.out, /MEMORY: RSS \d+ MB is past the bound of 400 MB/);
+  assert.equal(cli('--packets', 'many').status, 2);
 });

@@ -101,7 +101,7 @@ function main(): void {
     const file = files[Atomics.load(progress, P_FILE)] ?? '?';
     const index = Atomics.load(progress, P_INDEX);
     return `seed ${args.seed}, round ${Atomics.load(progress, P_ROUND)}, pcap ${file}, ` +
-      (index < 0 ? 'while saving the sessions of the round' : `packet ${index} (${STREAM_OPS[Atomics.load(progress, P_STREAM)]}), ` +
+      (index < 0 ? 'while saving the open sessions' : `packet ${index} (${STREAM_OPS[Atomics.load(progress, P_STREAM)]}), ` +
       `mutations [${mutationNames(Atomics.load(progress, P_MASK)).join(', ')}]`) +
       `\n  replay: node dist/fuzz/run.js --seed ${args.seed} --replay ${Atomics.load(progress, P_ROUND)}`;
   };
@@ -146,7 +146,7 @@ function report(r: FuzzResult, args: Args, peakRss: number): number {
   const lines = [
     `fuzz: seed ${r.seed}, corpus ${r.corpusFiles} files / ${r.corpusPackets} packets from ${args.pcaps}`,
     ...r.corpusFaults.map((f) => `  corpus fault (packets before it kept): ${f}`),
-    `  packets        ${r.packets} in ${r.rounds} rounds (${r.mutatedPackets} mutated, ${r.droppedPackets} dropped or duplicated by reordering)`,
+    `  packets        ${r.packets} in ${r.rounds} rounds (${r.mutatedPackets} mutated, ${r.droppedPackets} dropped, ${r.duplicatedPackets} duplicated)`,
     `  rate           ${Math.round(r.packets / secs)} packets/s (${secs.toFixed(1)} s)`,
     `  documents      ${r.documents} built (${(r.documentBytes / 1048576).toFixed(1)} MB of JSON)`,
     `  parser errors  ${r.parserErrors} counted by the session layer (parser detached), ${r.parserExceptionCount} of them thrown`,
@@ -160,7 +160,7 @@ function report(r: FuzzResult, args: Args, peakRss: number): number {
   }
   for (const c of r.crashes) {
     lines.push(`  FAILURE (${c.kind === 'exception' ? 'uncaught exception' : 'document not built'}): seed ${c.seed}, round ${c.round}, pcap ${c.pcap}, ` +
-      (c.index < 0 ? 'while saving the sessions of the round' : `packet ${c.index} (from packet ${c.source} of the file, ${c.stream}), mutations [${c.mutations.join(', ')}]`) +
+      (c.index < 0 ? 'while saving the open sessions' : `packet ${c.index} (from packet ${c.source} of the file, ${c.stream}), mutations [${c.mutations.join(', ')}]`) +
       `\n    replay: node dist/fuzz/run.js --seed ${c.seed} --replay ${c.round} --write /tmp/fuzz-${c.round}.pcap\n    ${c.error.split('\n').slice(0, 12).join('\n    ')}`);
   }
   const code = r.crashes.length ? 1 : args.strict && r.parserExceptionCount ? 5 : 0;

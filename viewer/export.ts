@@ -5,8 +5,9 @@ import type { FieldRegistry } from '../db/fields/registry.js';
 import type { SessionQuery, SessionSearchBackend } from '../db/store/search-backend.js';
 import {
   PCAP_RECORD_HEADER_LEN, pcapngEPBLength, u32, writePcapngEPB, writePcapngIDB, writePcapngSHB, writeRecordHeader,
-  PCAPNG_IDB_LEN, PCAPNG_SHB_LEN, MAX_CAPLEN,
+  PCAPNG_IDB_LEN, PCAPNG_SHB_LEN, MAX_CAPLEN, type PcapHeader,
 } from '../db/pcap/format.js';
+import { REMOTE_BATCH, type NodeLinks } from './multinode.js';
 import { decodePacketPos, PcapFiles, type PcapFile } from './pcap-source.js';
 
 const CHUNK = 1 << 20;
@@ -31,78 +32,128 @@ class ChunkWriter {
   rest(): Buffer | undefined { return this.off ? this.buf.subarray(0, this.off) : undefined; }
 }
 
-/** pcap or pcapng bytes of every matching session's packets. */
+/**
+ * Writes pcap records taken from any classic pcap source as one pcap or pcapng stream. Full 1 MiB
+ * chunks collect in `ready`; `full` is set once the byte bound refused a record.
+ */
+export class PacketEncoder {
+  private readonly w = new ChunkWriter();
+  readonly ready: Buffer[] = [];
+  full = false;
+  private started = false;
+  private outLe = true;
+  private outNanos = false;
+  private readonly ifaces = new Map<number, number>(); // linktype → interface id (pcapng)
+
+  constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number) {}
+
+  private room(n: number): void { const c = this.w.room(n); if (c) this.ready.push(c); }
+
+  /** Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is reached. */
+  record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array): boolean {
+    const w = this.w;
+    const caplen = u32(b, off + 8, h.littleEndian);
+    if (!this.started) {
+      this.started = true;
+      if (this.format === 'pcap') {
+        this.outLe = h.littleEndian; this.outNanos = h.nanos;
+        this.room(24);
+        w.buf.set(headerBytes, w.off); w.advance(24);
+      } else {
+        this.room(PCAPNG_SHB_LEN);
+        w.advance(writePcapngSHB(w.buf, w.off));
+      }
+    }
+    if (this.format === 'pcap') {
+      const n = PCAP_RECORD_HEADER_LEN + caplen;
+      if (w.written + n > this.maxBytes) { this.full = true; return false; }
+      this.room(n);
+      if (h.littleEndian === this.outLe && h.nanos === this.outNanos) {
+        b.copy(w.buf, w.off, off, off + n);
+      } else {
+        // a file with another byte order or clock: rewrite the record header in ours
+        const frac = u32(b, off + 4, h.littleEndian);
+        const outFrac = h.nanos === this.outNanos ? frac : this.outNanos ? frac * 1000 : Math.floor(frac / 1000);
+        writeRecordHeader(w.buf, w.off, u32(b, off, h.littleEndian), outFrac, caplen, u32(b, off + 12, h.littleEndian), this.outLe);
+        b.copy(w.buf, w.off + PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN, off + n);
+      }
+      w.advance(n);
+      return true;
+    }
+    let iface = this.ifaces.get(h.linktype);
+    if (iface === undefined) {
+      iface = this.ifaces.size;
+      this.ifaces.set(h.linktype, iface);
+      this.room(PCAPNG_IDB_LEN);
+      w.advance(writePcapngIDB(w.buf, w.off, h.linktype, Math.max(h.snaplen, MAX_CAPLEN), 6));
+    }
+    const n = pcapngEPBLength(caplen);
+    if (w.written + n > this.maxBytes) { this.full = true; return false; }
+    this.room(n);
+    const frac = u32(b, off + 4, h.littleEndian);
+    w.advance(writePcapngEPB(w.buf, w.off, iface, u32(b, off, h.littleEndian), h.nanos ? Math.floor(frac / 1000) : frac,
+      b, off + PCAP_RECORD_HEADER_LEN, caplen, u32(b, off + 12, h.littleEndian), 6));
+    return true;
+  }
+
+  /** Takes the full chunks (and with `all`, the partial one too). */
+  *drain(all = false): Generator<Buffer> {
+    for (const c of this.ready) yield c;
+    this.ready.length = 0;
+    if (all) { const r = this.w.rest(); if (r) { this.w.off = 0; yield r; } }
+  }
+}
+
+/**
+ * pcap or pcapng bytes of every matching session's packets. With `nodes`, sessions whose files
+ * only another node's viewer can read are fetched from it, consecutive ones in one request, so
+ * the output keeps the lastPacket order across nodes.
+ */
 export async function* packetExport(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
-  limits: ExportLimits): AsyncGenerator<Buffer> {
-  const w = new ChunkWriter();
-  let started = false;
-  let outLe = true, outNanos = false;
-  const ifaces = new Map<number, number>(); // linktype → interface id (pcapng)
+  limits: ExportLimits, nodes?: NodeLinks): AsyncGenerator<Buffer> {
+  const enc = new PacketEncoder(format, limits.maxBytes);
   let sessions = 0;
   let after: unknown;
   for (;;) {
     const page = await backend.packetRefs(q, Math.min(PAGE, limits.maxSessions - sessions), after);
-    for (const ref of page.rows) {
-      if (sessions++ >= limits.maxSessions) return;
-      let cur: PcapFile | undefined, curNum = -1;
-      const gap0 = files.isGap0(ref.node, ref.packetPos);
-      const { files: nums, positions } = decodePacketPos(ref.packetPos, gap0);
-      for (let i = 0; i < positions.length; i++) {
-        if (nums[i] !== curNum) {
-          try { cur = await files.get(ref.node, nums[i]); curNum = nums[i]; } catch { break; } // file gone: SPI only
-        }
-        const f = cur!;
-        let off = f.recordInWindow(positions[i]);
-        if (off < 0) off = await f.record(positions[i]);
-        const b = f.buffer, h = f.header;
-        const caplen = u32(b, off + 8, h.littleEndian);
-        if (!started) {
-          started = true;
-          if (format === 'pcap') {
-            outLe = h.littleEndian; outNanos = h.nanos;
-            const c = w.room(24); if (c) yield c;
-            w.buf.set(f.headerBytes, w.off); w.advance(24);
-          } else {
-            const c = w.room(PCAPNG_SHB_LEN); if (c) yield c;
-            w.advance(writePcapngSHB(w.buf, w.off));
+    const rows = page.rows;
+    for (let i = 0; i < rows.length && !enc.full && sessions < limits.maxSessions;) {
+      const ref = rows[i];
+      const remote = nodes?.remoteFor(ref.node, ref.packetPos);
+      if (remote === undefined) {
+        i++; sessions++;
+        let cur: PcapFile | undefined, curNum = -1;
+        const { files: nums, positions } = decodePacketPos(ref.packetPos, files.isGap0(ref.node, ref.packetPos));
+        for (let k = 0; k < positions.length; k++) {
+          if (nums[k] !== curNum) {
+            try { cur = await files.get(ref.node, nums[k]); curNum = nums[k]; } catch { break; } // file gone: SPI only
           }
+          const f = cur!;
+          let off = f.recordInWindow(positions[k]);
+          if (off < 0) off = await f.record(positions[k]);
+          if (!enc.record(f.buffer, off, f.header, f.headerBytes)) break;
+          if (enc.ready.length) yield* enc.drain();
         }
-        if (format === 'pcap') {
-          const n = PCAP_RECORD_HEADER_LEN + caplen;
-          if (w.written + n > limits.maxBytes) { const r = w.rest(); if (r) yield r; return; }
-          const c = w.room(n); if (c) yield c;
-          if (h.littleEndian === outLe && h.nanos === outNanos) {
-            b.copy(w.buf, w.off, off, off + n);
-          } else {
-            // a file with another byte order or clock: rewrite the record header in ours
-            const frac = u32(b, off + 4, h.littleEndian);
-            const outFrac = h.nanos === outNanos ? frac : outNanos ? frac * 1000 : Math.floor(frac / 1000);
-            writeRecordHeader(w.buf, w.off, u32(b, off, h.littleEndian), outFrac, caplen, u32(b, off + 12, h.littleEndian), outLe);
-            b.copy(w.buf, w.off + PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN, off + n);
-          }
-          w.advance(n);
-        } else {
-          let iface = ifaces.get(h.linktype);
-          if (iface === undefined) {
-            iface = ifaces.size;
-            ifaces.set(h.linktype, iface);
-            const c = w.room(PCAPNG_IDB_LEN); if (c) yield c;
-            w.advance(writePcapngIDB(w.buf, w.off, h.linktype, Math.max(h.snaplen, MAX_CAPLEN), 6));
-          }
-          const n = pcapngEPBLength(caplen);
-          if (w.written + n > limits.maxBytes) { const r = w.rest(); if (r) yield r; return; }
-          const c = w.room(n); if (c) yield c;
-          const frac = u32(b, off + 4, h.littleEndian);
-          w.advance(writePcapngEPB(w.buf, w.off, iface, u32(b, off, h.littleEndian), h.nanos ? Math.floor(frac / 1000) : frac,
-            b, off + PCAP_RECORD_HEADER_LEN, caplen, u32(b, off + 12, h.littleEndian), 6));
-        }
+        continue;
       }
+      // a run of sessions another node's viewer must serve: one signed request for the run
+      let j = i + 1;
+      while (j < rows.length && j - i < REMOTE_BATCH && sessions + (j - i) < limits.maxSessions && rows[j].node === ref.node
+        && nodes!.remoteFor(rows[j].node, rows[j].packetPos) === remote) j++;
+      const ids = rows.slice(i, j).map((r) => r.id);
+      sessions += j - i; i = j;
+      try {
+        for await (const rd of nodes!.pcap(remote, ref.node, ids)) {
+          for (let off = rd.next(); off >= 0; off = rd.next()) if (!enc.record(rd.buffer, off, rd.header!, rd.headerBytes)) break;
+          if (enc.ready.length) yield* enc.drain();
+          if (enc.full) break;
+        }
+      } catch (e) { nodes!.warn(remote, e as Error); }
     }
     after = page.after;
-    if (after === undefined || sessions >= limits.maxSessions) break;
+    if (enc.full || after === undefined || sessions >= limits.maxSessions) break;
   }
-  const r = w.rest();
-  if (r) yield r;
+  yield* enc.drain(true);
 }
 
 // ------------------------------------------------------------------ CSV

@@ -117,6 +117,9 @@ async function sessionDoc(ctx: Context, v: ViewerContext): Promise<void> {
 async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void> {
   const p = await params(ctx);
   const d = await visibleSession(ctx, v);
+  const node = String(d.doc.node ?? '');
+  const remote = v.nodes?.remoteFor(node, (d.doc.packetPos as number[] | undefined) ?? []);
+  if (remote !== undefined) { ctx.body = await v.nodes!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
   const files = new PcapFiles(v.control);
   try {
     const r = await sessionPackets(files, d.doc, intParam(p, 'packets', 200, 1, 10000));
@@ -143,11 +146,23 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
     const [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
     if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
     const files = new PcapFiles(v.control);
-    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes });
+    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, v.nodes);
     const stream = Readable.from((async function* () { try { yield* gen; } finally { await files.close(); } })(), { objectMode: false });
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`sessions.${format}`);
     ctx.body = stream;
+  };
+}
+
+/** One session's packets as pcap or pcapng (Arkime /api/session/:node/:id.pcap), from whichever node holds them. */
+function sessionPcapRoute(format: 'pcap' | 'pcapng') {
+  return async (ctx: Context, v: ViewerContext): Promise<void> => {
+    const d = await visibleSession(ctx, v);
+    const files = new PcapFiles(v.control);
+    const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, v.nodes);
+    ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
+    ctx.attachment(`${d.id}.${format}`);
+    ctx.body = Readable.from((async function* () { try { yield* gen; } finally { await files.close(); } })(), { objectMode: false });
   };
 }
 
@@ -164,6 +179,8 @@ export const sessionRoutes: RouteDef[] = [
   { methods: ['GET'], path: '/api/session/:node/:id', role: 'arkimeUser', handler: sessionDoc },
   { methods: ['GET'], path: '/api/session/:node/:id/detail', role: 'arkimeUser', handler: sessionDoc },
   { methods: ['GET'], path: '/api/session/:node/:id/packets', role: 'arkimeUser', handler: sessionPacketsRoute },
+  { methods: ['GET'], path: '/api/session/:node/:id/pcap', role: 'arkimeUser', handler: sessionPcapRoute('pcap') },
+  { methods: ['GET'], path: '/api/session/:node/:id/pcapng', role: 'arkimeUser', handler: sessionPcapRoute('pcapng') },
   { methods: ['GET', 'POST'], path: '/api/sessions.pcap', role: 'arkimeUser', handler: packetExportRoute('pcap') },
   { methods: ['GET', 'POST'], path: '/api/sessions/pcap', role: 'arkimeUser', handler: packetExportRoute('pcap') },
   { methods: ['GET', 'POST'], path: '/api/sessions.pcapng', role: 'arkimeUser', handler: packetExportRoute('pcapng') },

@@ -14,10 +14,15 @@ import { ControlStore } from '../db/store/control-store.js';
 import { QueryError, type SessionSearchBackend } from '../db/store/search-backend.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
 import { EmbeddedSearchBackend } from '../db/store/session-query.js';
+import { connectEs } from '../db/es/client.js';
+import { EsSearchBackend } from '../db/es/search-backend.js';
+import { esSettings, usesElasticsearch } from '../db/es/settings.js';
 import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
 import { HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
 import { aggRoutes } from './routes-agg.js';
+import { NodeLinks } from './multinode.js';
+import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
 
 export interface ViewerLimits {
@@ -37,6 +42,8 @@ export interface ViewerContext {
   registry: FieldRegistry;
   auth: Authenticator;
   limits: ViewerLimits;
+  /** Other nodes' viewers, for packets whose pcap files this viewer cannot read. */
+  nodes?: NodeLinks;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -148,11 +155,11 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   const dataDir = path.resolve(o.config.str('dataDir', './data'));
   fs.mkdirSync(dataDir, { recursive: true });
   const control = ControlStore.open(dataDir);
-  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: o.config.str('rotateIndex', 'daily'), registry: o.registry, readOnly: true });
-  const backend = new EmbeddedSearchBackend(store, control, o.registry);
+  const { backend, close: closeBackend } = await openSearchBackend(o.config, o.registry, control, dataDir).catch((e) => { control.close(); throw e; });
   const v: ViewerContext = {
     backend, control, registry: o.registry, auth: new Authenticator(control, o.auth),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
+    nodes: new NodeLinks(o.config, control),
   };
   const app = new Koa();
   app.proxy = o.config.bool('trustProxy', false);
@@ -160,6 +167,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   const router = new Router();
   for (const def of ROUTES) router.register(def.path, def.methods, guarded(def, v));
   app.use(errors);
+  app.use(internalRouter(v).routes()); // signed viewer-to-viewer requests, no user login
   app.use(router.routes());
   app.use(router.allowedMethods());
   const uiDir = path.resolve(o.uiDir ?? path.join(repoRoot(), 'dist', 'viewer-ui'));
@@ -177,11 +185,26 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     },
     async close() {
       if (server) await new Promise<void>((r) => { server!.closeAllConnections?.(); server!.close(() => r()); });
-      await backend.close();
-      await store.close();
+      await closeBackend();
       control.close();
     },
   };
+}
+
+/**
+ * The session store the viewer searches: Elasticsearch/OpenSearch when `elasticsearch=` is set,
+ * else the embedded store in dataDir. Users and the pcap file registry stay in the control store.
+ */
+async function openSearchBackend(config: Config, registry: FieldRegistry, control: ControlStore, dataDir: string):
+  Promise<{ backend: SessionSearchBackend; close: () => Promise<void> }> {
+  if (usesElasticsearch(config)) {
+    const api = await connectEs(esSettings(config));
+    const backend = new EsSearchBackend(api, registry, { listFiles: () => control.listFiles() });
+    return { backend, close: async () => { await backend.close(); await api.close(); } };
+  }
+  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry, readOnly: true });
+  const backend = new EmbeddedSearchBackend(store, control, registry);
+  return { backend, close: async () => { await backend.close(); await store.close(); } };
 }
 
 /** The folder holding package.json (the compiled file sits in dist/viewer/). */

@@ -2,6 +2,7 @@
 // 6in4, GRE, ERSPAN, VXLAN, Geneve, GTP-U). Tunnels record the outer header and recurse.
 import {
   DecodedPacket, PacketKind, ENCAP_GRE, ENCAP_VXLAN, ENCAP_GENEVE, ENCAP_GTP, ENCAP_ERSPAN, ENCAP_IPIP,
+  ENCAP_VXLAN_GPE,
 } from './packet.js';
 import { decodeEthernet, decodeEthertype } from './link.js';
 
@@ -9,7 +10,10 @@ export const IPPROTO_ICMP = 1, IPPROTO_IGMP = 2, IPPROTO_IPIP = 4, IPPROTO_TCP =
   IPPROTO_IPV6 = 41, IPPROTO_GRE = 47, IPPROTO_ESP = 50, IPPROTO_AH = 51, IPPROTO_ICMPV6 = 58,
   IPPROTO_OSPF = 89, IPPROTO_PIM = 103, IPPROTO_SCTP = 132;
 
-const PORT_VXLAN = 4789, PORT_GENEVE = 6081, PORT_GTPU = 2152;
+const PORT_VXLAN = 4789, PORT_VXLAN_GPE = 4790, PORT_GENEVE = 6081, PORT_GTPU = 2152;
+
+/** Arkime gives up on a tunnelled IP header this far into the frame (its offsets are 11 bits). */
+const MAX_INNER_IP_OFFSET = 2048;
 
 /** How deep tunnels may nest before we stop (a crafted packet must not recurse forever). */
 const MAX_DEPTH = 4;
@@ -108,13 +112,17 @@ export function decodeL4(p: DecodedPacket, buf: Uint8Array, off: number, end: nu
       p.srcPort = (buf[off] << 8) | buf[off + 1];
       p.dstPort = (buf[off + 2] << 8) | buf[off + 3];
       const ulen = (buf[off + 4] << 8) | buf[off + 5];
-      const e = ulen >= 8 && ulen <= len ? off + ulen : end;
+      if (ulen < 8) return PacketKind.CorruptIp; // a UDP length shorter than its own header
+      const e = ulen <= len ? off + ulen : end;
       p.payloadOff = off + 8;
       p.payloadLen = e - off - 8;
-      const dp = p.dstPort, sp = p.srcPort;
-      if (dp === PORT_VXLAN || sp === PORT_VXLAN) return decodeVxlan(p, buf, off + 8, e);
-      if (dp === PORT_GENEVE || sp === PORT_GENEVE) return decodeGeneve(p, buf, off + 8, e);
-      if (dp === PORT_GTPU || sp === PORT_GTPU) return decodeGtpu(p, buf, off + 8, e);
+      // UDP tunnels are recognised by destination port only, as Arkime's udp port callbacks.
+      switch (p.dstPort) {
+        case PORT_VXLAN: return decodeVxlan(p, buf, off + 8, e);
+        case PORT_VXLAN_GPE: return decodeVxlanGpe(p, buf, off + 8, e);
+        case PORT_GENEVE: return decodeGeneve(p, buf, off + 8, e);
+        case PORT_GTPU: return decodeGtpu(p, buf, off + 8, e);
+      }
       return PacketKind.Ok;
     }
     case IPPROTO_ICMP: case IPPROTO_ICMPV6: {
@@ -145,7 +153,7 @@ export function decodeL4(p: DecodedPacket, buf: Uint8Array, off: number, end: nu
       return PacketKind.UnknownIp;
     }
     case IPPROTO_IPIP: case IPPROTO_IPV6: {
-      if (!enterTunnel(p)) return PacketKind.CorruptIp;
+      if (off - p.frameOff >= MAX_INNER_IP_OFFSET || !enterTunnel(p)) return PacketKind.CorruptIp;
       p.encap |= ENCAP_IPIP;
       return proto === IPPROTO_IPIP ? decodeIpv4(p, buf, off, end) : decodeIpv6(p, buf, off, end);
     }
@@ -172,17 +180,13 @@ function decodeGre(p: DecodedPacket, buf: Uint8Array, off: number, end: number):
   switch (type) {
     case 0x0800: return decodeIpv4(p, buf, o, end);
     case 0x86dd: return decodeIpv6(p, buf, o, end);
-    case 0x6558: p.outerMacOff = p.macOff; return decodeEthernet(p, buf, o, end);
+    case 0x6558: p.outerMacOff = p.macOff; return innerFrame(p, decodeEthernet(p, buf, o, end));
     case 0x88be: // ERSPAN type II: 8-byte header (when the sequence flag is set), then Ethernet
-      p.encap |= ENCAP_ERSPAN;
-      p.outerMacOff = p.macOff;
-      return decodeEthernet(p, buf, o + 8, end);
+      if (end - o < 8) return PacketKind.CorruptIp;
+      return innerFrame(p, decodeErspan(p, buf, o, 8, end));
     case 0x22eb: { // ERSPAN type III: 12 bytes, +8 with the platform-specific subheader
-      p.encap |= ENCAP_ERSPAN;
       if (end - o < 12) return PacketKind.CorruptIp;
-      const hasO = buf[o + 11] & 1;
-      p.outerMacOff = p.macOff;
-      return decodeEthernet(p, buf, o + 12 + (hasO ? 8 : 0), end);
+      return innerFrame(p, decodeErspan(p, buf, o, buf[o + 11] & 1 ? 20 : 12, end));
     }
     case 0x880b: { // PPP (PPTP)
       if (end - o < 4) return PacketKind.CorruptIp;
@@ -196,6 +200,53 @@ function decodeGre(p: DecodedPacket, buf: Uint8Array, off: number, end: number):
     default:
       return decodeEthertype(p, buf, o, end, type);
   }
+}
+
+/**
+ * ERSPAN (on GRE or straight on Ethernet): the header's VLAN is the mirrored frame's VLAN,
+ * then the mirrored Ethernet frame follows `hdrLen` bytes in.
+ */
+export function decodeErspan(p: DecodedPacket, buf: Uint8Array, off: number, hdrLen: number, end: number): PacketKind {
+  p.encap |= ENCAP_ERSPAN;
+  p.outerMacOff = p.macOff;
+  const vlan = ((buf[off] & 0x0f) << 8) | buf[off + 1];
+  if (vlan !== 0) addVlan(p, vlan, 0);
+  return decodeEthernet(p, buf, off + hdrLen, end);
+}
+
+/** Record one 802.1Q (isAd 0) or 802.1ad (isAd 1) tag. */
+export function addVlan(p: DecodedPacket, id: number, isAd: number): void {
+  if (p.vlanCount < 4) {
+    p.vlanIds[p.vlanCount] = id;
+    p.vlanIsAd[p.vlanCount] = isAd;
+    p.vlanCount++;
+  }
+  if (p.vlan === 0) p.vlan = id;
+}
+
+/**
+ * A tunnelled Ethernet frame that carries no IP leaves the packet as Arkime keeps it: a
+ * corrupt-ip session of the outer IP header, without outer IP fields.
+ */
+function innerFrame(p: DecodedPacket, k: PacketKind): PacketKind {
+  if (k !== PacketKind.UnknownEther) return k;
+  p.outerIpOff = -1; p.outerIpVersion = 0;
+  return PacketKind.CorruptIp;
+}
+
+/** VXLAN-GPE: flags, 2 reserved bytes, next protocol (1 IPv4, 2 IPv6, 3 Ethernet), VNI. */
+function decodeVxlanGpe(p: DecodedPacket, buf: Uint8Array, off: number, end: number): PacketKind {
+  if (end - off < 8 + 20) return PacketKind.Ok;
+  const next = buf[off + 3];
+  if (next < 1 || next > 3) return PacketKind.Ok;
+  if (!enterTunnel(p)) return PacketKind.CorruptIp;
+  p.encap |= ENCAP_VXLAN_GPE;
+  p.vni = (buf[off + 4] << 16) | (buf[off + 5] << 8) | buf[off + 6];
+  resetL4(p);
+  if (next === 1) return decodeIpv4(p, buf, off + 8, end);
+  if (next === 2) return decodeIpv6(p, buf, off + 8, end);
+  p.outerMacOff = p.macOff;
+  return decodeEthernet(p, buf, off + 8, end);
 }
 
 function decodeVxlan(p: DecodedPacket, buf: Uint8Array, off: number, end: number): PacketKind {

@@ -1,7 +1,7 @@
 // Link layers: each decoder finds where the network layer starts and which ethertype it has,
 // then hands over to `decodeEthertype`. Tables keyed on link type and ethertype drive the chain.
 import { DecodedPacket, PacketKind, ENCAP_MPLS, ENCAP_PPPOE } from './packet.js';
-import { decodeIpv4, decodeIpv6 } from './ip.js';
+import { decodeIpv4, decodeIpv6, decodeErspan, addVlan } from './ip.js';
 
 export const DLT_NULL = 0, DLT_EN10MB = 1, DLT_RAW = 101, DLT_FRELAY = 107, DLT_LOOP = 108,
   DLT_LINUX_SLL = 113, DLT_IEEE802_11 = 105, DLT_IEEE802_11_RADIO = 127, DLT_RAW_IPV4 = 228,
@@ -9,7 +9,8 @@ export const DLT_NULL = 0, DLT_EN10MB = 1, DLT_RAW = 101, DLT_FRELAY = 107, DLT_
 
 export const ETH_IPV4 = 0x0800, ETH_ARP = 0x0806, ETH_VLAN = 0x8100, ETH_QINQ = 0x88a8,
   ETH_QINQ_OLD = 0x9100, ETH_IPV6 = 0x86dd, ETH_MPLS = 0x8847, ETH_MPLS_MC = 0x8848,
-  ETH_PPPOE_SESS = 0x8864, ETH_ERSPAN_TEB = 0x6558;
+  ETH_PPPOE_SESS = 0x8864, ETH_ERSPAN_TEB = 0x6558, ETH_ERSPAN = 0x88be, ETH_NSH = 0x894f,
+  ETH_CISCO_METADATA = 0x8909;
 
 /** Decode a frame of `linkType` starting at `off`. Returns the packet kind. */
 export function decodeLink(p: DecodedPacket, buf: Uint8Array, off: number, end: number, linkType: number): PacketKind {
@@ -53,7 +54,7 @@ export function decodeEthernet(p: DecodedPacket, buf: Uint8Array, off: number, e
   const type = (buf[off + 12] << 8) | buf[off + 13];
   if (type <= 1500) {
     // 802.3 length field: LLC follows (ISIS, STP, XID...). Arkime keys these by the length value.
-    p.ethertype = type;
+    if (p.ethertype === 0) p.ethertype = type;
     return PacketKind.UnknownEther;
   }
   return decodeEthertype(p, buf, off + 14, end, type);
@@ -66,16 +67,36 @@ export function decodeEthertype(p: DecodedPacket, buf: Uint8Array, off: number, 
       case ETH_IPV6: if (p.ethertype === 0) p.ethertype = type; return decodeIpv6(p, buf, off, end);
       case ETH_VLAN: case ETH_QINQ: case ETH_QINQ_OLD: {
         if (end - off < 4) return PacketKind.CorruptEther;
-        const id = ((buf[off] & 0x0f) << 8) | buf[off + 1];
-        if (p.vlanCount < 4) {
-          p.vlanIds[p.vlanCount] = id;
-          p.vlanIsAd[p.vlanCount] = type === ETH_VLAN ? 0 : 1;
-          p.vlanCount++;
-        }
-        if (p.vlan === 0) p.vlan = id;
+        addVlan(p, ((buf[off] & 0x0f) << 8) | buf[off + 1], type === ETH_VLAN ? 0 : 1);
         type = (buf[off + 2] << 8) | buf[off + 3];
         off += 4;
         continue;
+      }
+      case ETH_CISCO_METADATA: {
+        // Cisco MetaData (SGT): version, length, option type, SGT, then the next ethertype.
+        if (p.ethertype === 0) p.ethertype = type;
+        if (end - off < 8) return PacketKind.CorruptEther;
+        type = (buf[off + 6] << 8) | buf[off + 7];
+        off += 8;
+        continue;
+      }
+      case ETH_ERSPAN: {
+        // ERSPAN type II straight on Ethernet: 8-byte header, then the mirrored frame.
+        if (p.ethertype === 0) p.ethertype = type;
+        if (end - off < 8) return PacketKind.CorruptEther;
+        return decodeErspan(p, buf, off, 8, end);
+      }
+      case ETH_NSH: {
+        // Network Service Header: length in 4-byte words, next protocol 1 IPv4, 2 IPv6, 3 Ethernet.
+        if (p.ethertype === 0) p.ethertype = type;
+        if (end - off < 8) return PacketKind.CorruptEther;
+        const hlen = (buf[off + 1] & 0x3f) * 4;
+        const next = buf[off + 3];
+        if (hlen < 8 || end - off < hlen) return PacketKind.CorruptEther;
+        if (next === 1) return decodeIpv4(p, buf, off + hlen, end);
+        if (next === 2) return decodeIpv6(p, buf, off + hlen, end);
+        if (next === 3) { p.outerMacOff = p.macOff; return decodeEthernet(p, buf, off + hlen, end); }
+        return PacketKind.UnknownEther;
       }
       case ETH_MPLS: case ETH_MPLS_MC: {
         if (p.ethertype === 0) p.ethertype = type;

@@ -97,8 +97,9 @@ export const TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08, TH_ACK
 
 // Encapsulations that add a protocol name to the session.
 export const ENCAP_GRE = 1, ENCAP_VXLAN = 2, ENCAP_GENEVE = 4, ENCAP_GTP = 8, ENCAP_MPLS = 16,
-  ENCAP_PPPOE = 32, ENCAP_ERSPAN = 64, ENCAP_IPIP = 128;
+  ENCAP_PPPOE = 32, ENCAP_ERSPAN = 64, ENCAP_IPIP = 128, ENCAP_VXLAN_GPE = 256;
+// ERSPAN and IP-in-IP cross a tunnel but Arkime names no protocol for them.
 export const ENCAP_NAMES: [number, string][] = [
   [ENCAP_GRE, 'gre'], [ENCAP_VXLAN, 'vxlan'], [ENCAP_GENEVE, 'geneve'], [ENCAP_GTP, 'gtp'],
-  [ENCAP_MPLS, 'mpls'], [ENCAP_PPPOE, 'pppoe'], [ENCAP_ERSPAN, 'erspan'],
+  [ENCAP_MPLS, 'mpls'], [ENCAP_PPPOE, 'pppoe'], [ENCAP_VXLAN_GPE, 'vxlan-gpe'],
 ];

@@ -11,6 +11,7 @@ import { addBodyMagic } from './magic.js';
 import { ntlmDecodeToken } from './ntlm.js';
 import { asciiLower, bytesToText, isUtf8, latin1ToText, trimLeftC } from './text.js';
 import { WebsocketState, websocketFeed, websocketSave } from './websocket.js';
+import { addHttpUriLabels } from './http-uri-labels.js';
 
 const MAX_URL_LENGTH = 4096;
 /** Header names are kept to 39 characters (Arkime's header[40]). */
@@ -211,6 +212,7 @@ export class HttpState {
       if (uri.length > MAX_URL_LENGTH) { uri = uri.slice(0, MAX_URL_LENGTH); s.addTag('http:url-truncated'); }
       s.addString(F.uri, latin1ToText(uri));
     }
+    if (url !== undefined) addHttpUriLabels(s, url);
   }
 
   /** http.path, and the query string's keys and values (percent-decoded). */

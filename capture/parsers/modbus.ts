@@ -26,6 +26,8 @@ export const modbusParser: ProtocolParser<ModbusState> = {
   },
   parse(st, s, dir: Dir, buf, off, len) {
     const first = ++st.calls[dir] === 1;
+    // Requests come from the side that is not port 502, even on a flow that 502 opened.
+    const fromServer = s.dstPort !== 502 && s.srcPort === 502 ? dir === 0 : dir === 1;
     const end = off + len;
     let p = off;
     while (end - p >= 7) {
@@ -34,11 +36,11 @@ export const modbusParser: ProtocolParser<ModbusState> = {
       if (mlen > end - p - 6) break;
       const unit = buf[p + 6];
       let fc = buf[p + 7];
-      if (dir === 1 && fc & 0x80) {
+      if (fromServer && fc & 0x80) {
         fc &= 0x7f;
         s.addInt(modbusFields.exccode, mlen >= 3 ? buf[p + 8] : 0);
       }
-      if (dir === 0) {
+      if (!fromServer) {
         s.addInt(modbusFields.transactionid, tid);
         s.addInt(modbusFields.funccode, fc);
       }

@@ -45,7 +45,7 @@ export async function runImport(config: Config, node: string, files: string[], o
     configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads,
     flat: embedded && !process.env.PR_NOFLAT ? { rotateIndex: embedded.rotateIndex } : undefined,
   };
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init }));
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init, resourceLimits: process.env.PR_HEAP ? { maxOldGenerationSizeMb: Number(process.env.PR_HEAP) } : undefined }));
   const errors: string[] = [];
   let sessions = 0, packets = 0, bytesRead = 0;
   let lastFlush = performance.now();

@@ -130,6 +130,8 @@ export class SessionTable {
     // Arkime keeps the first packet only for dontSaveBPFs matches and ESP (espSavePackets=false).
     if (this.opts.truncateFilter?.(p) || s.queue === QueueKind.Esp) s.stopSaving = 1;
     this.qPush(s);
+    // Every TCP session, SYN or not, is mid-saved after tcpSaveTimeout (Arkime's tcpWriteQ).
+    if (s.queue === QueueKind.Tcp) this.tcpWritePush(s);
     this.count++;
     return s;
   }

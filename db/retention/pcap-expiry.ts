@@ -172,9 +172,38 @@ export function formatPcapExpiry(r: PcapExpiryReport): string[] {
     for (const f of d.deleted) out.push(`${verb} ${f.name} (${f.bytes} bytes)`);
     out.push(`${verb} ${d.deleted.length} files; free ${r.dryRun ? 'would be' : 'now'} ${mb(d.freeAfter)}; kept ${d.kept.locked} locked, ${d.kept.writing} being written, ${d.kept.newest} newest`);
     if (d.shortfall) {
-      out.push(`warning: ${d.dirs.join(';')} stays below freeSpaceG=${r.freeSpaceG}: only the newest files, the file being written and locked files are left; the disk is too small for this bound`);
+      out.push(`warning: ${d.dirs.join(';')} stays below freeSpaceG=${r.freeSpaceG}: no more files of node ${r.node} may go (the newest, the one being written and locked ones stay); the disk is too small for this bound or holds other data`);
     }
   }
   for (const e of r.errors) out.push(`error: ${e}`);
   return out;
+}
+
+export const PCAP_EXPIRY_INTERVAL_MS = 60_000;
+
+/**
+ * Run pcap expiry every 60 s on the viewer's control store (Arkime's viewer does the same);
+ * returns the function that stops it. Logs deletions and errors, and a shortfall once when it
+ * begins rather than every minute. A run still busy when the next is due is not doubled.
+ */
+export function schedulePcapExpiry(config: Config, node: string, control: ControlStore, log: (line: string) => void,
+                                   o: { intervalMs?: number; onReport?: (r: PcapExpiryReport) => void } = {}): () => void {
+  let busy = false;
+  let short = false;
+  const tick = (): void => {
+    if (busy) return;
+    busy = true;
+    runPcapExpiry(config, node, { control }).then((r) => {
+      const nowShort = r.devices.some((d) => d.shortfall);
+      for (const l of formatPcapExpiry(r)) {
+        const deletion = l.startsWith('deleted /') || l.startsWith('error:');
+        if (deletion || (l.startsWith('warning:') && !short)) log(`pcap expiry: ${l}`);
+      }
+      short = nowShort;
+      o.onReport?.(r);
+    }, (e: Error) => log(`pcap expiry failed: ${e.message}`)).finally(() => { busy = false; });
+  };
+  const timer = setInterval(tick, o.intervalMs ?? PCAP_EXPIRY_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

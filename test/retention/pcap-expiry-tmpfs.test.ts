@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Config } from '../../db/config.js';
 import { ControlStore } from '../../db/store/control-store.js';
 import { PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, parsePcapHeader, writePcapHeader, writeRecordHeader } from '../../db/pcap/format.js';
-import { formatPcapExpiry, runPcapExpiry } from '../../db/retention/pcap-expiry.js';
+import { formatPcapExpiry, runPcapExpiry, schedulePcapExpiry } from '../../db/retention/pcap-expiry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const KiB = 1024;
@@ -30,6 +30,10 @@ function pcapOfSize(size: number, t0: number): Buffer {
   return b;
 }
 
+// A test cancelled mid-await skips its finally: unmount whatever is left when the process exits.
+const mounted = new Set<string>();
+process.on('exit', () => { for (const d of mounted) { try { execFileSync('umount', ['-l', d]); } catch { /* already gone */ } } });
+
 interface Fixture { root: string; pcapDir: string; dataDir: string; configFile: string; name(node: string, num: number): string }
 
 function setUp(): Fixture {
@@ -38,6 +42,7 @@ function setUp(): Fixture {
   const dataDir = path.join(root, 'data');
   fs.mkdirSync(pcapDir);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', pcapDir]);
+  mounted.add(pcapDir);
   const configFile = path.join(root, 'config.ini');
   // [default] asks for far more than the disk has; the node section's 50% is what applies
   fs.writeFileSync(configFile, `[default]\ndataDir=${dataDir}\npcapDir=${pcapDir}\nfreeSpaceG=100\npcapKeepNewestFiles=2\n[n1]\nfreeSpaceG=50%\n`);
@@ -45,7 +50,7 @@ function setUp(): Fixture {
 }
 
 function tearDown(f: Fixture): void {
-  try { execFileSync('umount', [f.pcapDir]); } finally { fs.rmSync(f.root, { recursive: true, force: true }); }
+  try { execFileSync('umount', [f.pcapDir]); mounted.delete(f.pcapDir); } finally { fs.rmSync(f.root, { recursive: true, force: true }); }
 }
 
 /**
@@ -164,6 +169,35 @@ test('packrat db expire-pcap prints what it deletes, and with --dry-run deletes 
     assert.match(n2, /^deleted 0 files; .*kept 0 locked, 1 being written, 0 newest$/m);
     assert.match(n2, /^warning: .* too small/m);
     assert.ok(fs.existsSync(f.name('n2', 1)));
+  } finally {
+    tearDown(f);
+  }
+});
+
+test('the viewer schedule deletes, logs each file once and keeps the shortfall warning to one line', async () => {
+  const f = setUp();
+  try {
+    fill(f);
+    const config = Config.load(f.configFile, 'n1');
+    config.override('freeSpaceG', '95%');
+    const cs = ControlStore.open(f.dataDir);
+    const lines: string[] = [];
+    const deletedPerRun: number[] = [];
+    const keepAlive = setInterval(() => {}, 1000); // the schedule's timer is unref'd, as a viewer's should be
+    await new Promise<void>((done) => {
+      // three runs: the first deletes, the next two find nothing more to delete
+      const stop = schedulePcapExpiry(config, 'n1', cs, (l) => { lines.push(l); }, {
+        intervalMs: 5,
+        onReport: (r) => { deletedPerRun.push(r.devices[0].deleted.length); if (deletedPerRun.length === 3) { stop(); done(); } },
+      });
+    });
+    clearInterval(keepAlive);
+    assert.deepEqual(deletedPerRun, [7, 0, 0]);
+    cs.close();
+    assert.deepEqual(lines.filter((l) => l.startsWith('pcap expiry: deleted')).map((l) => l.split(' ')[3]),
+      [1, 2, 4, 5, 6, 7, 8].map((n) => f.name('n1', n)));
+    assert.equal(lines.filter((l) => l.startsWith('pcap expiry: warning:')).length, 1);
+    assert.deepEqual(state(f).onDisk, [...n1(3, 9, 10), 'n2-240101-00000001.pcap']);
   } finally {
     tearDown(f);
   }
