@@ -101,7 +101,7 @@ async function runCapture(file: string, mode: 'store' | 'json', threads: number,
   fs.rmSync(dataDir, { recursive: true, force: true });
   const config = path.join(work, 'config.ini');
   fs.writeFileSync(config, `[default]\ndataDir=${dataDir}\npacketThreads=${threads}\n`);
-  const args = [packrat, 'capture', '-c', config, '-n', 'bench', '-r', file, ...(mode === 'json' ? ['--json'] : ['-q'])];
+  const args = [packrat, 'capture', '-c', config, '-n', 'bench', '-r', file, ...(mode === 'json' ? ['--json'] : [])];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let lines = 0, stderr = '', peak = 0, cpu = 0;

@@ -18,7 +18,7 @@
 // again after the replay) over the packets it received. The kernel's receive path (veth, packet
 // socket, copy into the ring) runs in the sender's softirq context and is counted in the sender's
 // system time, reported apart.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VethLab as VethLabT } from '../test/live/netns.js';
@@ -68,6 +68,29 @@ function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
   return { cpuTicks: Number(f[11]) + Number(f[12]), rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) };
 }
 
+/** CPU ticks of each thread of a process, summed by thread name (main "node", workers, "pr-<if>" readers...). */
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
+    } catch { /* thread ended */ }
+  }
+  return out;
+}
+
+function threadBreakdown(before: Map<string, number>, after: Map<string, number>, packets: number): string {
+  const parts: string[] = [];
+  for (const [name, t] of after) {
+    const d = t - (before.get(name) ?? 0);
+    if (d > 0) parts.push(`${name} ${((d * 1e6 / HZ) / packets).toFixed(2)}`);
+  }
+  return parts.join(', ');
+}
+
 /** Sum of the per-CPU "dropped" column of /proc/net/softnet_stat (backlog queue full; machine-wide). */
 function softnetDrops(): number {
   let n = 0;
@@ -85,7 +108,7 @@ function vethCounters(lab: VethLabT): VethCounters {
 interface RunResult {
   threads: number; rate: number; sender: string; sent: number; sentPps: number; bytes: number; gbps: number; sendSeconds: number;
   captured: number; kernelDrops: number; queueDrops: number; overloadDrops: number; vethDrops: number; softnetDrops: number;
-  senderMaxLag: number; cpuUsPerPacket: number; senderCpuUsPerPacket: number; rssMiB: number[];
+  senderMaxLag: number; cpuUsPerPacket: number; threadUs: string; senderCpuUsPerPacket: number; rssMiB: number[];
 }
 
 function drops(r: RunResult): number { return r.kernelDrops + r.queueDrops + r.overloadDrops + r.vethDrops + r.softnetDrops; }
@@ -94,22 +117,26 @@ function clean(r: RunResult): boolean { return drops(r) === 0 && r.captured >= r
 function line(r: RunResult): string {
   return `packetThreads ${r.threads} target ${r.rate} pps: sent ${r.sent} at ${r.sentPps} pps (${r.gbps.toFixed(3)} Gbit/s, ${r.sender}, max lag ${r.senderMaxLag} pkts), ` +
     `captured ${r.captured}, drops kernel ${r.kernelDrops} queue ${r.queueDrops} disk ${r.overloadDrops} veth ${r.vethDrops} softnet ${r.softnetDrops}, ` +
-    `capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt`;
+    `capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt\n    capture threads us/pkt: ${r.threadUs}`;
+}
+
+/** The lab, but the capture's node runs with --cpu-prof (NODE_OPTIONS may not carry it); workers are profiled too. */
+function profiledCapture(lab: VethLabT): VethLabT {
+  const p = Object.create(lab) as VethLabT;
+  p.spawn = (ns, cmd, a, o) => lab.spawn(ns, cmd, cmd === process.execPath ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, ...a] : a, o);
+  return p;
 }
 
 async function run(lab: VethLabT, threads: number, pps: number, secs: number, sampleRss = false): Promise<RunResult> {
   const { PackratLive } = await import('../test/live/packrat-run.js');
-  const live = new PackratLive(lab, {
+  const live = new PackratLive(cpuProfDir ? profiledCapture(lab) : lab, {
     interface: lab.devB, pcapReadMethod: 'tpacketv3', tpacketv3NumThreads: 1, packetThreads: threads,
     tcpTimeout: 30, udpTimeout: 10, maxFileSizeG: 1, statsInterval: 1,
   });
-  const savedNodeOptions = process.env.NODE_OPTIONS;
-  if (cpuProfDir) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${cpuProfDir}`.trim();
-  try { await live.start(); } finally {
-    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = savedNodeOptions;
-  }
+  await live.start();
   const pid = live.pid;
   const before = procStat(pid);
+  const threadsBefore = threadTicks(pid);
   const vethBefore = vethCounters(lab);
   const softBefore = softnetDrops();
   const rss: number[] = [];
@@ -124,11 +151,9 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
   const addon = forcePython ? undefined : await loadAddon();
   const native = !!addon?.sendPcap;
   const out = await new Promise<string>((res, rej) => {
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
     const c = native
-      ? lab.spawn(lab.nsA, process.execPath, [selfJs, '--send', pcap, lab.devA, String(pps), String(secs), String(batch)], { env })
-      : lab.spawn(lab.nsA, 'python3', [pythonSender, pcap, lab.devA, String(pps), String(secs)], { env });
+      ? lab.spawn(lab.nsA, process.execPath, [selfJs, '--send', pcap, lab.devA, String(pps), String(secs), String(batch)])
+      : lab.spawn(lab.nsA, 'python3', [pythonSender, pcap, lab.devA, String(pps), String(secs)]);
     let o = '';
     c.stdout!.on('data', (d: Buffer) => { o += d.toString(); });
     c.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
@@ -144,6 +169,7 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
     after = now;
     if (idle && i >= 2) break;
   }
+  const threadsAfter = threadTicks(pid);
   const vethAfter = vethCounters(lab);
   const softAfter = softnetDrops();
   const s = await live.stop();
@@ -164,6 +190,7 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
     senderMaxLag: sr?.maxLagPackets ?? -1,
     cpuUsPerPacket: captured ? ((after.cpuTicks - before.cpuTicks) * 1e6 / HZ) / captured : 0,
     senderCpuUsPerPacket: sr && sent ? ((sr.cpuUser + sr.cpuSystem) * 1e6) / sent : -1,
+    threadUs: captured ? threadBreakdown(threadsBefore, threadsAfter, captured) : '',
     rssMiB: rss,
   };
 }

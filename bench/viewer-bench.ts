@@ -1,7 +1,7 @@
 // Viewer benchmark: fill an embedded store with N synthetic session documents (default 10M) and a
 // pcap file on tmpfs for the exported part, then time over HTTP: the first page sorted by time,
 // a count, an SPI view of 10 fields, connections, and a pcap export.
-//   node dist/bench/viewer-bench.js [--sessions N] [--export-mb M] [--dir /dev/shm/x] [--keep]
+//   node dist/bench/viewer-bench.js [--sessions N] [--export-mb M] [--dir /dev/shm/x] [--keep] [--fill-only]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +95,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(dataDir)) await fill();
+  if (process.argv.includes('--fill-only')) return;
   const viewer = await createViewer({ config: Config.fromText(`[default]\ndataDir=${dataDir}\n`, 'bench'), registry: fields, limits: { maxPcapBytes: 1e12 } });
   const base = `http://127.0.0.1:${await viewer.listen(0, '127.0.0.1')}`;
   const h = { authorization: 'Bearer bench-key' };

@@ -8,6 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import type { Config } from '../db/config.js';
 import type { ControlStore } from '../db/store/control-store.js';
 import { MAX_CAPLEN, PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, parsePcapHeader, recordFault, u32, type PcapHeader } from '../db/pcap/format.js';
+import { HttpError } from './http.js';
 import { SIGNATURE_HEADER, signRequest } from './multinode-auth.js';
 
 /** Sessions per remote pcap request (ids travel in the query string). */
@@ -22,7 +23,10 @@ export const internalPacketsPath = (node: string, id: string) => `${INTERNAL_PRE
 export const internalPcapPath = (node: string, ids: string[]) =>
   `${INTERNAL_PREFIX}/sessions/${encodeURIComponent(node)}/pcap?ids=${ids.map(encodeURIComponent).join(',')}`;
 
-export class RemoteNodeError extends Error {}
+/** Another node's viewer failed or sent bad data: 502 for the user's request. */
+export class RemoteNodeError extends HttpError {
+  constructor(message: string) { super(502, message); }
+}
 
 /** The first `-fileNum` marker of a packetPos, or undefined when the session has no packets. */
 export function firstFileNum(packetPos: readonly number[]): number | undefined {
@@ -37,7 +41,7 @@ export class NodeLinks {
   private readonly readable = new Map<string, { ok: boolean; at: number }>();
   private readonly warned = new Set<string>();
 
-  constructor(private readonly config: Config, private readonly control: ControlStore, private readonly log = (s: string) => process.stderr.write(s + '\n')) {
+  constructor(private readonly config: Config, private readonly control: ControlStore, private readonly log: (line: string) => void = (s) => { process.stderr.write(s + '\n'); }) {
     this.node = config.node;
     // Arkime falls back to passwordSecret when serverSecret is unset
     this.secret = config.raw('serverSecret') || config.raw('passwordSecret') || undefined;
@@ -84,7 +88,8 @@ export class NodeLinks {
       try {
         res = await fetch(u, { headers: { [SIGNATURE_HEADER]: signRequest(this.secret, 'GET', signed) }, signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS) });
       } catch (e) {
-        if (attempt >= 1) throw new RemoteNodeError(`viewer ${base} is unreachable: ${(e as Error).cause ?? (e as Error).message}`);
+        const cause = (e as Error).cause as Error | undefined;
+        if (attempt >= 1) throw new RemoteNodeError(`viewer ${base} is unreachable: ${cause?.message ?? (e as Error).message}`);
       }
     }
     if (!res.ok) {

@@ -43,9 +43,9 @@ export async function runImport(config: Config, node: string, files: string[], o
   const embedded = store instanceof EmbeddedSessionStore ? store : undefined;
   const init: WorkerInit = {
     configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads,
-    flat: embedded && !process.env.PR_NOFLAT ? { rotateIndex: embedded.rotateIndex } : undefined,
+    flat: embedded ? { rotateIndex: embedded.rotateIndex } : undefined,
   };
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init, resourceLimits: process.env.PR_HEAP ? { maxOldGenerationSizeMb: Number(process.env.PR_HEAP) } : undefined }));
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init }));
   const errors: string[] = [];
   let sessions = 0, packets = 0, bytesRead = 0;
   let lastFlush = performance.now();

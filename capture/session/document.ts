@@ -2,6 +2,7 @@
 import { core } from '../../db/fields/core.js';
 import { FieldRegistry, type Field } from '../../db/fields/registry.js';
 import type { Session } from './session.js';
+import { PacketKind } from '../decode/packet.js';
 import { setPath, writeIpCompanions } from './field-values.js';
 import { TCP_FLAG_NAMES } from './tcp.js';
 
@@ -117,7 +118,9 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     packets: s.packets[0] + s.packets[1],
     bytes: s.bytes[0] + s.bytes[1],
   };
-  if (s.ipVersion !== 0 && !s.protocols.has('corrupt-ip') && !s.protocols.has('unknown-ip')) {
+  // Arkime computes a community id for the sessions it keys by their addresses only (not
+  // corrupt or unknown IP, not IGMP/OSPF/PIM, not DHCP keyed by MAC or transaction).
+  if (s.ipVersion !== 0 && s.nonIpKind === PacketKind.Ok && !s.dhcp) {
     const cid = opts.enricher.communityId(s);
     if (cid) network.community_id = cid;
   }
@@ -161,11 +164,15 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     const seq: Record<string, number> = {};
     if (s.synSeq >= 0) seq.src = s.tcpSeqSrc;
     if (s.synAckSeq >= 0) seq.dst = s.tcpSeqDst;
-    if (s.synSeq >= 0 || s.synAckSeq >= 0) doc.tcpseq = seq;
+    // Handshake facts belong to the segment that saw a SYN or SYN-ACK.
+    const handshake = c[0] + c[1] > 0;
+    if (handshake && (s.synSeq >= 0 || s.synAckSeq >= 0)) doc.tcpseq = seq;
     if (s.synTimeUs >= 0 && s.ackTimeUs >= 0) doc.initRTT = Math.floor((s.ackTimeUs - s.synTimeUs) / 2 / 1000);
     if (s.isns) doc.srcISNCnt = s.isns.size;
-    doc.tcpSynValidated = s.synValidated;
-    doc.tcpSynAckValidated = s.synAckValidated;
+    if (handshake) {
+      doc.tcpSynValidated = s.synValidated;
+      doc.tcpSynAckValidated = s.synAckValidated;
+    }
   }
   if (s.icmpTypes) {
     doc.icmp = { type: [...s.icmpTypes], code: [...s.icmpCodes!] };

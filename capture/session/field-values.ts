@@ -2,6 +2,9 @@
 // Arkime document. Allocated lazily: a session that sets no protocol field pays nothing.
 import { FieldRegistry, fields as registry, type Field } from '../../db/fields/registry.js';
 
+/** List fields Arkime defines with LINKED_SESSIONS: copied into every segment. */
+const LINKED_LISTS = new Set(['user']);
+
 /** Arkime truncates string elements at 16384 bytes. */
 const MAX_STRING = 16384;
 
@@ -51,7 +54,12 @@ export class FieldValues {
 
   /** Drop values of fields that do not carry over to the next segment of a split session. */
   clearUnlinked(reg: FieldRegistry = registry): void {
-    for (const id of [...this.values.keys()]) if (reg.byId(id).linked === false) this.values.delete(id);
+    // As Arkime writes a session's later segments: single-valued fields and the linked `user`
+    // stay, every list of values starts over (http, email, tls... appear in one segment only).
+    for (const id of [...this.values.keys()]) {
+      const f = reg.byId(id);
+      if (f.linked === false || (f.store !== 'single' && !LINKED_LISTS.has(f.exp))) this.values.delete(id);
+    }
     this.objects = undefined;
   }
 

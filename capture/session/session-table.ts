@@ -3,7 +3,7 @@
 import { DecodedPacket, PacketKind, ENCAP_NAMES } from '../decode/packet.js';
 import type { ParserConfig } from '../parsers/api.js';
 import { Classifiers } from '../parsers/classify.js';
-import { buildKey, hashKey, keysEqual, KEY_LEN, type KeyOptions } from './flow-key.js';
+import { buildKey, hashKey, keysEqual, isSingleSessionProto, KEY_LEN, type KeyOptions } from './flow-key.js';
 import { Session, QueueKind, QUEUE_COUNT, macText, ipText } from './session.js';
 import { processTcp, deliverDatagram, finishParsers, flushSinglePush } from './tcp.js';
 import { processSctp } from './sctp.js';
@@ -152,6 +152,8 @@ export class SessionTable {
       if (dir === 0 && p.kind === PacketKind.Ok && s.srcPort !== s.dstPort && p.srcPort !== s.srcPort &&
           (s.ipProtocol === 6 || s.ipProtocol === 17 || s.ipProtocol === 132)) dir = 1;
       if (s.dhcp) dir = p.srcPort === s.srcPort && p.dstPort === s.dstPort ? 0 : 1;
+      // One-per-protocol sessions (IGMP, OSPF, PIM) count every packet as the source's.
+      else if (s.nonIpKind === PacketKind.UnknownIp && isSingleSessionProto(s.ipProtocol)) dir = 0;
     } else if (p.macOff >= 0) {
       // Non-IP: every frame counts as sent by the source side (Arkime's ether sessions).
       dir = 0;
@@ -181,7 +183,7 @@ export class SessionTable {
     }
 
     if (p.macOff >= 0) {
-      const src: 0 | 1 = s.ipVersion === 0 ? 0 : dir;
+      const src: 0 | 1 = dir;
       this.addMac(s, src, buf, p.macOff + 6);
       this.addMac(s, (src ^ 1) as 0 | 1, buf, p.macOff);
     }
@@ -322,6 +324,10 @@ export class SessionTable {
     s.tcpFlagCnt.fill(0);
     s.synTimeUs = -1;
     s.ackTimeUs = -1;
+    s.isns = undefined;
+    // TTL and DSCP describe the segment's own packets.
+    s.ttl[0].length = 0; s.ttl[1].length = 0; s.dscp[0].length = 0; s.dscp[1].length = 0;
+    s.ttlSeen[0] = s.ttlSeen[1] = 0;
     s.packetPos = [];
     s.packetLen = [];
     s.lastFileNum = -1;

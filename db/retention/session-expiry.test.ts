@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,7 +91,11 @@ test('packrat db expire daily N on the embedded store (command line, --dry-run f
   control.addHistory({ timestamp: Math.floor((now - 20 * 7 * DAY) / 1000), userId: 'admin' });
   control.close();
   try {
-    const run = (...a: string[]) => execFileSync(process.execPath, [path.join(repoRoot, 'bin/packrat'), 'db', '-c', cfg, 'expire', ...a], { encoding: 'utf8' });
+    const run = (...a: string[]) => {
+      try { return execFileSync(process.execPath, [path.join(repoRoot, 'bin/packrat'), 'db', '-c', cfg, 'expire', ...a], { encoding: 'utf8', stdio: 'pipe' }); } catch (e) {
+        throw new Error(`packrat db expire ${a.join(' ')}: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
+      }
+    };
     const dry = run('daily', '1', '--dry-run');
     // today and yesterday stay; the two days before go
     assert.deepEqual(dry.split('\n').filter((l) => l.startsWith('would expire')), all.slice(0, 2).map((p) => `would expire ${p}`));
@@ -100,8 +104,9 @@ test('packrat db expire daily N on the embedded store (command line, --dry-run f
     assert.deepEqual(out.split('\n').filter((l) => l.startsWith('expired')), all.slice(0, 2).map((p) => `expired ${p}`));
     const info = execFileSync(process.execPath, [path.join(repoRoot, 'bin/packrat'), 'db', '-c', cfg, 'info'], { encoding: 'utf8' });
     assert.match(info, /^total\t2 sessions/m);
-    assert.throws(() => execFileSync(process.execPath, [path.join(repoRoot, 'bin/packrat'), 'db', '-c', cfg, 'expire', 'yearly', '1'], { stdio: 'pipe' }),
-      /db expire needs <hourly\|hourlyN\|daily\|weekly\|monthly> <N>/);
+    const bad = spawnSync(process.execPath, [path.join(repoRoot, 'bin/packrat'), 'db', '-c', cfg, 'expire', 'yearly', '1'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /^packrat: db expire needs <hourly\|hourlyN\|daily\|weekly\|monthly> <N>$/m);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

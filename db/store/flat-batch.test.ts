@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fields } from '../fields/registry.js';
+import '../fields/core.js';
+import { DocFlattener } from './flat-batch.js';
+import { EmbeddedSessionStore } from './session-store.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const pcapDir = path.resolve(repoRoot, '../shared/conformance/pcaps');
+
+function corpusBodies(): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const f of fs.readdirSync(pcapDir).filter((n) => n.endsWith('.test')).sort()) {
+    const j = JSON.parse(fs.readFileSync(path.join(pcapDir, f), 'utf8')) as { sessions3: { body: Record<string, unknown> }[] };
+    for (const s of j.sessions3) out.push(s.body);
+  }
+  return out;
+}
+
+const stagingFiles = (dir: string): string[] => fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('stage.ndjson'));
+
+test('documents flattened by two separate flatteners (two workers) round-trip exactly', async () => {
+  const bodies = corpusBodies();
+  assert.ok(bodies.length > 500);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-flat-'));
+  const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'monthly', registry: fields });
+  try {
+    const workers = [new DocFlattener(fields, 'monthly'), new DocFlattener(fields, 'monthly')];
+    bodies.forEach((b, i) => workers[i % 2].add({ ...b, _id: `doc-${i}` }));
+    assert.equal(workers[0].pendingRows + workers[1].pendingRows, bodies.length);
+    const batches = [...workers[0].take(), ...workers[1].take()];
+    assert.equal(workers[0].pendingRows, 0);
+    assert.equal(batches.reduce((n, b) => n + b.rows, 0), bodies.length);
+    for (const b of batches) assert.equal(b.text.split('\n').length - 1, b.rows, `${b.partition}: one line per row`);
+    store.appendBatches(batches);
+    assert.equal(store.pendingCount, bodies.length);
+    assert.ok(stagingFiles(dir).length > 0, 'pending rows wait in staging files');
+    await store.flush();
+    assert.deepEqual(stagingFiles(dir), [], 'staging files are gone after the flush');
+    assert.equal(await store.count(), bodies.length);
+    for (const h of await store.search({})) assert.deepStrictEqual(h.doc, bodies[Number(h.id.slice(4))]);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rows never flushed leave no staging file behind and are not visible', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-flat-'));
+  const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields });
+  store.append([{ firstPacket: 1706659200000, lastPacket: 1706659200000, node: 'n' }]);
+  assert.equal(stagingFiles(dir).length, 1);
+  await store.close();
+  assert.deepEqual(stagingFiles(dir), []);
+  const again = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields, readOnly: true });
+  try {
+    assert.equal(await again.count(), 0);
+  } finally {
+    await again.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a batch naming something that is not a partition is refused by name', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-flat-'));
+  const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields });
+  try {
+    assert.throws(() => store.appendBatches([{ partition: '../evil', text: '{}\n', rows: 1, minLast: 0, maxLast: 0, columns: [] }]),
+      /'\.\.\/evil' is not a session partition name/);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,227 @@
+// Two nodes, one shared store, two `packrat viewer` processes on loopback, each able to read only
+// its own node's pcap files. How the files are hidden from the other process:
+//  - the file registry holds each file by a name relative to its node's folder (`pcap/node-a.pcap`)
+//    and each viewer runs with its own node folder as working folder, so the other node's name
+//    resolves to a path that does not exist there (as on another host);
+//  - when the test runs as root, each viewer also runs as its own uid and each node folder is
+//    mode 0700 owned by that uid, so the kernel refuses the other process even by absolute path.
+// Viewer A then serves node B's packets only by asking viewer B, signed with serverSecret.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlStore } from '../../db/store/control-store.js';
+import { PCAP_RECORD_HEADER_LEN, pcapHeaderBytes, writeRecordHeader } from '../../db/pcap/format.js';
+import { apiKeyHash, hashPassword } from '../../viewer/auth.js';
+import { SIGNATURE_HEADER, signRequest } from '../../viewer/multinode-auth.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const packrat = path.join(repoRoot, 'bin/packrat');
+const SECRET = 'two-viewers-secret';
+const KEY = 'prk_multinode_admin';
+const admin = { authorization: `Bearer ${KEY}` };
+const SESSIONS = 12; // session k belongs to node-a when k is even, node-b when odd
+const PACKETS = 3;
+const T0 = 1_700_000_000;
+const isRoot = process.getuid?.() === 0;
+
+interface Node { name: string; dir: string; rel: string; uid: number; port: number; base: string; proc?: ChildProcess; stderr: string }
+
+let root: string;
+let configFile: string;
+const nodes: Node[] = [];
+/** records[k][i]: the pcap record (header + frame) of packet i of session k. */
+const records: Buffer[][] = [];
+const header = Buffer.from(pcapHeaderBytes({ snaplen: 65535 }));
+let ids: Map<number, { id: string; node: string }>;
+
+/** Ethernet/IPv4/UDP frame of session k, packet i (odd packets answer). */
+function frame(k: number, i: number): Buffer {
+  const payload = Buffer.from(`session ${k} packet ${i} ${'x'.repeat(k * 7 + i)}`);
+  const f = Buffer.alloc(14 + 20 + 8 + payload.length);
+  const reply = i % 2 === 1;
+  f.set([0, 1, 2, 3, 4, reply ? 6 : 5, 0, 1, 2, 3, 4, reply ? 5 : 6, 0x08, 0x00], 0);
+  const ip = 14;
+  f[ip] = 0x45; f.writeUInt16BE(20 + 8 + payload.length, ip + 2); f[ip + 8] = 64; f[ip + 9] = 17;
+  const a = [10, 1, 0, 1], b = [10, 2, 0, 2];
+  f.set(reply ? b : a, ip + 12); f.set(reply ? a : b, ip + 16);
+  let sum = 0;
+  for (let o = 0; o < 20; o += 2) sum += f.readUInt16BE(ip + o);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  f.writeUInt16BE(~sum & 0xffff, ip + 10);
+  const udp = ip + 20, sport = 20000 + k, dport = 7777;
+  f.writeUInt16BE(reply ? dport : sport, udp); f.writeUInt16BE(reply ? sport : dport, udp + 2);
+  f.writeUInt16BE(8 + payload.length, udp + 4);
+  payload.copy(f, udp + 8);
+  return f;
+}
+
+function record(k: number, i: number): Buffer {
+  const f = frame(k, i);
+  const r = Buffer.alloc(PCAP_RECORD_HEADER_LEN + f.length);
+  writeRecordHeader(r, 0, T0 + k * 10 + i, 1000 * i, f.length, f.length);
+  f.copy(r, PCAP_RECORD_HEADER_LEN);
+  return r;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}
+
+function startViewer(n: Node): Promise<void> {
+  // umask 0: both viewers share the control database's -wal/-shm files whatever uid made them
+  const proc = spawn('/bin/sh', ['-c', 'umask 0; exec "$0" "$@"', process.execPath, packrat, 'viewer', '-c', configFile, '-n', n.name,
+    '--port', String(n.port), '--host', '127.0.0.1'], { cwd: n.dir, stdio: ['ignore', 'pipe', 'pipe'], ...(isRoot ? { uid: n.uid, gid: n.uid } : {}) });
+  n.proc = proc;
+  proc.stderr!.on('data', (d) => { n.stderr += String(d); });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => { out += String(d); if (out.includes('listening on')) resolve(); });
+    proc.once('exit', (code) => reject(new Error(`viewer ${n.name} exited with ${code}: ${n.stderr}`)));
+  });
+}
+
+async function stopViewer(n: Node): Promise<void> {
+  const p = n.proc;
+  if (!p || p.exitCode !== null) return;
+  const gone = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await gone;
+}
+
+before(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-two-viewers-'));
+  fs.chmodSync(root, 0o755);
+  const dataDir = path.join(root, 'data');
+  for (const [i, name] of ['node-a', 'node-b'].entries()) {
+    const port = await freePort();
+    const n: Node = { name, dir: path.join(root, name), rel: `pcap/${name}.pcap`, uid: 41001 + i, port, base: `http://127.0.0.1:${port}`, stderr: '' };
+    fs.mkdirSync(path.join(n.dir, 'pcap'), { recursive: true });
+    nodes.push(n);
+  }
+  for (let k = 0; k < SESSIONS; k++) records.push(Array.from({ length: PACKETS }, (_, i) => record(k, i)));
+  for (const [i, n] of nodes.entries()) {
+    fs.writeFileSync(path.join(n.dir, n.rel), Buffer.concat([header, ...records.filter((_, k) => k % 2 === i).flat()]));
+  }
+  configFile = path.join(root, 'config.ini');
+  fs.writeFileSync(configFile, `[default]\ndataDir=${dataDir}\nserverSecret=${SECRET}\n`
+    + nodes.map((n) => `[${n.name}]\nviewUrl=${n.base}\n`).join(''));
+  for (const n of nodes) execFileSync(packrat, ['capture', '-c', configFile, '-n', n.name, '-q', '-r', path.join(n.dir, n.rel)], { stdio: 'pipe' });
+  const control = ControlStore.open(dataDir);
+  for (const n of nodes) {
+    const files = control.listFiles(n.name);
+    assert.equal(files.length, 1);
+    control.updateFile(files[0].id!, { name: n.rel }); // relative: resolves only in the node's own folder
+  }
+  control.createUser({ userId: 'admin', passHash: hashPassword('pw'), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
+  control.close();
+  if (isRoot) {
+    execFileSync('chmod', ['-R', 'a+rwX', dataDir]);
+    for (const n of nodes) {
+      execFileSync('chown', ['-R', `${n.uid}:${n.uid}`, n.dir]);
+      fs.chmodSync(n.dir, 0o700);
+    }
+  }
+  await Promise.all(nodes.map(startViewer));
+  const list = await (await fetch(`${nodes[0].base}/api/sessions?date=-1&length=100&flatten=1&fields=source.port,node`, { headers: admin })).json() as
+    { data: { id: string; node: string; 'source.port': number }[] };
+  ids = new Map(list.data.map((d) => [d['source.port'] - 20000, { id: d.id, node: d.node }]));
+});
+
+after(async () => {
+  for (const n of nodes) await stopViewer(n);
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+const sessionOf = (k: number) => ids.get(k)!;
+
+test('the store holds every session of both nodes, and each viewer sees only its own pcap files', () => {
+  assert.equal(ids.size, SESSIONS);
+  for (let k = 0; k < SESSIONS; k++) assert.equal(sessionOf(k).node, k % 2 === 0 ? 'node-a' : 'node-b', `session ${k}`);
+  const [a, b] = nodes;
+  assert.equal(fs.existsSync(path.join(a.dir, b.rel)), false, "node-b's registered name does not resolve in viewer A's folder");
+  assert.equal(fs.existsSync(path.join(b.dir, a.rel)), false);
+  if (isRoot) {
+    for (const [me, other] of [[a, b], [b, a]]) {
+      const r = spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(path.join(other.dir, other.rel))})`], { uid: me.uid, gid: me.uid });
+      assert.notEqual(r.status, 0, `${me.name}'s uid must not read ${other.name}'s pcap`);
+      assert.match(String(r.stderr), /EACCES/);
+    }
+  }
+});
+
+test("a node-b session fetched through viewer A returns node-b's packets", async () => {
+  for (const k of [3, 4]) { // one remote session, one local
+    const s = sessionOf(k);
+    const r = await fetch(`${nodes[0].base}/api/session/${s.node}/${s.id}/packets`, { headers: admin });
+    assert.equal(r.status, 200, await r.clone().text());
+    const body = await r.json() as { success: boolean; packets: { hex: string; dir: number }[]; error?: string };
+    assert.equal(body.success, true, body.error);
+    assert.deepEqual(body.packets.map((p) => p.hex), records[k].map((_, i) => frame(k, i).toString('hex')), `session ${k}`);
+    assert.deepEqual(body.packets.map((p) => p.dir), [0, 1, 0]);
+  }
+  const s = sessionOf(5);
+  const pcap = Buffer.from(await (await fetch(`${nodes[0].base}/api/session/${s.node}/${s.id}/pcap`, { headers: admin })).arrayBuffer());
+  assert.ok(pcap.equals(Buffer.concat([header, ...records[5]])), 'single-session pcap of node-b through viewer A');
+});
+
+test('a pcap export through either viewer of sessions on both nodes equals the source packets byte for byte', async () => {
+  const all = Buffer.concat([header, ...records.flat()]); // sessions alternate nodes in lastPacket order
+  for (const n of nodes) {
+    const r = await fetch(`${n.base}/api/sessions.pcap?date=-1`, { headers: admin });
+    assert.equal(r.status, 200);
+    const got = Buffer.from(await r.arrayBuffer());
+    assert.equal(got.length, all.length, `through ${n.name}`);
+    assert.ok(got.equals(all), `through ${n.name}: bytes differ`);
+  }
+  const some = [1, 2, 3, 5, 7, 8];
+  const r = await fetch(`${nodes[0].base}/api/sessions.pcap?date=-1&ids=${some.map((k) => sessionOf(k).id).join(',')}`, { headers: admin });
+  assert.ok(Buffer.from(await r.arrayBuffer()).equals(Buffer.concat([header, ...some.flatMap((k) => records[k])])), 'export by ids');
+  const ng = Buffer.from(await (await fetch(`${nodes[0].base}/api/sessions.pcapng?date=-1`, { headers: admin })).arrayBuffer());
+  let epbs = 0;
+  for (let off = 0; off + 8 <= ng.length; off += ng.readUInt32LE(off + 4)) if (ng.readUInt32LE(off) === 6) epbs++;
+  assert.equal(epbs, SESSIONS * PACKETS, 'pcapng blocks of both nodes');
+});
+
+test('internal routes take only a correctly signed, fresh request', async () => {
+  const b = nodes[1];
+  const ks = [1, 3];
+  const p = `/api/internal/sessions/node-b/pcap?ids=${ks.map((k) => encodeURIComponent(sessionOf(k).id)).join(',')}`;
+  const call = (h: Record<string, string>) => fetch(b.base + p, { headers: h });
+  const now = Date.now();
+  const ok = await call({ [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now) });
+  assert.equal(ok.status, 200);
+  assert.ok(Buffer.from(await ok.arrayBuffer()).equals(Buffer.concat([header, ...ks.flatMap((k) => records[k])])));
+  const cases: [string, Record<string, string>, number][] = [
+    ['unsigned', {}, 401],
+    ['user credentials are not a signature', admin, 401],
+    ['wrong secret', { [SIGNATURE_HEADER]: signRequest('not-the-secret', 'GET', p, now) }, 401],
+    ['signed for another path', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p.replace('ids=', 'ids=x,'), now) }, 401],
+    ['stale (3 minutes old)', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now - 3 * 60_000) }, 403],
+    ['3 minutes in the future', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now + 3 * 60_000) }, 403],
+  ];
+  for (const [what, h, status] of cases) {
+    const r = await call(h);
+    assert.equal(r.status, status, what);
+    assert.equal((await r.json() as { success: boolean }).success, false, what);
+  }
+});
+
+test("with node-b's viewer down, viewer A says so for its packets and exports what it can read", async () => {
+  await stopViewer(nodes[1]);
+  const s = sessionOf(3);
+  const r = await fetch(`${nodes[0].base}/api/session/${s.node}/${s.id}/packets`, { headers: admin });
+  assert.equal(r.status, 502);
+  assert.match((await r.json() as { text: string }).text, new RegExp(`viewer ${nodes[1].base} is unreachable`));
+  const got = Buffer.from(await (await fetch(`${nodes[0].base}/api/sessions.pcap?date=-1`, { headers: admin })).arrayBuffer());
+  assert.ok(got.equals(Buffer.concat([header, ...records.filter((_, k) => k % 2 === 0).flat()])), "node-a's sessions only");
+  assert.match(nodes[0].stderr, /viewer http:\/\/127\.0\.0\.1:\d+ is unreachable: connect ECONNREFUSED [\d.:]+; those sessions are left out of the export/);
+});
