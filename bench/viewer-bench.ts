@@ -2,6 +2,8 @@
 // pcap file on tmpfs for the exported part, then time over HTTP: the first page sorted by time,
 // a count, an SPI view of 10 fields, connections, and a pcap export.
 //   node dist/bench/viewer-bench.js [--sessions N] [--export-mb M] [--dir /dev/shm/x] [--keep] [--fill-only]
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +12,8 @@ import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
 import { ControlStore } from '../db/store/control-store.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readManifest, withPartitionLock, writeManifest } from '../db/store/manifest.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
 import { pcapHeaderBytes, writeRecordHeader } from '../db/pcap/format.js';
 import { apiKeyHash } from '../viewer/auth.js';
@@ -48,6 +52,56 @@ function writePcap(file: string, sessions: number): void {
   fs.closeSync(fd);
 }
 
+/** The synthetic session document number `i` of `n` (`exported`: it has packets in the bench pcap). */
+function benchDoc(i: number, n: number, exported: boolean): Record<string, unknown> {
+  const first = T0 + Math.floor((i / n) * 86_000_000);
+  const sp = 1 + (i % 7), dp = 1 + (i % 5);
+  const doc: Record<string, unknown> = {
+    firstPacket: first, lastPacket: first + 1000 + (i % 5000), ipProtocol: 6, node: 'bench',
+    source: { ip: `10.${(i >> 8) & 255}.${i & 255}.${(i >> 16) & 255}`, port: 1024 + (i % 60000), packets: sp, bytes: sp * 100 },
+    destination: { ip: `192.168.${(i >> 4) & 3}.${i & 255}`, port: [80, 443, 53, 22, 25][i % 5], packets: dp, bytes: dp * 200 },
+    network: { packets: sp + dp, bytes: sp * 100 + dp * 200 }, totDataBytes: sp * 50 + dp * 150,
+    client: { bytes: sp * 50 }, server: { bytes: dp * 150 },
+    protocol: i % 3 === 0 ? ['tcp', 'http'] : ['tcp'], protocolCnt: i % 3 === 0 ? 2 : 1,
+    tags: [exported ? 'exported' : 'bulk'], tagsCnt: 1,
+  };
+  if (i % 3 === 0) doc.http = { host: [`host${i % 1000}.example.com`], hostCnt: 1, method: ['GET'], methodCnt: 1, statuscode: [200 + (i % 4)], statuscodeCnt: 1 };
+  if (exported) {
+    // gap0: first position absolute, then equal gaps written as 0
+    doc.packetPos = [-1, 24 + i * (16 + PKT) * PKTS_PER_SESSION, 16 + PKT, ...new Array(PKTS_PER_SESSION - 2).fill(0)];
+    doc.fileId = [1];
+    doc.network = { packets: PKTS_PER_SESSION, bytes: PKTS_PER_SESSION * PKT };
+  }
+  return doc;
+}
+
+/**
+ * The same documents as `benchDoc(i, n, false)` for i in [from, n), as SQL over range(): one
+ * DuckDB COPY writes millions of rows in seconds where the JSON staging path takes minutes.
+ */
+function bulkSelect(from: number, n: number, columns: string[]): string {
+  const v4 = (...parts: string[]) => parts.map((x) => `(${x})`).join(` || '.' || `);
+  const hex = (...parts: string[]) => `'00000000000000000000ffff' || printf('${'%02x'.repeat(parts.length)}', ${parts.join(', ')})`;
+  const http = (e: string) => `CASE WHEN i % 3 = 0 THEN ${e} END`;
+  const expr: Record<string, string> = {
+    _id: `'240115-' || substr(md5(i::VARCHAR), 1, 24)`,
+    firstPacket: 'first', lastPacket: 'first + 1000 + i % 5000', ipProtocol: '6', node: `'bench'`,
+    'source.ip': v4(`'10'`, '(i >> 8) & 255', 'i & 255', '(i >> 16) & 255'), 'source.ip#n': hex('10', '(i >> 8) & 255', 'i & 255', '(i >> 16) & 255'),
+    'source.port': '1024 + i % 60000', 'source.packets': 'sp', 'source.bytes': 'sp * 100',
+    'destination.ip': v4(`'192'`, `'168'`, '(i >> 4) & 3', 'i & 255'), 'destination.ip#n': hex('192', '168', '(i >> 4) & 3', 'i & 255'),
+    'destination.port': '[80, 443, 53, 22, 25][i % 5 + 1]', 'destination.packets': 'dp', 'destination.bytes': 'dp * 200',
+    'network.packets': 'sp + dp', 'network.bytes': 'sp * 100 + dp * 200', totDataBytes: 'sp * 50 + dp * 150',
+    'client.bytes': 'sp * 50', 'server.bytes': 'dp * 150',
+    protocol: `CASE WHEN i % 3 = 0 THEN ['tcp', 'http'] ELSE ['tcp'] END`, protocolCnt: 'CASE WHEN i % 3 = 0 THEN 2 ELSE 1 END',
+    'http.host': http(`['host' || (i % 1000) || '.example.com']`), 'http.hostCnt': http('1'), 'http.method': http(`['GET']`),
+    'http.methodCnt': http('1'), 'http.statuscode': http('[200 + i % 4]'), 'http.statuscodeCnt': http('1'),
+    tags: `['bulk']`, tagsCnt: '1',
+  };
+  const cols = columns.map((c) => `${expr[c] ?? 'NULL'} AS "${c}"`);
+  return `SELECT ${cols.join(', ')} FROM (SELECT i, ${T0} + floor(i::DOUBLE / ${n} * 86000000)::BIGINT AS first, 1 + i % 7 AS sp, 1 + i % 5 AS dp ` +
+    `FROM range(${from}, ${n}) t(i)) ORDER BY "lastPacket"`;
+}
+
 async function fill(): Promise<void> {
   const exported = Math.min(N, Math.ceil((EXPORT_MB * 1024 * 1024) / ((16 + PKT) * PKTS_PER_SESSION)));
   const pcap = path.join(root, 'bench.pcap');
@@ -56,35 +110,40 @@ async function fill(): Promise<void> {
   control.registerFile({ node: 'bench', num: 1, name: pcap, first: Math.floor(T0 / 1000), locked: 1, packetPosEncoding: 'gap0' });
   control.createUser({ userId: 'bench', roles: ['superAdmin'], apiKey: apiKeyHash('bench-key') });
   control.close();
-  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields, autoMerge: false });
-  const hosts = Array.from({ length: 1000 }, (_, i) => `host${i}.example.com`);
   const t = Date.now();
-  for (let i = 0; i < N; i++) {
-    const first = T0 + Math.floor((i / N) * 86_000_000);
-    const sp = 1 + (i % 7), dp = 1 + (i % 5);
-    const doc: Record<string, unknown> = {
-      firstPacket: first, lastPacket: first + 1000 + (i % 5000), ipProtocol: 6, node: 'bench',
-      source: { ip: `10.${(i >> 8) & 255}.${i & 255}.${(i >> 16) & 255}`, port: 1024 + (i % 60000), packets: sp, bytes: sp * 100 },
-      destination: { ip: `192.168.${(i >> 4) & 3}.${i & 255}`, port: [80, 443, 53, 22, 25][i % 5], packets: dp, bytes: dp * 200 },
-      network: { packets: sp + dp, bytes: sp * 100 + dp * 200 }, totDataBytes: sp * 50 + dp * 150,
-      client: { bytes: sp * 50 }, server: { bytes: dp * 150 },
-      protocol: i % 3 === 0 ? ['tcp', 'http'] : ['tcp'], protocolCnt: i % 3 === 0 ? 2 : 1,
-      http: i % 3 === 0 ? { host: [hosts[i % 1000]], hostCnt: 1, method: ['GET'], methodCnt: 1, statuscode: [200 + (i % 4)], statuscodeCnt: 1 } : undefined,
-      tags: [i < exported ? 'exported' : 'bulk'], tagsCnt: 1,
-    };
-    if (i < exported) {
-      // gap0: first position absolute, then equal gaps written as 0
-      doc.packetPos = [-1, 24 + i * (16 + PKT) * PKTS_PER_SESSION, 16 + PKT, ...new Array(PKTS_PER_SESSION - 2).fill(0)];
-      doc.fileId = [1];
-      doc.network = { packets: PKTS_PER_SESSION, bytes: PKTS_PER_SESSION * PKT };
-    }
-    store.append([doc]);
-    if ((i + 1) % 500_000 === 0) { await store.flush(); process.stderr.write(`\r${i + 1} sessions`); }
+  // the sessions with packets go through the store's own writer; it defines the columns
+  let store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields, autoMerge: false });
+  for (let i = 0; i < exported; i++) {
+    store.append([benchDoc(i, N, true)]);
+    if ((i + 1) % 500_000 === 0) await store.flush();
   }
-  await store.flush();
   await store.optimize();
   await store.close();
-  process.stderr.write(`\rfilled ${N} sessions (${exported} with packets, ${(exported * PKTS_PER_SESSION * (16 + PKT) / 1e6).toFixed(0)} MB pcap) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  if (exported < N) {
+    const part = path.join(dataDir, 'sessions3-240115');
+    const columns = readManifest(part).columns.map((c) => c.name);
+    const file = `s-bench-${process.pid}.parquet`;
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (${bulkSelect(exported, N, columns)}) TO '${path.join(part, file)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+    con.closeSync(); db.closeSync();
+    await withPartitionLock(part, () => {
+      const m = readManifest(part);
+      m.segments.push({ file, rows: N - exported, bytes: fs.statSync(path.join(part, file)).size,
+        minLast: benchDoc(exported, N, false).lastPacket as number, maxLast: T0 + 86_000_000 + 6000, columns });
+      m.generation++;
+      writeManifest(part, m);
+    });
+    // the SQL rows must be exactly the documents the generator makes
+    store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields, readOnly: true });
+    for (const i of [exported, exported + 1, exported + 2, N - 1]) {
+      const id = `240115-${createHash('md5').update(String(i)).digest('hex').slice(0, 24)}`;
+      const [hit] = await store.search({ where: '"_id" = ?', params: [id] });
+      assert.deepStrictEqual(hit?.doc, benchDoc(i, N, false), `bulk row ${i} differs from the generator`);
+    }
+    await store.close();
+  }
+  process.stderr.write(`filled ${N} sessions (${exported} with packets, ${(exported * PKTS_PER_SESSION * (16 + PKT) / 1e6).toFixed(0)} MB pcap) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {

@@ -11,6 +11,7 @@ import { Router } from '@koa/router';
 import type { Config } from '../db/config.js';
 import type { FieldRegistry } from '../db/fields/registry.js';
 import { ControlStore } from '../db/store/control-store.js';
+import { schedulePcapExpiry } from '../db/retention/pcap-expiry.js';
 import { QueryError, type SessionSearchBackend } from '../db/store/search-backend.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
 import { EmbeddedSearchBackend } from '../db/store/session-query.js';
@@ -174,16 +175,22 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   app.use(uiMiddleware(uiDir, v));
   app.use(async (ctx) => { if (isApi(ctx.path)) deny(ctx, 404, `No API ${ctx.method} ${ctx.path}`); });
   let server: Server | undefined;
+  let stopPcapExpiry: (() => void) | undefined;
   return {
     app, router, context: v,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server = app.listen(port, host);
         server.once('error', reject);
-        server.once('listening', () => resolve((server!.address() as AddressInfo).port));
+        server.once('listening', () => {
+          // Arkime's viewer checks free space in pcapDir every 60 s (freeSpaceG).
+          stopPcapExpiry = schedulePcapExpiry(o.config, o.config.node, control, (l) => process.stderr.write(`packrat viewer: ${l}\n`));
+          resolve((server!.address() as AddressInfo).port);
+        });
       });
     },
     async close() {
+      stopPcapExpiry?.();
       if (server) await new Promise<void>((r) => { server!.closeAllConnections?.(); server!.close(() => r()); });
       await closeBackend();
       control.close();

@@ -229,7 +229,8 @@ export function addVlan(p: DecodedPacket, id: number, isAd: number): void {
  * corrupt-ip session of the outer IP header, without outer IP fields.
  */
 function innerFrame(p: DecodedPacket, k: PacketKind): PacketKind {
-  if (k !== PacketKind.UnknownEther) return k;
+  if (k !== PacketKind.UnknownEther && k !== PacketKind.CorruptEther) return k;
+  p.etherProto = 0;
   p.outerIpOff = -1; p.outerIpVersion = 0;
   return PacketKind.CorruptIp;
 }

@@ -1,6 +1,6 @@
 // Link layers: each decoder finds where the network layer starts and which ethertype it has,
 // then hands over to `decodeEthertype`. Tables keyed on link type and ethertype drive the chain.
-import { DecodedPacket, PacketKind, ENCAP_MPLS, ENCAP_PPPOE } from './packet.js';
+import { DecodedPacket, PacketKind, ENCAP_MPLS, ENCAP_PPPOE, ETHER_ARP, ETHER_LLDP, ETHER_ISIS } from './packet.js';
 import { decodeIpv4, decodeIpv6, decodeErspan, addVlan } from './ip.js';
 
 export const DLT_NULL = 0, DLT_EN10MB = 1, DLT_RAW = 101, DLT_FRELAY = 107, DLT_LOOP = 108,
@@ -10,7 +10,7 @@ export const DLT_NULL = 0, DLT_EN10MB = 1, DLT_RAW = 101, DLT_FRELAY = 107, DLT_
 export const ETH_IPV4 = 0x0800, ETH_ARP = 0x0806, ETH_VLAN = 0x8100, ETH_QINQ = 0x88a8,
   ETH_QINQ_OLD = 0x9100, ETH_IPV6 = 0x86dd, ETH_MPLS = 0x8847, ETH_MPLS_MC = 0x8848,
   ETH_PPPOE_SESS = 0x8864, ETH_ERSPAN_TEB = 0x6558, ETH_ERSPAN = 0x88be, ETH_NSH = 0x894f,
-  ETH_CISCO_METADATA = 0x8909;
+  ETH_CISCO_METADATA = 0x8909, ETH_LLDP = 0x88cc;
 
 /** Decode a frame of `linkType` starting at `off`. Returns the packet kind. */
 export function decodeLink(p: DecodedPacket, buf: Uint8Array, off: number, end: number, linkType: number): PacketKind {
@@ -55,6 +55,11 @@ export function decodeEthernet(p: DecodedPacket, buf: Uint8Array, off: number, e
   if (type <= 1500) {
     // 802.3 length field: LLC follows (ISIS, STP, XID...). Arkime keys these by the length value.
     if (p.ethertype === 0) p.ethertype = type;
+    if (type > end - off - 14) return PacketKind.CorruptEther; // longer than the frame
+    if (end - off >= 18 && buf[off + 14] === 0xfe && buf[off + 15] === 0xfe && buf[off + 16] === 0x03 && buf[off + 17] === 0x83) {
+      p.etherProto = ETHER_ISIS; // LLC fe fe 03, NLPID 0x83
+      p.payloadOff = off + 17; p.payloadLen = end - off - 17;
+    }
     return PacketKind.UnknownEther;
   }
   return decodeEthertype(p, buf, off + 14, end, type);
@@ -124,6 +129,9 @@ export function decodeEthertype(p: DecodedPacket, buf: Uint8Array, off: number, 
       }
       default:
         if (p.ethertype === 0) p.ethertype = type;
+        if (type === ETH_ARP) p.etherProto = ETHER_ARP;
+        else if (type === ETH_LLDP) p.etherProto = ETHER_LLDP;
+        p.payloadOff = off; p.payloadLen = end - off;
         return PacketKind.UnknownEther;
     }
   }

@@ -39,6 +39,8 @@ export class DecodedPacket {
   vni = -1;             // VXLAN/Geneve VNI, -1 = none
   /** Encapsulations crossed (ENCAP_* bits): each names a protocol added to the session. */
   encap = 0;
+  /** Non-IP frame of a protocol that gets its own session (ETHER_* in session/ether-sessions). */
+  etherProto = 0;
   /** Where the outermost Ethernet of a tunnelled frame was (outer MACs). */
 
   // --- outer IP (set when the packet was tunnelled: GRE, IP-in-IP, GTP-U, VXLAN...)
@@ -78,7 +80,7 @@ export class DecodedPacket {
   reset(): void {
     this.kind = PacketKind.Ok;
     this.macOff = -1; this.outerMacOff = -1;
-    this.ethertype = 0; this.vlan = 0; this.vlanCount = 0; this.vni = -1; this.encap = 0;
+    this.ethertype = 0; this.vlan = 0; this.vlanCount = 0; this.vni = -1; this.encap = 0; this.etherProto = 0;
     this.outerIpVersion = 0; this.outerIpOff = -1;
     this.ipVersion = 0; this.ipOff = 0; this.ipHdrLen = 0; this.ipTotalLen = 0;
     this.ttl = 0; this.tos = 0; this.ipProtocol = 0;
@@ -94,6 +96,9 @@ export class DecodedPacket {
 // TCP flag bits
 export const TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08, TH_ACK = 0x10,
   TH_URG = 0x20, TH_ECE = 0x40, TH_CWR = 0x80, TH_AE = 0x100;
+
+// Non-IP protocols that get sessions of their own (DecodedPacket.etherProto).
+export const ETHER_NONE = 0, ETHER_ARP = 1, ETHER_LLDP = 2, ETHER_ISIS = 3;
 
 // Encapsulations that add a protocol name to the session.
 export const ENCAP_GRE = 1, ENCAP_VXLAN = 2, ENCAP_GENEVE = 4, ENCAP_GTP = 8, ENCAP_MPLS = 16,

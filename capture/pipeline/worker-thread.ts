@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
+import { defineConfigFields } from '../../db/fields/config-fields.js';
 import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
 import { PacketBatch } from '../readers/types.js';
 import { PacketWorker } from './packet-worker.js';
@@ -33,6 +34,8 @@ export type FromWorker =
 const init = workerData as WorkerInit;
 const config = init.configFile ? Config.load(init.configFile, init.node) : Config.fromText(init.configText ?? '[default]\n', init.node);
 for (const [k, v] of init.overrides) config.override(k, v);
+// `[headers-*]` fields must exist before the flattener lays out its columns.
+defineConfigFields((name) => config.section(name));
 let docs: Record<string, unknown>[] = [];
 const flattener = init.flat ? new DocFlattener(fields, init.flat.rotateIndex) : undefined;
 const worker = new PacketWorker(captureSettings(config), init.node, flattener ? (d) => flattener.add(d) : (d) => docs.push(d), init.threads);

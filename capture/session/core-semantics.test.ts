@@ -125,3 +125,37 @@ test('SCTP DATA chunk user data is what payload8 and the classifiers see', () =>
   assert.equal(docs[0].srcPayload8, '474554202f204854');
   assert.ok(docs[0].protocol.includes('http'));
 });
+
+test('a TCP session without a SYN is mid-saved after tcpSaveTimeout; the empty segment keeps no TTL or handshake', () => {
+  const other: Endpoint = { ip: [10, 9, 9, 9], port: 5353, mac: [0, 6, 7, 8, 9, 11] };
+  const docs = capture([
+    tcp(C, S, T0, 1000, 0, 0x20),                                              // URG only
+    { tsUs: T0 + 481_000_000, data: ipv4Frame(other, S, 17, udpDatagram(5353, 5353, bytes('x'))) },
+    { tsUs: T0 + 482_000_000, data: ipv4Frame(other, S, 17, udpDatagram(5353, 5353, bytes('y'))) },
+  ], '[default]\ntcpTimeout=600\n');
+  const segs = docs.filter((d) => d.ipProtocol === 6).sort((a, b) => a.segmentCnt - b.segmentCnt);
+  assert.equal(segs.length, 2);
+  assert.equal(segs[0].network.packets, 1);
+  assert.deepEqual(segs[0].srcTTL, [64]);
+  assert.equal(segs[0].tcpSynValidated, undefined);
+  assert.equal(segs[1].segmentCnt, 2);
+  assert.equal(segs[1].network.packets, 0);
+  assert.equal(segs[1].srcTTL, undefined);
+  assert.ok(segs[0].rootId && segs[0].rootId === segs[1].rootId);
+});
+
+test('IGMP packets between any addresses are one session, all from its first source, no community id', () => {
+  const igmp = new Uint8Array(8); igmp[0] = 0x16;
+  const g1: Endpoint = { ip: [239, 1, 1, 1], port: 0, mac: [1, 0, 0x5e, 1, 1, 1] };
+  const g2: Endpoint = { ip: [224, 0, 0, 22], port: 0, mac: [1, 0, 0x5e, 0, 0, 0x16] };
+  const docs = capture([
+    { tsUs: T0, data: ipv4Frame(C, g2, 2, igmp, 1) },
+    { tsUs: T0 + 100, data: ipv4Frame(S, g1, 2, igmp, 1) },
+  ]);
+  assert.equal(docs.length, 1);
+  assert.deepEqual(docs[0].protocol, ['igmp']);
+  assert.equal(docs[0].source.packets, 2);
+  assert.equal(docs[0].source.ip, '10.1.1.1');
+  assert.equal(docs[0].source.mac.length, 2);
+  assert.equal(docs[0].network.community_id, undefined);
+});

@@ -1,6 +1,7 @@
 // Canonical session key (both directions map to one key) and its hash. Written into a reused
 // scratch array; sessions keep their own copy, made once per session.
 import { DecodedPacket, PacketKind } from '../decode/packet.js';
+import { writeEtherKey } from './ether-sessions.js';
 
 export const KEY_LEN = 41;
 // Layout: [0] ip version (0 = non-IP), [1] ip protocol (non-IP: packet kind), [2..5) vlan/vni
@@ -37,7 +38,7 @@ export function buildKey(p: DecodedPacket, key: Uint8Array, opts: KeyOptions): v
   if (p.ipVersion === 0) {
     // Non-IP: one session per ethertype (and vlan), as Arkime keys its ether sessions.
     key[1] = p.kind;
-    key[5] = (p.ethertype >> 8) & 0xff; key[6] = p.ethertype & 0xff;
+    writeEtherKey(key, p.etherProto, p.ethertype, buf, p.payloadOff, p.payloadLen);
     return;
   }
   const alen = p.ipVersion === 4 ? 4 : 16;

@@ -7,6 +7,7 @@ import { buildKey, hashKey, keysEqual, isSingleSessionProto, KEY_LEN, type KeyOp
 import { Session, QueueKind, QUEUE_COUNT, macText, ipText } from './session.js';
 import { processTcp, deliverDatagram, finishParsers, flushSinglePush } from './tcp.js';
 import { processSctp } from './sctp.js';
+import { etherParser, etherProtocolName } from './ether-sessions.js';
 import { buildDhcpKey, dhcpProtocol, parseDhcpDatagram } from './dhcp-session.js';
 
 export interface SessionTableOptions {
@@ -64,7 +65,7 @@ export class SessionTable {
     this.nowUs = tsUs;
     const kind = p.kind;
     if (kind === PacketKind.Drop || kind === PacketKind.Fragment) return;
-    if (kind === PacketKind.UnknownEther && !this.opts.saveUnknownEther) return;
+    if (kind === PacketKind.UnknownEther && !this.opts.saveUnknownEther && p.etherProto === 0) return;
     if (kind === PacketKind.CorruptEther && !this.opts.saveCorruptEther) return;
     if (kind === PacketKind.UnknownIp && !this.opts.saveUnknownIp && !isOtherIpProto(p.ipProtocol)) return;
     if (kind === PacketKind.CorruptIp && (!this.opts.saveCorruptIp || p.ipVersion === 0)) return;
@@ -122,7 +123,7 @@ export class SessionTable {
     }
     s.nonIpKind = p.kind;
     s.queue = queueFor(p);
-    if (p.kind === PacketKind.UnknownEther) s.addProtocol('unknown-ether');
+    if (p.kind === PacketKind.UnknownEther) s.addProtocol(etherProtocolName(p.etherProto));
     else if (p.kind === PacketKind.CorruptEther) s.addProtocol('corrupt-ether');
     else if (p.kind === PacketKind.CorruptIp) s.addProtocol('corrupt-ip');
     else if (p.kind === PacketKind.UnknownIp) s.addProtocol(otherIpProtoName(p.ipProtocol) ?? 'unknown-ip');
@@ -218,7 +219,10 @@ export class SessionTable {
       const dscp = p.tos >> 2;
       if (dscp && !s.dscp[dir].includes(dscp)) s.dscp[dir].push(dscp);
     }
-    if (p.kind !== PacketKind.Ok) return;
+    if (p.kind !== PacketKind.Ok) {
+      if (p.etherProto !== 0) etherParser(p.etherProto)?.(s, buf, p.payloadOff, p.payloadLen);
+      return;
+    }
 
     switch (s.ipProtocol) {
       case 6:

@@ -384,6 +384,18 @@ export class EmbeddedSessionStore {
     return { files, columns };
   }
 
+  /** The live segments of some partitions, with their manifest entries (rows, lastPacket range, columns). */
+  segments(partitions?: string[]): (SegmentEntry & { path: string; partition: string })[] {
+    const out: (SegmentEntry & { path: string; partition: string })[] = [];
+    for (const name of partitions ?? this.partitionNames()) {
+      if (!PARTITION_RE.test(name)) throw new Error(`'${name}' is not a session partition name`);
+      const m = readManifest(this.partitionDir(name));
+      for (const c of m.columns) this.cols.learn(c);
+      for (const s of m.segments) out.push({ ...s, path: path.join(this.partitionDir(name), s.file), partition: name });
+    }
+    return out;
+  }
+
   /** Column names present in at least one live segment. */
   columns(partitions?: string[]): Set<string> {
     return this.liveSegments(partitions).columns;
@@ -409,6 +421,18 @@ export class EmbeddedSessionStore {
   async query(sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
     const r = await this.readCon.runAndReadAll(sql, params);
     return r.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  /**
+   * Rows of a query chunk by chunk (about 2048 at a time) on a connection of its own, so a long
+   * export neither holds its whole result nor blocks other requests' queries.
+   */
+  async *queryChunks(sql: string, params?: DuckDBValue[]): AsyncGenerator<Record<string, unknown>[]> {
+    const con = await this.db.connect();
+    try {
+      const r = await con.stream(sql, params);
+      for await (const rows of r.yieldRowObjectJs()) yield rows as Record<string, unknown>[];
+    } finally { con.closeSync(); }
   }
 
   /** Partitions that can hold matches for a time range (Arkime's index pruning). */
