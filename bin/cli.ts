@@ -8,12 +8,15 @@ import { UsageError } from './args.js';
 const USAGE = `usage: packrat <command> [options]
 
 commands:
-  capture -c CONFIG [-n NODE] (-r FILE ... | -R DIR [--recursive]) [--json] [--copy] [--delete] [--tag T] [--flush] [--monitor]
-  query   -c CONFIG --count EXPRESSION [--start-time S --stop-time E --bounding B]
-  db      -c CONFIG info|expire|optimize|wipe ...
+  capture -c CONFIG [-n NODE] (-r FILE ... | -R DIR [--recursive]) [--copy] [--delete] [--tag T] [--flush] [--monitor] [-o key=value]
+  capture -c CONFIG -n NODE -r FILE --json          print session documents, store nothing
+  capture -c CONFIG -n NODE                          live capture on interface= from the config
+  query   -c CONFIG --count EXPRESSION [--start-time S --stop-time E --bounding B] | --es-dsl EXPRESSION
+  db      -c CONFIG init | upgrade | info | optimize | wipe | expire daily|hourly[N]|weekly|monthly N [--history W] [--dry-run]
+  db      -c CONFIG expire-pcap [-n NODE] [--dry-run] | replay-spool
   viewer  -c CONFIG [-n NODE] [--port P] [--host H]
   user    -c CONFIG add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] | list | remove NAME | apikey NAME
-  demo    import generated sample traffic into a store under ./data and print a summary
+  demo    [--dir DIR] [--sessions N] [--port P] [--no-viewer]   sample traffic into ./demo-data, then the viewer
 `;
 
 export function defaultNode(): string { return hostname().split('.')[0]; }

@@ -79,6 +79,13 @@ export interface SessionSearchBackend {
   packetRefs(q: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<PacketRef>>;
   /** Export pages of whole documents in lastPacket order (CSV). */
   docs(q: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<SessionDoc>>;
+  /**
+   * The first `limit` matches' packet references in lastPacket order as one streamed statement
+   * (batches of a few thousand), where the store can: no paging, no count first.
+   */
+  streamPacketRefs?(q: SessionQuery, limit: number): AsyncIterable<PacketRef[]>;
+  /** Whole documents likewise (CSV). */
+  streamDocs?(q: SessionQuery, limit: number): AsyncIterable<SessionDoc[]>;
   /** Add or remove tags on every match; visible to the next query. Returns sessions changed. */
   updateTags(q: SessionQuery, add: string[], remove: string[], limit: number): Promise<number>;
   /** Whether a document path can be searched, sorted or aggregated. */

@@ -1,7 +1,13 @@
 // The embedded store's side of SessionSearchBackend: a SessionQuery becomes one DuckDB WHERE
 // clause over the live Parquet segments (expressions through compileToSql, the time range, ids,
-// exact terms), and each viewer request is one SQL statement: a page, a count, a histogram, a
-// terms aggregation, host pairs, export pages in lastPacket order.
+// exact terms), and each viewer request is one SQL statement or two: a page, a count, a
+// histogram, a terms aggregation, host pairs, an export stream in lastPacket order.
+//
+// Speed on millions of sessions comes from reading little: the FROM clause is a bare
+// read_parquet over the segments whose lastPacket range can match (DuckDB reads only the columns
+// a statement names); a count without an expression comes from the manifests; the first page
+// guesses a bound on its sort column from the Parquet row-group statistics so the scan skips all
+// but a few row groups (and checks the guess: a short result falls back to the full scan).
 //
 // Tags: segments are never modified, so viewer tag edits are kept in the control store (full tag
 // list per session) and overlaid on the `tags`/`tagsCnt` columns at query time. The overlay is
@@ -17,7 +23,7 @@ import { ExpressionError } from '../expr/errors.js';
 import { fieldView, type FieldInfo } from '../expr/field-view.js';
 import type { ControlStore } from './control-store.js';
 import { ID_COLUMN } from './doc-columns.js';
-import { EmbeddedSessionStore } from './session-store.js';
+import { EmbeddedSessionStore, type TimeRange } from './session-store.js';
 import {
   QueryError, type ExportPage, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
   type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsResult,
@@ -28,12 +34,50 @@ const ID = q(ID_COLUMN);
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
-interface Compiled { where: string; params: DuckDBValue[]; from: string; partitions: string[] }
+interface Compiled {
+  where: string;
+  params: DuckDBValue[];
+  from: string;
+  partitions: string[];
+  segments: Segment[];
+  columns: Set<string>;
+  /** Only a time range restricts the match (no expression, ids, terms or segments=all). */
+  timeOnly: boolean;
+}
+
+type Segment = ReturnType<EmbeddedSessionStore['segments']>[number];
+
+/** One Parquet row group's statistics for one column. */
+interface RowGroupStat { rows: number; min: number | null; max: number | null; nulls: number }
+
+/** Whether a segment's lastPacket range can hold matches of a time range (as partitionsFor, per segment). */
+function segmentCanMatch(s: Segment, range: TimeRange): boolean {
+  if (s.minLast === null || s.maxLast === null || (range.start === undefined && range.stop === undefined)) return true;
+  const b = range.bounding ?? 'last';
+  if (b === 'database') return true;
+  const start = range.start === undefined ? -Infinity : Math.round(range.start * 1000);
+  const stop = range.stop === undefined ? Infinity : Math.round(range.stop * 1000);
+  // firstPacket <= lastPacket: every bounding but 'database' needs lastPacket >= start
+  if (s.maxLast < start) return false;
+  if ((b === 'last' || b === 'both') && s.minLast > stop) return false;
+  return true;
+}
+
+/** Every row of the segment is inside the range (bounding last): its manifest row count is its count. */
+function segmentInside(s: Segment, range: TimeRange): boolean {
+  if (range.start === undefined && range.stop === undefined) return true;
+  if ((range.bounding ?? 'last') !== 'last' || s.minLast === null || s.maxLast === null) return false;
+  return (range.start === undefined || s.minLast >= Math.round(range.start * 1000)) &&
+    (range.stop === undefined || s.maxLast <= Math.round(range.stop * 1000));
+}
+
+const STATS_CACHE_MAX = 20000;
 
 export class EmbeddedSearchBackend implements SessionSearchBackend {
   private overlayVersion = -1;
   private overlayRows = 0;
   private overlayLoad: Promise<void> = Promise.resolve();
+  private readonly statsCache = new Map<string, RowGroupStat[]>();
 
   constructor(readonly store: EmbeddedSessionStore, private readonly control: ControlStore, private readonly registry: FieldRegistry) {}
 
@@ -67,12 +111,25 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     return this.overlayLoad;
   }
 
-  private fromFor(partitions: string[], filename = false): string {
-    const base = this.store.fromClause(partitions, { filename });
+  /**
+   * A bare read_parquet over the segments: union_by_name fills a column some segments lack with
+   * NULLs and DuckDB reads only what the statement names. (The compiler never names a column no
+   * segment has.) No segment at all: the store's typed empty relation.
+   */
+  private source(segments: Segment[], partitions: string[], filename = false): string {
+    if (segments.length === 0) return this.store.fromClause(partitions, { filename });
+    let base = `read_parquet([${segments.map((g) => sqlString(g.path)).join(', ')}], union_by_name=true${filename ? ', filename=true' : ''})`;
     if (this.overlayRows === 0) return base;
+    const have = new Set(segments.flatMap((g) => g.columns));
+    const pad = [['tags', 'VARCHAR[]'], ['tagsCnt', 'BIGINT']].filter(([c]) => !have.has(c)).map(([c, t]) => `NULL::${t} AS ${q(c)}`);
+    if (pad.length) base = `(SELECT *, ${pad.join(', ')} FROM ${base})`;
     return `(SELECT b.* REPLACE (CASE WHEN o.id IS NULL THEN b."tags" WHEN len(o.tags) = 0 THEN NULL ELSE o.tags END AS "tags", ` +
       `CASE WHEN o.id IS NULL THEN b."tagsCnt" WHEN len(o.tags) = 0 THEN NULL ELSE len(o.tags) END AS "tagsCnt") ` +
       `FROM ${base} AS b LEFT JOIN ${OVERLAY} AS o ON b.${ID} = o.id)`;
+  }
+
+  private fromFor(partitions: string[], filename = false): string {
+    return this.source(this.store.segments(partitions), partitions, filename);
   }
 
   /** Partitions an id list can live in (the id starts with the partition suffix), or undefined. */
@@ -101,13 +158,17 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       const own = this.partitionsOfIds(sq.ids);
       if (own) partitions = partitions.filter((p) => own.includes(p));
     }
-    const cols = this.store.columns(partitions);
+    const all = this.store.segments(partitions);
+    const segments = sq.segmentsAll ? all : all.filter((g) => segmentCanMatch(g, range));
+    const cols = new Set(segments.flatMap((g) => g.columns));
     const overlay = this.overlayRows > 0;
     const hasColumn = (c: string) => cols.has(c) || (overlay && (c === 'tags' || c === 'tagsCnt'));
     const parts: string[] = [];
     const params: DuckDBValue[] = [];
+    let timeOnly = !sq.segmentsAll && !sq.ids && !(sq.terms && sq.terms.length);
     for (const e of sq.expressions) {
       if (e.trim() === '') continue;
+      timeOnly = false;
       try {
         const c = compileToSql(e, { registry: this.registry, hasColumn, resolveFile: this.resolveFile });
         parts.push(`(${c.sql})`);
@@ -137,24 +198,67 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     const time = EmbeddedSessionStore.timeCondition(range);
     if (time) parts.push(time);
     let where = parts.length ? parts.join(' AND ') : 'TRUE';
-    const from = this.fromFor(partitions, filename);
+    const from = this.source(segments, partitions, filename);
     if (sq.segmentsAll) {
       // every segment sharing a rootId with a match (Arkime segments=all); no time limit outside
-      const roots = `SELECT "rootId" FROM ${this.fromFor(partitions)} WHERE ${where} AND "rootId" IS NOT NULL`;
-      where = `(${where}) OR "rootId" IN (${roots}) OR ${ID} IN (${roots})`;
-      params.push(...params.slice(), ...params.slice());
+      const roots = `SELECT "rootId" FROM ${this.source(segments, partitions)} WHERE ${where} AND "rootId" IS NOT NULL`;
+      where = cols.has('rootId') ? `(${where}) OR "rootId" IN (${roots}) OR ${ID} IN (${roots})` : where;
+      if (cols.has('rootId')) params.push(...params.slice(), ...params.slice());
     }
-    return { where, params, from, partitions };
+    return { where, params, from, partitions, segments, columns: cols, timeOnly };
   }
 
-  private orderBy(sort: SortKey[] | undefined): string {
-    const keys = (sort && sort.length ? sort : [{ field: 'firstPacket', order: 'asc' as const }]).map((s) => {
+  /** Per-row-group statistics of a numeric column in a segment; cached (segments never change). */
+  private async rowGroupStats(file: string, column: string): Promise<RowGroupStat[]> {
+    const key = `${file}\0${column}`;
+    const hit = this.statsCache.get(key);
+    if (hit) return hit;
+    const rows = await this.store.query(`SELECT row_group_num_rows AS n, stats_min_value AS lo, stats_max_value AS hi, stats_null_count AS nulls ` +
+      `FROM parquet_metadata(?) WHERE path_in_schema = ? ORDER BY row_group_id`, [file, column]);
+    const out = rows.map((r) => ({ rows: num(r.n), min: r.lo === null ? null : Number(r.lo), max: r.hi === null ? null : Number(r.hi),
+      nulls: r.nulls === null ? num(r.n) : num(r.nulls) }));
+    if (this.statsCache.size >= STATS_CACHE_MAX) this.statsCache.clear();
+    this.statsCache.set(key, out);
+    return out;
+  }
+
+  /**
+   * A bound on the sort column that at least `k` rows of the segments pass, from row-group
+   * statistics: the row groups with the highest maxima (desc) or lowest minima (asc) until they
+   * hold `k` rows; every row of those passes. Undefined when statistics cannot tell (nulls, a
+   * segment without the column, non-numeric values).
+   */
+  private async sortBound(segments: Segment[], column: string, desc: boolean, k: number): Promise<number | undefined> {
+    const groups: RowGroupStat[] = [];
+    for (const g of segments) {
+      if (!g.columns.includes(column)) return undefined;
+      for (const st of await this.rowGroupStats(g.path, column)) {
+        if (st.nulls > 0 || st.min === null || st.max === null || !Number.isFinite(st.min) || !Number.isFinite(st.max)) return undefined;
+        groups.push(st);
+      }
+    }
+    groups.sort(desc ? (a, b) => b.max! - a.max! : (a, b) => a.min! - b.min!);
+    let rows = 0;
+    let bound: number | undefined;
+    for (const st of groups) {
+      bound = bound === undefined ? (desc ? st.min! : st.max!) : desc ? Math.min(bound, st.min!) : Math.max(bound, st.max!);
+      rows += st.rows;
+      if (rows >= k) return bound;
+    }
+    return undefined; // fewer rows than asked for: nothing to skip
+  }
+
+  /** ORDER BY keys; a column no segment holds is NULL everywhere and orders nothing. */
+  private orderBy(sort: SortKey[], columns: Set<string>): string {
+    const keys: string[] = [];
+    for (const s of sort) {
       if (s.order !== 'asc' && s.order !== 'desc') throw new QueryError(`sort order must be asc or desc, not '${String(s.order)}'`);
       const info = this.info(s.field);
-      const col = info.kind === 'ip' ? q(`${info.column}#n`) : q(info.column!);
-      const expr = info.list ? `${col}[1]` : col;
-      return `${expr} ${s.order.toUpperCase()} NULLS ${s.order === 'asc' ? 'LAST' : 'FIRST'}`;
-    });
+      const name = info.kind === 'ip' ? `${info.column}#n` : info.column!;
+      if (!columns.has(name)) continue;
+      const expr = info.list ? `${q(name)}[1]` : q(name);
+      keys.push(`${expr} ${s.order.toUpperCase()} NULLS ${s.order === 'asc' ? 'LAST' : 'FIRST'}`);
+    }
     return keys.join(', ');
   }
 
@@ -171,25 +275,49 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
 
   async count(sq: SessionQuery): Promise<number> {
     const c = await this.compile(sq);
-    const rows = await this.store.query(`SELECT count(*) AS n FROM ${c.from} WHERE ${c.where}`, c.params);
-    return num(rows[0].n);
+    if (!c.timeOnly) {
+      const rows = await this.store.query(`SELECT count(*) AS n FROM ${c.from} WHERE ${c.where}`, c.params);
+      return num(rows[0].n);
+    }
+    // only a time range: whole segments inside it count from their manifest entry
+    const range = { start: sq.start, stop: sq.stop, bounding: sq.bounding };
+    let n = 0;
+    const partial: Segment[] = [];
+    for (const g of c.segments) if (segmentInside(g, range)) n += g.rows; else partial.push(g);
+    if (partial.length) {
+      const rows = await this.store.query(`SELECT count(*) AS n FROM ${this.source(partial, c.partitions)} WHERE ${c.where}`, c.params);
+      n += num(rows[0].n);
+    }
+    return n;
   }
 
   async search(sq: SessionQuery, o: { sort?: SortKey[]; start?: number; length: number }): Promise<SessionDoc[]> {
-    const c = await this.compile(sq);
-    const order = this.orderBy(o.sort);
+    const c = await this.compile(sq, true);
     const limit = Math.max(0, Math.floor(o.length));
     const offset = Math.max(0, Math.floor(o.start ?? 0));
     if (limit === 0) return [];
-    // Two steps: the top-N over the id and sort columns only, then whole rows of just those ids
-    // (a top-N over every column reads them all).
-    const ids = (await this.store.query(`SELECT ${ID} AS id FROM ${c.from} WHERE ${c.where} ORDER BY ${order}, ${ID} LIMIT ${limit}` +
-      (offset ? ` OFFSET ${offset}` : ''), c.params)).map((r) => String(r.id));
-    if (ids.length === 0) return [];
-    const parts = this.partitionsOfIds(ids) ?? c.partitions;
-    const rows = await this.store.query(`SELECT * FROM ${this.fromFor(parts, true)} WHERE ${ID} IN (${ids.map(() => '?').join(', ')})`, ids);
-    const byId = new Map(rows.map((r) => [String(r[ID_COLUMN]), r]));
-    return ids.filter((id) => byId.has(id)).map((id) => this.toDoc(byId.get(id)!));
+    const sort = o.sort && o.sort.length ? o.sort : [{ field: 'firstPacket', order: 'asc' as const }];
+    const order = this.orderBy(sort, c.columns);
+    const tail = ` ORDER BY ${order}${order ? ', ' : ''}${ID} LIMIT ${limit}${offset ? ` OFFSET ${offset}` : ''}`;
+    // Try first with a bound on the sort column that enough rows pass (see sortBound): the scan
+    // then skips every row group outside it. A full page proves the bound lost nothing.
+    const key = this.boundableSort(sort, c.columns);
+    if (key) {
+      const bound = await this.sortBound(c.segments, key.column, key.desc, offset + limit);
+      if (bound !== undefined) {
+        const rows = await this.store.query(`SELECT * FROM ${c.from} WHERE (${c.where}) AND ${q(key.column)} ${key.desc ? '>=' : '<='} ${bound}${tail}`, c.params);
+        if (rows.length === limit) return rows.map((r) => this.toDoc(r));
+      }
+    }
+    const rows = await this.store.query(`SELECT * FROM ${c.from} WHERE ${c.where}${tail}`, c.params);
+    return rows.map((r) => this.toDoc(r));
+  }
+
+  /** The first sort key when statistics can bound it: a numeric single-valued column. */
+  private boundableSort(sort: SortKey[], columns: Set<string>): { column: string; desc: boolean } | undefined {
+    const info = this.info(sort[0].field);
+    if (info.list || info.kind === 'ip' || (info.scalar !== 'BIGINT' && info.scalar !== 'DOUBLE') || !columns.has(info.column!)) return undefined;
+    return { column: info.column!, desc: sort[0].order === 'desc' };
   }
 
   async get(id: string, sq?: SessionQuery): Promise<SessionDoc | undefined> {
@@ -202,21 +330,32 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   async histogram(sq: SessionQuery, h: HistogramRequest): Promise<HistogramBucket[]> {
     const c = await this.compile(sq);
     const iv = Math.max(1, Math.round(h.intervalSec)) * 1000;
-    const tcol = q(h.timeField ?? 'lastPacket');
-    const sums = h.sums.map((f) => `sum(${q(this.info(f).column!)})`);
+    const time = h.timeField ?? 'lastPacket';
+    if (!c.columns.has(time)) return [];
+    const tcol = q(time);
+    const sums = h.sums.map((f) => this.sumOf(f, c.columns));
     const rows = await this.store.query(`SELECT (${tcol} // ${iv}) * ${iv} AS k, count(*) AS n${sums.map((s, i) => `, ${s} AS s${i}`).join('')} ` +
       `FROM ${c.from} WHERE (${c.where}) AND ${tcol} IS NOT NULL GROUP BY k ORDER BY k`, c.params);
     return rows.map((r) => ({ key: num(r.k), count: num(r.n), sums: h.sums.map((_, i) => num(r[`s${i}`])) }));
   }
 
+  /** sum() of a field's column, or 0 when no segment holds it. */
+  private sumOf(field: string, columns: Set<string>): string {
+    const col = this.info(field).column!;
+    return columns.has(col) ? `sum(${q(col)})` : '0';
+  }
+
   async terms(sq: SessionQuery, field: string, size: number): Promise<TermsResult> {
     const info = this.info(field);
     const c = await this.compile(sq);
-    if (!this.store.columns(c.partitions).has(info.column!) && !(field === 'tags' && this.overlayRows > 0)) return { buckets: [], sum_other_doc_count: 0 };
+    if (!c.columns.has(info.column!) && !(field === 'tags' && this.overlayRows > 0)) return { buckets: [], sum_other_doc_count: 0 };
     const col = q(info.column!);
-    const values = info.list ? `SELECT unnest(list_distinct(${col})) AS v FROM ${c.from} WHERE ${c.where}`
-      : `SELECT ${col} AS v FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL`;
-    const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, count(*) AS n, sum(count(*)) OVER () AS total FROM (${values}) ` +
+    // A list column is grouped by the whole list first (few distinct lists, cheap to hash), and
+    // only those groups are unnested: far less work than unnesting every row.
+    const values = info.list
+      ? `SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col})`
+      : `SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
+    const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, sum(n) AS n, sum(sum(n)) OVER () AS total FROM (${values}) ` +
       `GROUP BY v) ORDER BY n DESC, v LIMIT ${Math.max(0, Math.floor(size))}`, c.params);
     let top = 0;
     const buckets = rows.map((r) => {
@@ -238,34 +377,60 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
 
   async pairs(sq: SessionQuery, p: PairRequest): Promise<PairBucket[]> {
     const c = await this.compile(sq);
-    const sums = p.sums.map((f) => q(this.info(f).column!));
-    const inner = `SELECT ${this.pairSide(p.src)} AS s, ${this.pairSide(p.dst)} AS d, "node"${sums.map((s, i) => `, ${s} AS v${i}`).join('')} ` +
+    const sums = p.sums.map((f) => this.info(f).column!).map((col) => (c.columns.has(col) ? q(col) : 'NULL::BIGINT'));
+    const need = [p.src, p.dst].flatMap((f) => (f === 'destination.ip:port' || f === 'ip.dst:port' ? ['destination.ip', 'destination.port'] : [this.info(f).column!]));
+    if (!need.every((col) => c.columns.has(col))) return [];
+    const node = c.columns.has('node') ? '"node"' : 'NULL::VARCHAR';
+    // min/max of node per pair instead of list(DISTINCT node): a pair seen by one node (nearly
+    // all) needs nothing more; the few others get their node list in a second small query.
+    const inner = `SELECT ${this.pairSide(p.src)} AS s, ${this.pairSide(p.dst)} AS d, ${node} AS node${sums.map((x, i) => `, ${x} AS v${i}`).join('')} ` +
       `FROM ${c.from} WHERE ${c.where}`;
-    const rows = await this.store.query(`SELECT s, d, count(*) AS n, list(DISTINCT node) AS nodes${sums.map((_, i) => `, sum(v${i}) AS s${i}`).join('')} ` +
+    const rows = await this.store.query(`SELECT s, d, count(*) AS n, min(node) AS lo, max(node) AS hi${sums.map((_, i) => `, sum(v${i}) AS s${i}`).join('')} ` +
       `FROM (${inner}) WHERE s IS NOT NULL AND d IS NOT NULL GROUP BY s, d HAVING count(*) >= ${Math.max(1, Math.floor(p.minConn ?? 1))} ` +
       `ORDER BY n DESC, s, d LIMIT ${Math.max(0, Math.floor(p.limit))}`, c.params);
-    return rows.map((r) => ({ src: String(r.s), dst: String(r.d), count: num(r.n), nodes: ((r.nodes as unknown[]) ?? []).filter((x) => x !== null).map(String),
+    const nodes = new Map<string, string[]>();
+    const mixed = rows.filter((r) => r.lo !== r.hi);
+    if (mixed.length) {
+      const keys = mixed.map(() => '(s = ? AND d = ?)').join(' OR ');
+      const more = await this.store.query(`SELECT s, d, list(DISTINCT node ORDER BY node) AS nodes FROM (${inner}) WHERE ${keys} GROUP BY s, d`,
+        [...c.params, ...mixed.flatMap((r) => [String(r.s), String(r.d)])]);
+      for (const r of more) nodes.set(`${String(r.s)}\0${String(r.d)}`, ((r.nodes as unknown[]) ?? []).filter((x) => x !== null).map(String));
+    }
+    return rows.map((r) => ({ src: String(r.s), dst: String(r.d), count: num(r.n),
+      nodes: nodes.get(`${String(r.s)}\0${String(r.d)}`) ?? (r.lo === null ? [] : [String(r.lo)]),
       sums: p.sums.map((_, i) => num(r[`s${i}`])) }));
   }
 
   async sums(sq: SessionQuery, fields: string[]): Promise<number[]> {
     const c = await this.compile(sq);
     if (fields.length === 0) return [];
-    const rows = await this.store.query(`SELECT ${fields.map((f, i) => `sum(${q(this.info(f).column!)}) AS s${i}`).join(', ')} FROM ${c.from} WHERE ${c.where}`, c.params);
+    const rows = await this.store.query(`SELECT ${fields.map((f, i) => `${this.sumOf(f, c.columns)} AS s${i}`).join(', ')} FROM ${c.from} WHERE ${c.where}`, c.params);
     return fields.map((_, i) => num(rows[0][`s${i}`]));
   }
 
-  /** Keyset page in (lastPacket, id) order: `after` is the last row's [lastPacket, id]. */
-  private async page(sq: SessionQuery, select: string, limit: number, after: unknown): Promise<Record<string, unknown>[]> {
-    const c = await this.compile(sq, select === '*');
+  /** The statement of an export: every match in (lastPacket, id) order, after a keyset position. */
+  private async exportSql(sq: SessionQuery, select: (columns: Set<string>) => string, limit: number, after: unknown, filename = false):
+    Promise<{ sql: string; params: DuckDBValue[] }> {
+    const c = await this.compile(sq, filename);
     let where = `(${c.where})`;
     const params = [...c.params];
+    const last = c.columns.has('lastPacket') ? 'COALESCE("lastPacket", 0)' : '0';
     if (Array.isArray(after)) {
-      where += ` AND (COALESCE("lastPacket", 0) > ? OR (COALESCE("lastPacket", 0) = ? AND ${ID} > ?))`;
+      where += ` AND (${last} > ? OR (${last} = ? AND ${ID} > ?))`;
       params.push(Number(after[0]), Number(after[0]), String(after[1]));
     }
-    return this.store.query(`SELECT ${select} FROM ${c.from} WHERE ${where} ORDER BY COALESCE("lastPacket", 0), ${ID} ` +
-      `LIMIT ${Math.max(1, Math.floor(limit))}`, params);
+    return { sql: `SELECT ${select(c.columns)} FROM ${c.from} WHERE ${where} ORDER BY ${last}, ${ID} LIMIT ${Math.max(1, Math.floor(limit))}`, params };
+  }
+
+  private static refColumns(columns: Set<string>): string {
+    return [ID, ...['node', 'lastPacket', 'packetPos', 'fileId'].map((c) => (columns.has(c) ? q(c) : `NULL AS ${q(c)}`))].join(', ');
+  }
+
+  private static toRef(r: Record<string, unknown>): PacketRef {
+    return {
+      id: String(r[ID_COLUMN]), node: String(r.node ?? ''), lastPacket: num(r.lastPacket),
+      packetPos: ((r.packetPos as unknown[]) ?? []).map(Number), fileId: ((r.fileId as unknown[]) ?? []).map(Number),
+    };
   }
 
   private static nextAfter(rows: Record<string, unknown>[], limit: number): unknown {
@@ -275,19 +440,25 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   async packetRefs(sq: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<PacketRef>> {
-    const rows = await this.page(sq, `${ID}, "node", "lastPacket", "packetPos", "fileId"`, limit, after);
-    return {
-      rows: rows.map((r) => ({
-        id: String(r[ID_COLUMN]), node: String(r.node ?? ''), lastPacket: num(r.lastPacket),
-        packetPos: ((r.packetPos as unknown[]) ?? []).map(Number), fileId: ((r.fileId as unknown[]) ?? []).map(Number),
-      })),
-      after: EmbeddedSearchBackend.nextAfter(rows, limit),
-    };
+    const { sql, params } = await this.exportSql(sq, EmbeddedSearchBackend.refColumns, limit, after);
+    const rows = await this.store.query(sql, params);
+    return { rows: rows.map(EmbeddedSearchBackend.toRef), after: EmbeddedSearchBackend.nextAfter(rows, limit) };
   }
 
   async docs(sq: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<SessionDoc>> {
-    const rows = await this.page(sq, '*', limit, after);
+    const { sql, params } = await this.exportSql(sq, () => '*', limit, after, true);
+    const rows = await this.store.query(sql, params);
     return { rows: rows.map((r) => this.toDoc(r)), after: EmbeddedSearchBackend.nextAfter(rows, limit) };
+  }
+
+  async *streamPacketRefs(sq: SessionQuery, limit: number): AsyncGenerator<PacketRef[]> {
+    const { sql, params } = await this.exportSql(sq, EmbeddedSearchBackend.refColumns, limit, undefined);
+    for await (const rows of this.store.queryChunks(sql, params)) yield rows.map(EmbeddedSearchBackend.toRef);
+  }
+
+  async *streamDocs(sq: SessionQuery, limit: number): AsyncGenerator<SessionDoc[]> {
+    const { sql, params } = await this.exportSql(sq, () => '*', limit, undefined, true);
+    for await (const rows of this.store.queryChunks(sql, params)) yield rows.map((r) => this.toDoc(r));
   }
 
   async updateTags(sq: SessionQuery, add: string[], remove: string[], limit: number): Promise<number> {
