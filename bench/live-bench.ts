@@ -5,10 +5,12 @@
 // into memory once), run in a process of its own in the sending namespace; bench/live-sender.py is
 // the fallback when the addon has no sender (or with --python-sender).
 //
-//   node dist/bench/live-bench.js [--pcap FILE] [--seconds 10] [--threads 1,2] [--rates 20000,40000,...]
-//        [--refine 2] [--batch 64] [--cpu-prof DIR]
+//   node dist/bench/live-bench.js [--pcap FILE] [--seconds 30] [--threads 1,2] [--rates 10000,15000,...]
+//        [--refine 2] [--batch 64] [--max-drain 2] [--cpu-prof DIR] [--python-sender]
 //       ladder: per packetThreads, the highest rate with zero drops (kernel ring, queue, disk overload,
-//       veth) and every sent packet counted by the capture; then `--refine` bisection steps
+//       veth, softnet), every sent packet counted by the capture, and the capture idle again within
+//       --max-drain s of the last packet (the ring and queues hold ~200k packets: a capture that
+//       falls behind would otherwise pass a short run); then `--refine` bisection steps
 //   node dist/bench/live-bench.js --steady PPS [--minutes 10] [--threads 1]
 //       steady replay, RSS of the capture sampled every 10 s
 //   node dist/bench/live-bench.js --send FILE DEV PPS SECONDS [BATCH]
@@ -49,7 +51,8 @@ async function sendMain(): Promise<void> {
 // ---- benchmark ----
 
 const pcap = opt('--pcap', '/dev/shm/packrat-mixed.pcap');
-const seconds = Number(opt('--seconds', '10'));
+const seconds = Number(opt('--seconds', '30'));
+const maxDrain = Number(opt('--max-drain', '2'));
 const threadsList = opt('--threads', '1,2').split(',').map(Number);
 const rates = opt('--rates', '10000,15000,20000,25000,30000,40000,50000,60000,80000,100000,120000,140000,160000,200000').split(',').map(Number);
 const refine = Number(opt('--refine', '2'));
@@ -68,16 +71,18 @@ function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
   return { cpuTicks: Number(f[11]) + Number(f[12]), rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) };
 }
 
-/** Resolves once the process used < 10% CPU over half a second (at most 60 s, at least 1 s). */
-async function waitIdle(pid: number): Promise<void> {
+/** Seconds until the process used < 10% CPU over half a second (at most 60 s, at least 1 s). */
+async function waitIdle(pid: number): Promise<number> {
+  const t0 = performance.now();
   let last = procStat(pid).cpuTicks;
   for (let i = 0; i < 120; i++) {
     await new Promise((r) => setTimeout(r, 500));
     const now = procStat(pid).cpuTicks;
     const idle = now - last <= 5;
     last = now;
-    if (idle && i >= 1) return;
+    if (idle && i >= 1) break;
   }
+  return (performance.now() - t0) / 1000 - 1;  // the last two half-seconds were idle
 }
 
 /** CPU ticks of each thread of a process, summed by thread name (main "node", workers, "pr-<if>" readers...). */
@@ -120,16 +125,17 @@ function vethCounters(lab: VethLabT): VethCounters {
 interface RunResult {
   threads: number; rate: number; sender: string; sent: number; sentPps: number; bytes: number; gbps: number; sendSeconds: number;
   captured: number; kernelDrops: number; queueDrops: number; overloadDrops: number; vethDrops: number; softnetDrops: number;
-  senderMaxLag: number; cpuUsPerPacket: number; threadUs: string; senderCpuUsPerPacket: number; rssMiB: number[];
+  senderMaxLag: number; drainSeconds: number; cpuUsPerPacket: number; threadUs: string; senderCpuUsPerPacket: number; rssMiB: number[];
 }
 
 function drops(r: RunResult): number { return r.kernelDrops + r.queueDrops + r.overloadDrops + r.vethDrops + r.softnetDrops; }
-function clean(r: RunResult): boolean { return drops(r) === 0 && r.captured >= r.sent; }
+/** No drop anywhere, every packet counted, and the capture idle within `maxDrain` s of the last one sent (it kept up). */
+function clean(r: RunResult): boolean { return drops(r) === 0 && r.captured >= r.sent && r.drainSeconds <= maxDrain; }
 
 function line(r: RunResult): string {
   return `packetThreads ${r.threads} target ${r.rate} pps: sent ${r.sent} at ${r.sentPps} pps (${r.gbps.toFixed(3)} Gbit/s, ${r.sender}, max lag ${r.senderMaxLag} pkts), ` +
     `captured ${r.captured}, drops kernel ${r.kernelDrops} queue ${r.queueDrops} disk ${r.overloadDrops} veth ${r.vethDrops} softnet ${r.softnetDrops}, ` +
-    `capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt\n    capture threads us/pkt: ${r.threadUs}`;
+    `drained ${r.drainSeconds.toFixed(1)} s after the sender, capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt\n    capture threads us/pkt: ${r.threadUs}`;
 }
 
 /** The lab, but the capture's node runs with --cpu-prof (NODE_OPTIONS may not carry it); workers are profiled too. */
@@ -173,8 +179,8 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
     c.on('exit', (code) => (code === 0 ? res(o) : rej(new Error(`sender exited ${code}`))));
   });
   if (timer) clearInterval(timer);
-  // The capture may still be working through queued blocks.
-  await waitIdle(pid);
+  // The capture may still be working through queued blocks: how long it lags shows it kept up or not.
+  const drainSeconds = await waitIdle(pid);
   const after = procStat(pid);
   const threadsAfter = threadTicks(pid);
   const vethAfter = vethCounters(lab);
@@ -194,7 +200,7 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
     kernelDrops: Number(st.kernelDrops), queueDrops: Number(st.queueDrops), overloadDrops: Number(st.overloadDrops),
     vethDrops: (vethAfter.txDroppedA - vethBefore.txDroppedA) + (vethAfter.rxDroppedB - vethBefore.rxDroppedB),
     softnetDrops: softAfter - softBefore,
-    senderMaxLag: sr?.maxLagPackets ?? -1,
+    senderMaxLag: sr?.maxLagPackets ?? -1, drainSeconds,
     cpuUsPerPacket: captured ? ((after.cpuTicks - before.cpuTicks) * 1e6 / HZ) / captured : 0,
     senderCpuUsPerPacket: sr && sent ? ((sr.cpuUser + sr.cpuSystem) * 1e6) / sent : -1,
     threadUs: captured ? threadBreakdown(threadsBefore, threadsAfter, captured) : '',

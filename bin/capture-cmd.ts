@@ -34,7 +34,11 @@ export async function captureCommand(argv: string[]): Promise<void> {
   if (a.rest.length && !a.opts.has('-r')) throw new UsageError(`unexpected argument '${a.rest[0]}' (files go after -r)`);
   const files = [...(a.opts.get('-r') ?? []), ...a.rest].map((f) => resolve(f));
   for (const d of a.opts.get('-R') ?? []) files.push(...listPcapDir(d, a.flags.has('--recursive'), re));
-  if (files.length === 0 && !a.flags.has('--monitor')) {
+  const monitor = a.flags.has('--monitor');
+  if (monitor && !a.opts.has('-R')) throw new UsageError('--monitor watches the folders given with -R DIR');
+  if (a.flags.has('--delete') && !a.flags.has('--copy')) throw new UsageError('--delete needs --copy (without a copy the sessions would point at a deleted file)');
+  if (a.flags.has('--json') && (monitor || a.flags.has('--copy') || a.flags.has('--delete'))) throw new UsageError('--json writes nothing: it takes no --copy, --delete or --monitor');
+  if (files.length === 0 && !monitor) {
     // Live capture: interface= in the config, no -r/-R.
     if (config.list('interface').length === 0) throw new UsageError('capture needs -r FILE, -R DIR, or interface= in the config (live capture)');
     const { runLiveCapture } = await import('../capture/live/live-capture.js');
@@ -53,7 +57,9 @@ export async function captureCommand(argv: string[]): Promise<void> {
     copy: a.flags.has('--copy'),
     deleteAfter: a.flags.has('--delete'),
     flushBetweenFiles: a.flags.has('--flush'),
-    monitorDirs: a.flags.has('--monitor') ? (a.opts.get('-R') ?? []) : [],
+    monitorDirs: monitor ? (a.opts.get('-R') ?? []).map((d) => resolve(d)) : [],
+    recursive: a.flags.has('--recursive'),
+    filenameRegex: re,
     quiet: a.flags.has('-q'),
   });
 }

@@ -2,7 +2,7 @@
 // lastPacket order, written into 1 MiB chunks. Nothing is held whole in memory; the byte bound
 // stops the stream before the record that would cross it.
 import type { FieldRegistry } from '../db/fields/registry.js';
-import type { SessionQuery, SessionSearchBackend } from '../db/store/search-backend.js';
+import type { PacketRef, SessionQuery, SessionSearchBackend } from '../db/store/search-backend.js';
 import {
   PCAP_RECORD_HEADER_LEN, pcapngEPBLength, u32, writePcapngEPB, writePcapngIDB, writePcapngSHB, writeRecordHeader,
   PCAPNG_IDB_LEN, PCAPNG_SHB_LEN, MAX_CAPLEN, type PcapHeader,
@@ -113,10 +113,7 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
   limits: ExportLimits, nodes?: NodeLinks): AsyncGenerator<Buffer> {
   const enc = new PacketEncoder(format, limits.maxBytes);
   let sessions = 0;
-  let after: unknown;
-  for (;;) {
-    const page = await backend.packetRefs(q, Math.min(PAGE, limits.maxSessions - sessions), after);
-    const rows = page.rows;
+  for await (const rows of refBatches(backend, q, limits.maxSessions)) {
     for (let i = 0; i < rows.length && !enc.full && sessions < limits.maxSessions;) {
       const ref = rows[i];
       const remote = nodes?.remoteFor(ref.node, ref.packetPos);
@@ -150,10 +147,23 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
         }
       } catch (e) { nodes!.warn(remote, e as Error); }
     }
-    after = page.after;
-    if (enc.full || after === undefined || sessions >= limits.maxSessions) break;
+    if (enc.full || sessions >= limits.maxSessions) break;
   }
   yield* enc.drain(true);
+}
+
+/** Batches of packet references: one streamed statement where the backend has it, else pages. */
+export async function* refBatches(backend: SessionSearchBackend, q: SessionQuery, max: number): AsyncGenerator<PacketRef[]> {
+  if (backend.streamPacketRefs) { yield* backend.streamPacketRefs(q, max); return; }
+  let n = 0;
+  let after: unknown;
+  for (;;) {
+    const page = await backend.packetRefs(q, Math.min(PAGE, max - n), after);
+    n += page.rows.length;
+    yield page.rows;
+    after = page.after;
+    if (after === undefined || n >= max) return;
+  }
 }
 
 // ------------------------------------------------------------------ CSV

@@ -1,6 +1,9 @@
 // Offline import into the store: the reader (this thread) reads large chunks into shared
 // buffers, splits each batch among `packetThreads` workers by flow hash, and writes the session
 // documents the workers return to the session store every `dbFlushTimeout` seconds.
+// Arkime's offline options (reference 5.8): --copy writes the packets into pcapDir and registers
+// the copy; --delete removes a source once imported; --flush saves every open session between
+// files; --monitor keeps watching the -R folders. SIGINT/SIGTERM stop reading and drain.
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,34 +14,58 @@ import { EmbeddedSessionStore } from '../../db/store/session-store.js';
 import type { FlatBatch } from '../../db/store/flat-batch.js';
 import { ControlStore } from '../../db/store/control-store.js';
 import { newFileBatch, openPacketSource } from '../readers/open.js';
-import type { PacketBatch } from '../readers/types.js';
+import type { PacketBatch, PacketSource } from '../readers/types.js';
+import { PcapDirChooser, parsePcapDirAlgorithm } from '../live/pcap-dirs.js';
 import { splitBatch } from './dispatch.js';
 import { parseFilenameOps, tagsForFile } from './file-tags.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-thread.js';
 import { Progress } from './progress.js';
+import { InputQueue, PcapCopy, PcapDirMonitor, deleteInput } from './offline-files.js';
 import './setup.js'; // registers every parser's fields before the store opens
 
 export interface ImportOptions {
   tags: string[];
+  /** --copy: write the packets into pcapDir (Arkime file names) and register the copy. */
   copy: boolean;
+  /** --delete: remove each input once it is imported without error (needs --copy). */
   deleteAfter: boolean;
+  /** --flush: save every open session and flush the store after each file. */
   flushBetweenFiles: boolean;
+  /** --monitor: folders to watch for new files until SIGINT/SIGTERM. */
   monitorDirs: string[];
+  /** With --monitor: descend into subfolders, and which names are capture files. */
+  recursive?: boolean;
+  filenameRegex?: RegExp;
   quiet: boolean;
 }
 
-export interface ImportResult { files: number; packets: number; sessions: number; bytes: number; seconds: number; errors: string[] }
+export interface ImportResult {
+  files: number; packets: number; sessions: number; bytes: number; seconds: number; errors: string[];
+  /** Parsers that threw or gave up, summed over the packet threads. */
+  parserErrors: number;
+  /** --copy: the copies written, in input order. */
+  copies: string[];
+  /** --delete: the inputs removed. */
+  deleted: string[];
+  /** Stopped by SIGINT/SIGTERM. */
+  interrupted: boolean;
+}
 
 interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pending: number; done?: () => void }
 
 export async function runImport(config: Config, node: string, files: string[], o: ImportOptions): Promise<ImportResult> {
   const t0 = performance.now();
+  if (o.deleteAfter && !o.copy) throw new Error('--delete needs --copy: without a copy the sessions would point at a deleted file');
   const dataDir = resolve(config.str('dataDir', './data'));
+  const pcapDirs = config.list('pcapDir').map((d) => resolve(d));
+  if (o.copy && pcapDirs.length === 0) throw new Error(`${config.file}: --copy needs pcapDir= for node ${node}`);
+  const chooser = o.copy ? new PcapDirChooser(pcapDirs, parsePcapDirAlgorithm(config.str('pcapDirAlgorithm', 'round-robin'))) : undefined;
   const store = await openSessionSink(config, fields); // embedded store, or ES bulk when elasticsearch= is set
   const control = ControlStore.open(dataDir);
   control.publishFields(fields.all().map((f) => ({ ...f })));
   const threads = config.int('packetThreads', 1, 1, 24);
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
+  const gap0 = config.bool('gapPacketPos', true) ? 'gap0' : undefined;
   // The embedded store takes documents already flattened by the workers (see worker-thread.ts).
   const embedded = store instanceof EmbeddedSessionStore ? store : undefined;
   const init: WorkerInit = {
@@ -47,7 +74,11 @@ export async function runImport(config: Config, node: string, files: string[], o
   };
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init }));
   const errors: string[] = [];
-  let sessions = 0, packets = 0, bytesRead = 0;
+  const copies: string[] = [], deleted: string[] = [];
+  let sessions = 0, readPackets = 0, bytesRead = 0, filesOpened = 0;
+  // Each worker reports running totals; the last report of each is the truth.
+  const workerPackets = new Float64Array(threads), workerParserErrors = new Float64Array(threads);
+  const parserErrors = () => workerParserErrors.reduce((a, b) => a + b, 0);
   let lastFlush = performance.now();
   let flushing: Promise<void> | undefined;
   const progress = new Progress(o.quiet);
@@ -67,74 +98,163 @@ export async function runImport(config: Config, node: string, files: string[], o
     };
   });
   const byId = new Map<number, Slot>();
-  let finishedWaiters: ((m: FromWorker) => void)[] = [];
+  let finishedWaiters: ((m: FromWorker | undefined) => void)[] = [];
   let failure: Error | undefined;
-  for (const w of workers) {
+  const fail = (e: Error) => {
+    failure ??= e;
+    for (const s of byId.values()) s.done?.();
+    for (const f of finishedWaiters.splice(0)) f(undefined);
+  };
+  workers.forEach((w, i) => {
     w.on('message', (m: FromWorker) => {
       if (m.type === 'done') {
         onDocs(m.docs, m.flat);
+        workerPackets[i] = m.packets; workerParserErrors[i] = m.parserErrors;
         const s = byId.get(m.id)!;
         if (--s.pending === 0) { byId.delete(m.id); s.done?.(); }
       } else if (m.type === 'finished') {
         onDocs(m.docs, m.flat);
-        packets += m.packets;
+        workerPackets[i] = m.packets; workerParserErrors[i] = m.parserErrors;
         const f = finishedWaiters.shift(); f?.(m);
       } else if (m.type === 'error') {
-        failure = new Error(`packet worker failed: ${m.message}`);
-        for (const s of byId.values()) s.done?.();
+        fail(new Error(`packet worker failed: ${m.message}`));
       }
     });
-    w.on('error', (e) => { failure = e; for (const s of byId.values()) s.done?.(); });
+    w.on('error', (e) => fail(e));
+  });
+
+  /** Every worker saves its open sessions (the table stays usable for the next file). */
+  const saveOpenSessions = async () => {
+    await Promise.all(workers.map((w) => new Promise<FromWorker | undefined>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToWorker); })));
+    finishedWaiters = [];
+    if (failure) throw failure;
+  };
+  const flushStore = async () => {
+    await flushing;
+    if (failure) throw failure;
+    await store.flush();
+    lastFlush = performance.now();
+  };
+
+  // Inputs: the listed files, then (--monitor) whatever appears in the watched folders.
+  const queue = new InputQueue(files, o.monitorDirs.length > 0);
+  let monitor: PcapDirMonitor | undefined;
+  if (o.monitorDirs.length) {
+    monitor = new PcapDirMonitor(o.monitorDirs, { recursive: o.recursive ?? false, filenameRegex: o.filenameRegex ?? /\.(pcap|cap|pcapng)$/i },
+      new Set(files), (f) => queue.push(f));
+    progress.log(`packrat: monitoring ${o.monitorDirs.join(', ')} for new files (SIGINT/SIGTERM to stop)`);
   }
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) { progress.log(`packrat: ${sig} again: exiting without draining`); process.exit(130); }
+    stopping = true;
+    progress.log(`packrat: ${sig}: stopping; saving every session read so far`);
+    queue.close();
+    monitor?.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   let nextId = 1;
   const idle = (s: Slot) => s.pending === 0 ? Promise.resolve() : new Promise<void>((r) => { s.done = r; });
   const ops = parseFilenameOps(config);
   let slotIdx = 0;
-  for (const file of files) {
-    let src;
-    try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); progress.log(`packrat: ${(e as Error).message}`); continue; }
-    const size = statSync(file).size;
-    const fileNum = control.nextFileNum(node);
-    control.registerFile({ node, num: fileNum, name: file, first: 0, locked: 1, filesize: size, packetPosEncoding: config.bool('gapPacketPos', true) ? 'gap0' : undefined });
-    const tags = [...o.tags, ...tagsForFile(ops, file)];
-    for (const w of workers) w.postMessage({ type: 'file', fileNum, tags } satisfies ToWorker);
-    progress.startFile(file, size);
-    let first = 0;
-    for (;;) {
-      const slot = slots[slotIdx];
-      slotIdx = (slotIdx + 1) % slots.length;
-      await idle(slot);
-      if (failure) throw failure;
-      if (!src.next(slot.batch)) break;
-      if (!first && slot.batch.count) first = slot.batch.meta[3];
-      splitBatch(slot.batch, slot.lists, slot.counts);
-      const id = nextId++;
-      slot.pending = threads;
-      slot.done = undefined;
-      byId.set(id, slot);
-      for (let w = 0; w < threads; w++) {
-        workers[w].postMessage({
-          type: 'batch', id, buf: slot.batch.buf.buffer as SharedArrayBuffer, meta: slot.batch.meta.buffer as SharedArrayBuffer,
-          count: slot.batch.count, idx: slot.lists[w].buffer as SharedArrayBuffer, n: slot.counts[w],
-        } satisfies ToWorker);
+  try {
+    for (let file = await queue.next(); file !== undefined; file = await queue.next()) {
+      let src: PacketSource;
+      try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); progress.log(`packrat: ${(e as Error).message}`); continue; }
+      filesOpened++;
+      const size = src.size >= 0 ? src.size : statSync(file).size;
+      const fileNum = control.nextFileNum(node);
+      const fileId = `${node}-${fileNum}`;
+      const copy = chooser ? new PcapCopy(chooser.next(), node, fileNum) : undefined;
+      // In place, the source is the registered file; a copy is registered once its name (date of
+      // its first packet) is known, before any session pointing at it can be flushed.
+      let registered = false;
+      const register = (name: string, first: number, locked: number) => {
+        control.registerFile({ node, num: fileNum, name, first, locked, filesize: copy ? 0 : size, packetPosEncoding: gap0 });
+        registered = true;
+      };
+      if (!copy) register(file, 0, 1);
+      const tags = [...o.tags, ...tagsForFile(ops, file)];
+      for (const w of workers) w.postMessage({ type: 'file', fileNum, tags } satisfies ToWorker);
+      progress.startFile(file, size);
+      let first = 0, interrupted = false;
+      try {
+        for (;;) {
+          const slot = slots[slotIdx];
+          slotIdx = (slotIdx + 1) % slots.length;
+          await idle(slot);
+          if (failure) throw failure;
+          if (stopping) { interrupted = true; break; }
+          if (!src.next(slot.batch)) break;
+          if (!first && slot.batch.count) first = slot.batch.meta[3];
+          if (copy) {
+            copy.add(slot.batch); // rewrites each packet's file position to its record in the copy
+            if (!registered && copy.path) register(copy.path, first, 0);
+          }
+          readPackets += slot.batch.count;
+          splitBatch(slot.batch, slot.lists, slot.counts);
+          const id = nextId++;
+          slot.pending = threads;
+          slot.done = undefined;
+          byId.set(id, slot);
+          for (let w = 0; w < threads; w++) {
+            workers[w].postMessage({
+              type: 'batch', id, buf: slot.batch.buf.buffer as SharedArrayBuffer, meta: slot.batch.meta.buffer as SharedArrayBuffer,
+              count: slot.batch.count, idx: slot.lists[w].buffer as SharedArrayBuffer, n: slot.counts[w],
+            } satisfies ToWorker);
+          }
+          progress.update(src.position, readPackets, sessions, parserErrors());
+          if (performance.now() - lastFlush > flushMs && !flushing) {
+            // Written in the background: the workers keep getting packets meanwhile.
+            lastFlush = performance.now();
+            flushing = store.flush().catch((e: Error) => { failure ??= e; }).finally(() => { flushing = undefined; });
+          }
+        }
+        for (const s of slots) await idle(s);
+        if (failure) throw failure;
+      } catch (e) {
+        copy?.abandon();
+        src.close();
+        throw e;
       }
-      progress.update(src.position, sessions);
-      if (performance.now() - lastFlush > flushMs && !flushing) {
-        // Written in the background: the workers keep getting packets meanwhile.
-        lastFlush = performance.now();
-        flushing = store.flush().catch((e: Error) => { failure ??= e; }).finally(() => { flushing = undefined; });
+      const readError = src.error;
+      if (readError) { errors.push(readError.message); progress.log(`packrat: ${readError.message}; sessions before it are kept`); }
+      bytesRead += src.position;
+      src.close();
+      let copyOk = true;
+      if (copy) {
+        try {
+          copies.push(copy.finish()); // synced before the source may go
+          if (!registered) register(copy.path, first, 0);
+        } catch (e) {
+          copyOk = false;
+          const msg = `${file}: --copy into ${copy.path || 'pcapDir'} failed: ${(e as Error).message}`;
+          errors.push(msg); progress.log(`packrat: ${msg}`);
+        }
       }
+      control.updateFile(fileId, {
+        first, finishTimestamp: Math.floor(Date.now() / 1000),
+        ...(copy ? { filesize: copy.size, packets: copy.packets } : {}),
+      });
+      progress.endFile(file, src.position, readPackets);
+      const deleteThis = o.deleteAfter && copyOk && !readError && !interrupted;
+      if (o.flushBetweenFiles && !interrupted) await saveOpenSessions();
+      // A source is deleted only once the sessions read so far are on disk.
+      if (o.flushBetweenFiles || deleteThis) await flushStore();
+      if (deleteThis) {
+        const err = deleteInput(file);
+        if (err) { errors.push(err); progress.log(`packrat: ${err}`); } else deleted.push(file);
+      }
+      if (interrupted) break;
     }
-    for (const s of slots) await idle(s);
-    if (src.error) { errors.push(src.error.message); progress.log(`packrat: ${src.error.message}; sessions before it are kept`); }
-    bytesRead += src.position;
-    src.close();
-    control.updateFile(`${node}-${fileNum}`, { first, finishTimestamp: Math.floor(Date.now() / 1000) });
-    progress.endFile();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    monitor?.stop();
   }
-  await Promise.all(workers.map((w) => new Promise<FromWorker>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToWorker); })));
-  finishedWaiters = [];
+  await saveOpenSessions();
   await flushing;
   if (failure) throw failure;
   await store.flush();
@@ -142,6 +262,8 @@ export async function runImport(config: Config, node: string, files: string[], o
   await store.close();
   control.close();
   const seconds = (performance.now() - t0) / 1000;
-  progress.done({ files: files.length, packets, sessions, bytes: bytesRead, seconds });
-  return { files: files.length, packets, sessions, bytes: bytesRead, seconds, errors };
+  const packets = workerPackets.reduce((a, b) => a + b, 0);
+  const summary = { files: filesOpened, packets, sessions, bytes: bytesRead, seconds, errors: errors.length, parserErrors: parserErrors() };
+  progress.done(summary);
+  return { ...summary, errors, copies, deleted, interrupted: stopping };
 }

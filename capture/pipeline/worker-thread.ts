@@ -11,6 +11,7 @@ import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
 import { PacketBatch } from '../readers/types.js';
 import { PacketWorker } from './packet-worker.js';
 import { captureSettings } from './setup.js';
+import { parserErrors } from '../session/tcp.js';
 
 export interface WorkerInit {
   configFile?: string; configText?: string; overrides: [string, string][]; node: string; threads: number;
@@ -26,8 +27,9 @@ export type ToWorker =
   | { type: 'tick'; nowUs: number };
 
 export type FromWorker =
-  | { type: 'done'; id: number; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number }
-  | { type: 'finished'; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; corrupt: number }
+  // parserErrors: this thread's running count of parsers that threw or gave up (session/tcp.ts).
+  | { type: 'done'; id: number; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; parserErrors: number }
+  | { type: 'finished'; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; corrupt: number; parserErrors: number }
   | { type: 'error'; message: string }
   | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number };
 
@@ -54,7 +56,7 @@ parentPort!.on('message', (m: ToWorker) => {
       batch.count = m.count;
       worker.process(batch, new Int32Array(m.idx), m.n);
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets } satisfies FromWorker);
+      parentPort!.postMessage({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets, parserErrors: parserErrors.count } satisfies FromWorker);
     } else if (m.type === 'file') {
       worker.setFile(m.fileNum, m.tags);
     } else if (m.type === 'tick') {
@@ -65,7 +67,7 @@ parentPort!.on('message', (m: ToWorker) => {
     } else if (m.type === 'finish') {
       worker.finish();
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'finished', docs: out, flat: takeFlat(), packets: worker.packets, corrupt: worker.corrupt } satisfies FromWorker);
+      parentPort!.postMessage({ type: 'finished', docs: out, flat: takeFlat(), packets: worker.packets, corrupt: worker.corrupt, parserErrors: parserErrors.count } satisfies FromWorker);
     }
   } catch (e) {
     parentPort!.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromWorker);

@@ -73,6 +73,25 @@ function segmentInside(s: Segment, range: TimeRange): boolean {
 
 const STATS_CACHE_MAX = 20000;
 
+/**
+ * A predicate as a WHERE conjunct: `COALESCE(p, FALSE)` is just `p` there (NULL rejects the row
+ * too), and the bare comparison is one DuckDB pushes into the Parquet scan.
+ */
+export function whereForm(sql: string): string {
+  const head = 'COALESCE(', foot = ', FALSE)';
+  if (!sql.startsWith(head) || !sql.endsWith(foot)) return sql;
+  let depth = 0;
+  let quote = false;
+  for (let i = head.length - 1; i < sql.length; i++) {
+    const ch = sql[i];
+    if (quote) { if (ch === "'") quote = false; continue; }
+    if (ch === "'") quote = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i === sql.length - 1 ? sql.slice(head.length, sql.length - foot.length) : sql;
+  }
+  return sql;
+}
+
 export class EmbeddedSearchBackend implements SessionSearchBackend {
   private overlayVersion = -1;
   private overlayRows = 0;
@@ -171,7 +190,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       timeOnly = false;
       try {
         const c = compileToSql(e, { registry: this.registry, hasColumn, resolveFile: this.resolveFile });
-        parts.push(`(${c.sql})`);
+        parts.push(`(${whereForm(c.sql)})`);
         params.push(...c.params);
       } catch (err) {
         if (err instanceof ExpressionError) throw new QueryError(err.message);
@@ -299,18 +318,32 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     const sort = o.sort && o.sort.length ? o.sort : [{ field: 'firstPacket', order: 'asc' as const }];
     const order = this.orderBy(sort, c.columns);
     const tail = ` ORDER BY ${order}${order ? ', ' : ''}${ID} LIMIT ${limit}${offset ? ` OFFSET ${offset}` : ''}`;
-    // Try first with a bound on the sort column that enough rows pass (see sortBound): the scan
-    // then skips every row group outside it. A full page proves the bound lost nothing.
+    // Two steps: the top-N over the sort column and id only, then whole rows of just those ids
+    // (a top-N over every column decodes them all). Step one first tries a bound on the sort
+    // column that enough rows pass (see sortBound), so the scan skips every row group outside
+    // it; a full page proves the bound lost nothing.
     const key = this.boundableSort(sort, c.columns);
+    const pick = `SELECT ${key ? `${q(key.column)} AS v, ` : ''}${ID} AS id FROM ${c.from} WHERE `;
+    let top: Record<string, unknown>[] | undefined;
     if (key) {
       const bound = await this.sortBound(c.segments, key.column, key.desc, offset + limit);
       if (bound !== undefined) {
-        const rows = await this.store.query(`SELECT * FROM ${c.from} WHERE (${c.where}) AND ${q(key.column)} ${key.desc ? '>=' : '<='} ${bound}${tail}`, c.params);
-        if (rows.length === limit) return rows.map((r) => this.toDoc(r));
+        top = await this.store.query(`${pick}(${c.where}) AND ${q(key.column)} ${key.desc ? '>=' : '<='} ${bound}${tail}`, c.params);
+        if (top.length < limit) top = undefined;
       }
     }
-    const rows = await this.store.query(`SELECT * FROM ${c.from} WHERE ${c.where}${tail}`, c.params);
-    return rows.map((r) => this.toDoc(r));
+    top ??= await this.store.query(`${pick}${c.where}${tail}`, c.params);
+    if (top.length === 0) return [];
+    const ids = top.map((r) => String(r.id));
+    let where = `${ID} IN (${ids.map(() => '?').join(', ')})`;
+    if (key) {
+      // the rows' own sort values narrow the fetch to the row groups that hold them
+      const vs = top.map((r) => Number(r.v)).filter((v) => Number.isFinite(v));
+      if (vs.length === top.length) where += ` AND ${q(key.column)} BETWEEN ${Math.min(...vs)} AND ${Math.max(...vs)}`;
+    }
+    const rows = await this.store.query(`SELECT * FROM ${c.from} WHERE ${where}`, ids);
+    const byId = new Map(rows.map((r) => [String(r[ID_COLUMN]), r]));
+    return ids.filter((id) => byId.has(id)).map((id) => this.toDoc(byId.get(id)!));
   }
 
   /** The first sort key when statistics can bound it: a numeric single-valued column. */

@@ -46,7 +46,7 @@ describe('sendPcap over a veth pair', () => {
   after(() => lab?.destroy());
 
   it('sends every sendable frame in order, looping over the file, and skips records too large for the MTU', async () => {
-    const frames = Array.from({ length: 200 }, (_, i) => ({ len: 60 + ((i * 97) % 1455) }));
+    const frames: { len: number; tagged?: boolean }[] = Array.from({ length: 200 }, (_, i) => ({ len: 60 + ((i * 97) % 1455) }));
     frames.push({ len: 2000 }, { len: 1518, tagged: true }, { len: 1514 });
     const { file, sendable } = pcapOf(frames);
     const path = join(dir, 'frames.pcap');

@@ -208,6 +208,13 @@ test('internal routes take only a correctly signed, fresh request', async () => 
     ['stale (3 minutes old)', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now - 3 * 60_000) }, 403],
     ['3 minutes in the future', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now + 3 * 60_000) }, 403],
   ];
+  const one = `/api/internal/session/node-b/${encodeURIComponent(sessionOf(7).id)}`;
+  const pcap = await fetch(`${b.base}${one}/pcap`, { headers: { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', `${one}/pcap`) } });
+  assert.ok(Buffer.from(await pcap.arrayBuffer()).equals(Buffer.concat([header, ...records[7]])), 'one session by its own internal route');
+  const pk = await fetch(`${b.base}${one}/packets?packets=2`, { headers: { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', `${one}/packets?packets=2`) } });
+  assert.deepEqual((await pk.json() as { packets: { hex: string }[] }).packets.map((x) => x.hex), [0, 1].map((i) => frame(7, i).toString('hex')));
+  const wrongNode = `/api/internal/session/node-a/${encodeURIComponent(sessionOf(7).id)}/packets`;
+  assert.equal((await fetch(b.base + wrongNode, { headers: { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', wrongNode) } })).status, 404, 'session of another node');
   for (const [what, h, status] of cases) {
     const r = await call(h);
     assert.equal(r.status, status, what);
