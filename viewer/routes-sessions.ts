@@ -127,27 +127,53 @@ async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void
   } finally { await files.close(); }
 }
 
-/** Shared front half of every export: the query, its size, the bounds it hits. */
-async function exportPlan(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; q: SessionQuery; maxSessions: number }> {
+/**
+ * Shared front half of every export: the query and the bounds it hits. With `lazy`, the count
+ * runs only when maxSessionsQueried can cut the export (the caller finds out emptiness itself).
+ */
+async function exportPlan(ctx: Context, v: ViewerContext, lazy = false): Promise<{ p: Record<string, string>; q: SessionQuery; maxSessions: number }> {
   const { p, pq } = await sessionQuery(ctx, v);
   const q = pq.query;
   const wanted = p.ids ? q.ids!.length : intParam(p, 'length', 1_000_000, 0);
   const maxSessions = Math.min(wanted, v.limits.maxSessionsQueried);
+  if (lazy && wanted <= v.limits.maxSessionsQueried) return { p, q, maxSessions };
   const n = await v.backend.count(q);
   if (n === 0) throw new HttpError(404, 'no sessions found');
   if (n > maxSessions && wanted > v.limits.maxSessionsQueried) setBound(ctx, { name: 'maxSessionsQueried', value: v.limits.maxSessionsQueried });
   return { p, q, maxSessions };
 }
 
+/** Whether an export of these files' packets could reach `maxBytes` (pcapng at most doubles a record). */
+function mayReach(v: ViewerContext, maxBytes: number): boolean {
+  let total = 0;
+  for (const f of v.control.listFiles()) {
+    if (typeof f.filesize !== 'number' || f.filesize < 0) return true;
+    total += f.filesize;
+  }
+  return 2 * total + (1 << 20) > maxBytes;
+}
+
+/** The generator's first chunk is awaited before the response starts: an empty export is a 404. */
+async function startStream(gen: AsyncGenerator<Buffer>, done: () => Promise<void>): Promise<Readable> {
+  let first: IteratorResult<Buffer>;
+  try { first = await gen.next(); } catch (e) { await done(); throw e; }
+  if (first.done) { await done(); throw new HttpError(404, 'no sessions found'); }
+  const head = first.value;
+  return Readable.from((async function* () { try { yield head; yield* gen; } finally { await done(); } })(), { objectMode: false });
+}
+
 function packetExportRoute(format: 'pcap' | 'pcapng') {
   return async (ctx: Context, v: ViewerContext): Promise<void> => {
-    const { q, maxSessions } = await exportPlan(ctx, v);
-    // wire bytes + 16 per packet ≈ pcap bytes: say up front whether the byte bound will cut the file
-    const [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
-    if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
+    const { q, maxSessions } = await exportPlan(ctx, v, true);
+    // wire bytes + 16 per packet ≈ pcap bytes: say up front whether the byte bound will cut the
+    // file; a pass over the matches is only needed when all the pcap files together could reach it
+    if (mayReach(v, v.limits.maxPcapBytes)) {
+      const [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
+      if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
+    }
     const files = new PcapFiles(v.control);
     const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, v.nodes);
-    const stream = Readable.from((async function* () { try { yield* gen; } finally { await files.close(); } })(), { objectMode: false });
+    const stream = await startStream(gen, () => files.close());
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`sessions.${format}`);
     ctx.body = stream;

@@ -39,8 +39,12 @@ export interface SessionApi {
   attach<S>(parser: ProtocolParser<S>, state: S): void;
   /** Ask the TCP layer to run the classifiers again on the next bytes of a direction (after CONNECT, STARTTLS). */
   reclassify(dir: Dir): void;
-  /** Ask for a mid-save soon (a field grew too large). */
-  midSave(): void;
+  /**
+   * Ask for a mid-save soon (a field grew too large). With `afterSec`, ask for one once more
+   * than that many seconds of packet time pass without another such call (Arkime's parser PQ,
+   * as bgp.c and lldp.c use): the next packet after that is split off into a new segment.
+   */
+  midSave(afterSec?: number): void;
 }
 
 /** Config values parsers read, resolved once per capture. */

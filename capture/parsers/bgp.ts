@@ -9,6 +9,7 @@ export const bgpFields = {
 
 const TYPES = ['', 'OPEN', 'UPDATE', 'NOTIFICATION', 'KEEPALIVE'];
 const HEADER = 19;
+const QUIET_SEC = 10;
 
 function hasMarker(b: Uint8Array, off: number, len: number): boolean {
   if (len < HEADER) return false;
@@ -30,6 +31,8 @@ export const bgpParser: ProtocolParser<object> = {
     if (msgLen < HEADER || msgLen > 4096 || msgLen > len) return PARSE_DONE;
     const t = b[off + 18];
     if (t > 0 && t < TYPES.length) s.addString(bgpFields.type, TYPES[t]);
+    // Arkime splits a BGP session once it has been quiet for 10 s of packet time.
+    s.midSave(QUIET_SEC);
     return len;
   },
 };

@@ -22,6 +22,11 @@ import { s7commParser } from './s7comm.js';
 import { sipTcp, sipUdp } from './sip.js';
 import { synchrophasorTcp, synchrophasorUdp } from './synchrophasor.js';
 import { tdsParser } from './tds.js';
+// Per-frame and per-packet parsers outside the classifier chain register their hooks on import.
+import './arp.js';
+import './isis.js';
+import './ospf.js';
+import './sctp-fields.js';
 
 export const otherParsers: ProtocolParser<any>[] = [
   mqttParser, sipUdp, sipTcp, adbParser, diameterParser, enipTcp, enipUdp, modbusParser, s7commParser,

@@ -146,6 +146,9 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
       const f = side === 0 ? core.srcOuterMac : core.dstOuterMac;
       doc[f.db] = [...s.outerMacs[side]];
       doc[`${f.db}-cnt`] = s.outerMacs[side].size;
+      const vendors = new Set<string>();
+      for (const m of s.outerMacs[side]) { const v = opts.enricher.ouiOfMac(m); if (v) vendors.add(v); }
+      listWithCnt(doc, side === 0 ? core.srcOuterOui : core.dstOuterOui, vendors);
     }
     if (s.outerIps[side].size) {
       const f = side === 0 ? core.srcOuterIp : core.dstOuterIp;

@@ -5,6 +5,7 @@ import type { Dir } from '../parsers/api.js';
 import type { Classifiers } from '../parsers/classify.js';
 import type { Session } from './session.js';
 import { deliverDatagram } from './tcp.js';
+import { sctpFields } from '../parsers/sctp-fields.js';
 
 const FLAG_E = 0x01, FLAG_B = 0x02, FLAG_U = 0x04;
 /** A fragmented message larger than this is abandoned (bounded memory per session). */
@@ -17,6 +18,8 @@ export class SctpState {
   /** Fragments of the message being joined, per direction. */
   readonly parts: [Uint8Array[], Uint8Array[]] = [[], []];
   readonly partLen = [0, 0];
+  /** Payload protocol id of the message being joined (its B chunk's), per direction. */
+  readonly partProtoId = [0, 0];
 }
 
 function u32(b: Uint8Array, o: number): number { return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0; }
@@ -34,7 +37,7 @@ export function processSctp(cl: Classifiers, s: Session, dir: Dir, buf: Uint8Arr
       if (!st.tsnSet[dir]) { st.tsn[dir] = tsn; st.tsnSet[dir] = true; }
       if (tsn === st.tsn[dir]) {
         st.tsn[dir] = (tsn + 1) >>> 0;
-        dataChunk(cl, s, st, dir, flags, buf, body + 12, bodyEnd - body - 12);
+        dataChunk(cl, s, st, dir, flags, u32(buf, body + 8), buf, body + 12, bodyEnd - body - 12);
       }
     } else if ((type === 1 || type === 2) && clen >= 20) {
       const st = (s.sctp ??= new SctpState());
@@ -45,14 +48,14 @@ export function processSctp(cl: Classifiers, s: Session, dir: Dir, buf: Uint8Arr
   }
 }
 
-function dataChunk(cl: Classifiers, s: Session, st: SctpState, dir: Dir, flags: number,
+function dataChunk(cl: Classifiers, s: Session, st: SctpState, dir: Dir, flags: number, protoId: number,
   buf: Uint8Array, off: number, len: number): void {
   if ((flags & FLAG_U) || (flags & (FLAG_B | FLAG_E)) === (FLAG_B | FLAG_E)) {
-    if (len > 0) deliverDatagram(cl, s, dir, buf, off, len);
+    if (len > 0) deliverMessage(cl, s, dir, protoId, buf, off, len);
     return;
   }
   const parts = st.parts[dir];
-  if (flags & FLAG_B) { parts.length = 0; st.partLen[dir] = 0; }
+  if (flags & FLAG_B) { parts.length = 0; st.partLen[dir] = 0; st.partProtoId[dir] = protoId; }
   else if (parts.length === 0) return; // middle or end without its start
   if (st.partLen[dir] + len > MAX_MESSAGE) { parts.length = 0; st.partLen[dir] = 0; return; }
   parts.push(buf.slice(off, off + len));
@@ -62,5 +65,11 @@ function dataChunk(cl: Classifiers, s: Session, st: SctpState, dir: Dir, flags: 
   let p = 0;
   for (const part of parts) { msg.set(part, p); p += part.length; }
   parts.length = 0; st.partLen[dir] = 0;
-  if (msg.length > 0) deliverDatagram(cl, s, dir, msg, 0, msg.length);
+  if (msg.length > 0) deliverMessage(cl, s, dir, st.partProtoId[dir], msg, 0, msg.length);
+}
+
+/** Arkime records the protocol id of the first message each direction delivers (with its first bytes). */
+function deliverMessage(cl: Classifiers, s: Session, dir: Dir, protoId: number, buf: Uint8Array, off: number, len: number): void {
+  if (s.payload8[dir] === undefined) s.addInt(sctpFields.protoId, protoId);
+  deliverDatagram(cl, s, dir, buf, off, len);
 }

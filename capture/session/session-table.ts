@@ -8,6 +8,7 @@ import { Session, QueueKind, QUEUE_COUNT, macText, ipText } from './session.js';
 import { processTcp, deliverDatagram, finishParsers, flushSinglePush } from './tcp.js';
 import { processSctp } from './sctp.js';
 import { etherParser, etherProtocolName } from './ether-sessions.js';
+import { ipProtoParser } from './ip-proto-sessions.js';
 import { buildDhcpKey, dhcpProtocol, parseDhcpDatagram } from './dhcp-session.js';
 
 export interface SessionTableOptions {
@@ -46,6 +47,9 @@ export class SessionTable {
   private lastSecs = 0;
   private twHead: Session | undefined;
   private twTail: Session | undefined;
+  /** Sessions a parser asked to mid-save after a quiet time (Arkime's PQ), and the second last checked. */
+  private readonly delayedMidSaves: Session[] = [];
+  private delayedRunSec = -1;
   count = 0;
   saved = 0;
 
@@ -76,6 +80,7 @@ export class SessionTable {
     // a bounded number each, aged against the previous packet's second.
     this.processCommands(true);
     this.lastSecs = p.tsSec;
+    if (this.delayedMidSaves.length) this.runDelayedMidSaves();
     buildKey(p, this.key, this.opts.keyOptions);
     const dhcp = p.ipProtocol === 17 && kind === PacketKind.Ok && buildDhcpKey(p, this.key);
     const h = hashKey(this.key);
@@ -88,6 +93,27 @@ export class SessionTable {
     }
     if (!s) { s = this.create(p, h, tsUs); if (dhcp) this.makeDhcp(s); }
     this.update(s, p, tsUs);
+    if (s.midSaveAtSec >= 0 && !s.inMidSaveList) { s.inMidSaveList = true; this.delayedMidSaves.push(s); }
+  }
+
+  /**
+   * Arkime's arkime_pq_run, at the start of each packet of a new second: sessions whose quiet
+   * time has passed get their mid-save flag (at most 10 per run); the packet being processed
+   * is then the first of the new segment.
+   */
+  private runDelayedMidSaves(): void {
+    const now = this.lastSecs;
+    if (now === this.delayedRunSec) return;
+    this.delayedRunSec = now;
+    const list = this.delayedMidSaves;
+    let fired = 0;
+    for (let i = 0; i < list.length && fired < 10; i++) {
+      const s = list[i];
+      if (!(s.midSaveAtSec < now)) continue;
+      s.midSaveAtSec = -1; s.inMidSaveList = false; s.midSaveWanted = true;
+      list.splice(i--, 1);
+      fired++;
+    }
   }
 
   private lookup(h: number): Session | undefined {
@@ -221,6 +247,7 @@ export class SessionTable {
     }
     if (p.kind !== PacketKind.Ok) {
       if (p.etherProto !== 0) etherParser(p.etherProto)?.(s, buf, p.payloadOff, p.payloadLen);
+      else if (p.kind === PacketKind.UnknownIp) ipProtoParser(p.ipProtocol)?.(s, buf, p.payloadOff, p.payloadLen, s.packets[0] + s.packets[1]);
       return;
     }
 
@@ -367,6 +394,7 @@ export class SessionTable {
     }
     this.qUnlink(s);
     this.twRemove(s);
+    if (s.inMidSaveList) { s.inMidSaveList = false; this.delayedMidSaves.splice(this.delayedMidSaves.indexOf(s), 1); }
     this.count--;
   }
 

@@ -119,6 +119,10 @@ export class Session implements SessionApi {
   /** Packet second after which Arkime mid-saves (TCP) or, once closing, saves the session. */
   saveTimeSec = 0;
   midSaveWanted = false;
+  /** Second after which a parser asked for a mid-save (midSave(afterSec)); -1 when none. */
+  midSaveAtSec = -1;
+  /** Listed in the session table's delayed mid-save list. */
+  inMidSaveList = false;
   /** Packets per segment whose positions are kept (Arkime's stopSaving: dontSaveBPFs, ESP). */
   stopSaving = 0xffff;
   config!: ParserConfig;
@@ -141,7 +145,10 @@ export class Session implements SessionApi {
     this.parsers.push({ parser, state, pending: [undefined, undefined], done: false });
   }
   reclassify(dir: Dir): void { this.classified[dir] = false; }
-  midSave(): void { this.midSaveWanted = true; }
+  midSave(afterSec?: number): void {
+    if (afterSec === undefined) this.midSaveWanted = true;
+    else this.midSaveAtSec = Math.floor(this.lastUs / 1e6) + afterSec;
+  }
 }
 
 export function ipText(b: Uint8Array, version: number): string {

@@ -45,7 +45,8 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
         s.synAckSeq = p.tcpSeq;
         if (s.synSeq >= 0 && p.tcpAck === ((s.synSeq + 1) >>> 0)) s.synValidated = true;
       }
-      if (!s.haveTcpSession) other.nextSeq = p.tcpAck; // SYN-ACK first: the SYN was missed
+      // SYN-ACK first: the SYN was missed; Arkime then reports the SYN-ACK's sequence as tcpseq.dst.
+      if (!s.haveTcpSession) { other.nextSeq = p.tcpAck; s.tcpSeqDst = p.tcpSeq; }
     } else {
       c[F_SYN]++;
       if (s.synSeq < 0) { s.synSeq = p.tcpSeq; s.tcpSeqSrc = p.tcpSeq; }

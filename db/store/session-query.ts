@@ -385,11 +385,12 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     const col = q(info.column!);
     // A list column is grouped by the whole list first (few distinct lists, cheap to hash), and
     // only those groups are unnested: far less work than unnesting every row.
-    const values = info.list
-      ? `SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col})`
+    const grouped = info.list
+      ? `SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, count(*) AS n FROM ${c.from} ` +
+        `WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col})) GROUP BY v`
       : `SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
-    const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, sum(n) AS n, sum(sum(n)) OVER () AS total FROM (${values}) ` +
-      `GROUP BY v) ORDER BY n DESC, v LIMIT ${Math.max(0, Math.floor(size))}`, c.params);
+    const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, n, sum(n) OVER () AS total FROM (${grouped})) ` +
+      `ORDER BY n DESC, v LIMIT ${Math.max(0, Math.floor(size))}`, c.params);
     let top = 0;
     const buckets = rows.map((r) => {
       top += num(r.n);
@@ -496,7 +497,8 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
 
   async updateTags(sq: SessionQuery, add: string[], remove: string[], limit: number): Promise<number> {
     const c = await this.compile(sq);
-    const rows = await this.store.query(`SELECT ${ID} AS id, "tags" AS tags FROM ${c.from} WHERE ${c.where} LIMIT ${Math.max(0, Math.floor(limit))}`, c.params);
+    const tags = c.columns.has('tags') || this.overlayRows > 0 ? '"tags"' : 'NULL::VARCHAR[]';
+    const rows = await this.store.query(`SELECT ${ID} AS id, ${tags} AS tags FROM ${c.from} WHERE ${c.where} LIMIT ${Math.max(0, Math.floor(limit))}`, c.params);
     const edits = new Map<string, string[]>();
     const gone = new Set(remove);
     for (const r of rows) {

@@ -42,6 +42,13 @@ async function storedDocs(l: Lab): Promise<Record<string, any>[]> {
   try { return (await store.search({ sort: '"firstPacket"' })).map((h) => h.doc); } finally { await store.close(); }
 }
 
+/** Sample traffic cut in two after `first` sessions (distinct flows: no packet joins a session of the other part). */
+function split(first: number, total: number): [Frame[], Frame[]] {
+  const frames = sampleTraffic(total, 1_763_700_000);
+  const cut = 1_763_700_000 * 1e6 + first * 200_000;
+  return [frames.filter((f) => f.tsUs < cut), frames.filter((f) => f.tsUs >= cut)];
+}
+
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function pcapngBytes(frames: Frame[]): Uint8Array {
@@ -94,8 +101,9 @@ test('--copy: each input becomes an Arkime-named pcap in pcapDir, registered, an
 test('--delete: inputs imported cleanly are removed; a truncated and an unreadable file are kept', async () => {
   const l = lab();
   const good = join(l.inDir, 'good.pcap'), cut = join(l.inDir, 'cut.pcap'), junk = join(l.inDir, 'junk.pcap');
-  writeFileSync(good, pcapBytes(sampleTraffic(12)));
-  const whole = pcapBytes(sampleTraffic(12, 1_763_900_000));
+  const [goodFrames, cutFrames] = split(12, 24);
+  writeFileSync(good, pcapBytes(goodFrames));
+  const whole = pcapBytes(cutFrames);
   writeFileSync(cut, whole.subarray(0, whole.length - 7));
   writeFileSync(junk, 'this is not a capture file at all');
   const r = await capture(l, '-R', l.inDir, '--copy', '--delete');
@@ -131,7 +139,8 @@ test('--flush: a session cut across two files is saved at the end of the first; 
 
 test('--monitor: files present at start and a file written later are imported; SIGTERM drains and exits 0', async () => {
   const l = lab();
-  writeFileSync(join(l.inDir, 'early.pcap'), pcapBytes(sampleTraffic(9)));
+  const [early, later] = split(9, 24);
+  writeFileSync(join(l.inDir, 'early.pcap'), pcapBytes(early));
   const child = spawn(packrat, ['capture', '-c', l.config, '-n', 't', '-R', l.inDir, '--monitor'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const waitFor = (re: RegExp) => new Promise<void>((ok, fail) => {
@@ -144,7 +153,7 @@ test('--monitor: files present at start and a file written later are imported; S
   try {
     await waitFor(/done .*early\.pcap/);
     // Written in two steps: the half-written file must not be imported before it stops growing.
-    const late = pcapBytes(sampleTraffic(15, 1_763_710_000));
+    const late = pcapBytes(later);
     const half = late.length >> 1;
     writeFileSync(join(l.inDir, 'late.pcap'), late.subarray(0, half));
     await new Promise((r) => setTimeout(r, 300));
