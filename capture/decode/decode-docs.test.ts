@@ -102,6 +102,24 @@ test('IPv4 fragments are reassembled into one UDP packet of the session', () => 
   assert.equal(docs[0].totDataBytes, 200);
 });
 
+test('IPv6 fragments (behind a hop-by-hop header) are reassembled into one UDP packet of the session', () => {
+  const c = ep(1, 45354), s = ep(2, 9998);
+  const udp = udpDatagram(c.port, s.port, new Uint8Array(200));
+  const a6 = (last: number) => [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last];
+  // IPv6 (next 0) → hop-by-hop (next 44, 8 bytes) → fragment header (next 17, id 0x01020304).
+  const frag = (offset: number, more: boolean, part: Uint8Array) => cat(s.mac, c.mac, [0x86, 0xdd, 0x60, 0, 0, 0, ...be16(16 + part.length), 0, 64], a6(1), a6(2),
+    [44, 0, 1, 4, 0, 0, 0, 0], [17, 0, ...be16(offset | (more ? 1 : 0)), 1, 2, 3, 4], part);
+  const docs = capture([
+    { tsUs: T0, data: frag(104, false, udp.subarray(104)) }, // last piece first
+    { tsUs: T0 + 10, data: frag(0, true, udp.subarray(0, 104)) },
+  ]);
+  assert.equal(docs.length, 1);
+  assert.equal(docs[0].source.ip, '2001:db8::1');
+  assert.equal(docs[0].destination.port, 9998);
+  assert.equal(docs[0].network.packets, 1, 'the reassembled datagram counts once');
+  assert.equal(docs[0].totDataBytes, 200);
+});
+
 test('transports: TCP handshake, ICMP, ICMPv6, SCTP and (with trackESP) ESP each make their session', () => {
   const c = ep(1, 40000), s = ep(2, 80);
   const frames: Frame[] = tcpConversation(c, s, T0, new Uint8Array(Buffer.from('GET / HTTP/1.1\r\n\r\n')), new Uint8Array(Buffer.from('HTTP/1.1 200 OK\r\n\r\n')));

@@ -3,6 +3,9 @@
 //   asn-ipv6.csv      "2001::,2001::ffff:...:ffff,6939,Hurricane Electric LLC"
 // Rows are sorted and disjoint; they go into typed arrays searched by bisection, and the
 // organisation names into one deduplicated string table.
+// The parsed table also has a compact binary form (toBytes/fromBytes): typed-array views over
+// one buffer, names decoded on first use. It is cached on disk and, as a SharedArrayBuffer,
+// shared by every packet thread (see shared-tables.ts), so the CSV is parsed once per install.
 import { readFileSync } from 'node:fs';
 
 export class AsnFileError extends Error {}
@@ -99,6 +102,24 @@ class OrgTable {
   }
 }
 
+/** Organisation names of a binary table: UTF-8 bytes by offset, each decoded on first use. */
+class OrgBlob {
+  private readonly cache: (string | undefined)[];
+  constructor(private readonly offsets: Uint32Array, private readonly bytes: Buffer) {
+    this.cache = new Array(offsets.length - 1);
+  }
+  get count(): number { return this.offsets.length - 1; }
+  name(i: number): string {
+    return this.cache[i] ??= this.bytes.toString('utf8', this.offsets[i], this.offsets[i + 1]);
+  }
+}
+
+/** Binary layout: MAGIC, VERSION, v4 rows, v6 rows, org count, org bytes (u32 words, host order). */
+const MAGIC = 0x53415250; // "PRAS" read little-endian; another byte order reads a different word
+export const ASN_FORM_VERSION = 1;
+const VERSION = ASN_FORM_VERSION;
+const HEADER_WORDS = 6;
+
 function countLines(buf: Buffer): number {
   let n = 0, i = -1;
   while ((i = buf.indexOf(NL, i + 1)) >= 0) n++;
@@ -106,19 +127,66 @@ function countLines(buf: Buffer): number {
 }
 
 export class AsnTable {
-  private v4Start = new Uint32Array(0);
-  private v4End = new Uint32Array(0);
-  private v4Asn = new Uint32Array(0);
-  private v4Org = new Uint32Array(0);
-  private v6Start = new Uint32Array(0); // 4 words per row
-  private v6End = new Uint32Array(0);
-  private v6Asn = new Uint32Array(0);
-  private v6Org = new Uint32Array(0);
+  private v4Start: Uint32Array = new Uint32Array(0);
+  private v4End: Uint32Array = new Uint32Array(0);
+  private v4Asn: Uint32Array = new Uint32Array(0);
+  private v4Org: Uint32Array = new Uint32Array(0);
+  private v6Start: Uint32Array = new Uint32Array(0); // 4 words per row
+  private v6End: Uint32Array = new Uint32Array(0);
+  private v6Asn: Uint32Array = new Uint32Array(0);
+  private v6Org: Uint32Array = new Uint32Array(0);
   private readonly orgs = new OrgTable();
+  private blob: OrgBlob | undefined;
 
   get v4Rows(): number { return this.v4Asn.length; }
   get v6Rows(): number { return this.v6Asn.length; }
-  get orgCount(): number { return this.orgs.names.length; }
+  get orgCount(): number { return this.blob ? this.blob.count : this.orgs.names.length; }
+
+  private orgName(i: number): string { return this.blob ? this.blob.name(i) : this.orgs.names[i]; }
+
+  /**
+   * The compact binary form, in a SharedArrayBuffer when `shared` (worker threads can then use
+   * one copy). Read it back with fromBytes.
+   */
+  toBytes(shared = false): Uint8Array {
+    const names = this.orgs.names.map((n) => Buffer.from(n, 'utf8'));
+    const nameBytes = names.reduce((a, b) => a + b.length, 0);
+    const v4 = this.v4Rows, v6 = this.v6Rows;
+    const words = HEADER_WORDS + v4 * 4 + v6 * 10 + names.length + 1;
+    const size = words * 4 + nameBytes;
+    const out = new Uint8Array(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+    const w = new Uint32Array(out.buffer, 0, words);
+    w.set([MAGIC, VERSION, v4, v6, names.length, nameBytes]);
+    let o = HEADER_WORDS;
+    for (const a of [this.v4Start, this.v4End, this.v4Asn, this.v4Org, this.v6Start, this.v6End, this.v6Asn, this.v6Org]) {
+      w.set(a, o); o += a.length;
+    }
+    let at = words * 4;
+    for (let i = 0; i < names.length; i++) {
+      w[o + i] = at - words * 4;
+      out.set(names[i], at); at += names[i].length;
+    }
+    w[o + names.length] = nameBytes;
+    return out;
+  }
+
+  /** A table over `bytes` (made by toBytes; views, not copies). Throws AsnFileError on a bad form. */
+  static fromBytes(bytes: Uint8Array, what = 'ASN table'): AsnTable {
+    if (bytes.byteOffset % 4 !== 0 || bytes.length < HEADER_WORDS * 4) throw new AsnFileError(`${what}: too short or misaligned`);
+    const h = new Uint32Array(bytes.buffer, bytes.byteOffset, HEADER_WORDS);
+    if (h[0] !== MAGIC || h[1] !== VERSION) throw new AsnFileError(`${what}: not a version ${VERSION} packrat ASN table`);
+    const [v4, v6, orgs, nameBytes] = [h[2], h[3], h[4], h[5]];
+    const words = HEADER_WORDS + v4 * 4 + v6 * 10 + orgs + 1;
+    if (bytes.length !== words * 4 + nameBytes) throw new AsnFileError(`${what}: ${bytes.length} bytes, the header says ${words * 4 + nameBytes}`);
+    let o = bytes.byteOffset + HEADER_WORDS * 4;
+    const take = (n: number) => { const a = new Uint32Array(bytes.buffer, o, n); o += n * 4; return a; };
+    const t = new AsnTable();
+    t.v4Start = take(v4); t.v4End = take(v4); t.v4Asn = take(v4); t.v4Org = take(v4);
+    t.v6Start = take(v6 * 4); t.v6End = take(v6 * 4); t.v6Asn = take(v6); t.v6Org = take(v6);
+    const offsets = take(orgs + 1);
+    t.blob = new OrgBlob(offsets, Buffer.from(bytes.buffer, o, nameBytes));
+    return t;
+  }
 
   /** asn-ipv4-num.csv: start,end,asn,org with integer addresses. */
   loadV4Num(file: string): void {
@@ -179,7 +247,7 @@ export class AsnTable {
       if (s[mid] <= ip) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
     if (found < 0 || ip > this.v4End[found]) return undefined;
-    return { number: this.v4Asn[found], org: this.orgs.names[this.v4Org[found]] };
+    return { number: this.v4Asn[found], org: this.orgName(this.v4Org[found]) };
   }
 
   /** `addr` holds 16 bytes at `off`. */
@@ -192,7 +260,7 @@ export class AsnTable {
       if (cmp4(s, mid * 4, w0, w1, w2, w3) <= 0) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
     if (found < 0 || cmp4(this.v6End, found * 4, w0, w1, w2, w3) < 0) return undefined;
-    return { number: this.v6Asn[found], org: this.orgs.names[this.v6Org[found]] };
+    return { number: this.v6Asn[found], org: this.orgName(this.v6Org[found]) };
   }
 }
 

@@ -7,11 +7,12 @@
 // packages @ip-location-db/geolite2-country-mmdb and @ip-location-db/asn (CSV, loaded on first
 // use). A key set to an empty value turns that lookup off. Special-purpose addresses (private,
 // loopback, documentation, multicast...) are never looked up.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Reader, type Response } from 'maxmind';
-import { AsnTable, type AsnHit } from './asn-table.js';
+import { ASN_FORM_VERSION, AsnTable, type AsnHit } from './asn-table.js';
 import { isSpecialAddress, unmapV4, v4Num } from './ip-addr.js';
+import { derivedCachePath, readFileShared, sharedTable, writeCacheFile } from './shared-tables.js';
 
 export type { AsnHit } from './asn-table.js';
 
@@ -51,7 +52,9 @@ type Mmdb = Reader<Response>;
 
 function openMmdb(file: string): Mmdb {
   try {
-    return new Reader<Response>(readFileSync(file));
+    // One copy per process, shared with the worker threads (shared-tables.ts).
+    const bytes = sharedTable(`mmdb:${file}`, () => readFileShared(file));
+    return new Reader<Response>(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
   } catch (e) {
     throw new GeoError(`cannot open MaxMind database ${file}: ${(e as Error).message}`);
   }
@@ -66,14 +69,38 @@ class CsvAsnSource {
   load(): AsnTable {
     if (!this.table) {
       const t0 = performance.now();
-      const t = new AsnTable();
-      t.loadV4Num(this.v4File);
-      if (this.v6File) t.loadV6Text(this.v6File);
-      this.table = t;
+      this.table = loadAsnCsv(this.v4File, this.v6File);
       this.loadMs = performance.now() - t0;
     }
     return this.table;
   }
+}
+
+/**
+ * The CSV pair as a table in shared memory: registered by an earlier load in this thread or a
+ * parent thread, else read from the binary cache, else parsed (and the cache written).
+ */
+function loadAsnCsv(v4File: string, v6File: string | undefined): AsnTable {
+  const sources = v6File ? [v4File, v6File] : [v4File];
+  const key = `asn:${sources.join('|')}`;
+  const bytes = sharedTable(key, () => {
+    let cache: string | undefined;
+    try { cache = derivedCachePath('asn', ASN_FORM_VERSION, sources); } catch { cache = undefined; }
+    if (cache && existsSync(cache)) {
+      try {
+        const b = readFileShared(cache);
+        AsnTable.fromBytes(b, cache);
+        return b;
+      } catch { /* damaged or from another build: parse the CSV again */ }
+    }
+    const t = new AsnTable();
+    t.loadV4Num(v4File);
+    if (v6File) t.loadV6Text(v6File);
+    const b = t.toBytes(true);
+    if (cache) writeCacheFile(cache, b);
+    return b;
+  });
+  return AsnTable.fromBytes(bytes, key);
 }
 
 export class GeoLookup {

@@ -9,7 +9,9 @@ import { parseIp, unmapV4 } from './ip-addr.js';
 import { OuiTable } from './oui.js';
 import { OverrideIps } from './override-ips.js';
 import { RirTable } from './rir.js';
+import { exportSharedTables, type SharedTables } from './shared-tables.js';
 
+export { adoptSharedTables, type SharedTables } from './shared-tables.js';
 export { communityId, communityIdFromText } from './community-id.js';
 export type { CommunityIdMode } from './community-id.js';
 
@@ -169,4 +171,14 @@ export class Enricher {
 
   /** Load lazily loaded tables now (the default ASN CSV), so the first session does not wait. */
   warm(): void { this.geo?.warm(); }
+}
+
+/**
+ * Load the large read-only tables `config` asks for (country mmdb, ASN table) into shared
+ * memory once, for worker threads: pass the result in workerData and call adoptSharedTables()
+ * in the worker before Enricher.load. Warnings are left to the workers' own load.
+ */
+export function shareEnrichment(config: Config): SharedTables {
+  Enricher.load(config, () => {}).warm();
+  return exportSharedTables();
 }

@@ -96,7 +96,7 @@ test('BGP: a message after 10 quiet seconds starts a new segment; within 10 s it
   assert.equal(docs[1].client.bytes, 19);
 });
 
-test('a bridged GRE tunnel gets the vendors of its outer MACs (Arkime's order: dstOuter is the frame source); a SYN-ACK-first session keeps its tcpseq.dst', () => {
+test('a bridged GRE tunnel gets the vendors of its outer MACs (dstOuter is the outer frame source, as Arkime writes it); a SYN-ACK-first session keeps its tcpseq.dst', () => {
   const ouiFile = resolve(repoRoot, '../shared/conformance/data/oui.txt');
   const cisco: Endpoint = { ip: [192, 0, 2, 1], port: 0, mac: [0x00, 0x00, 0x0c, 1, 2, 3] };
   const peer: Endpoint = { ip: [192, 0, 2, 2], port: 0, mac: [0x02, 0, 0, 0, 0, 9] };

@@ -17,6 +17,7 @@ import { newFileBatch, openPacketSource } from '../readers/open.js';
 import type { PacketBatch, PacketSource } from '../readers/types.js';
 import { PcapDirChooser, parsePcapDirAlgorithm } from '../live/pcap-dirs.js';
 import { splitBatch } from './dispatch.js';
+import { shareEnrichment } from '../enrich/index.js';
 import { parseFilenameOps, tagsForFile } from './file-tags.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-thread.js';
 import { Progress } from './progress.js';
@@ -71,6 +72,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   const init: WorkerInit = {
     configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads,
     flat: embedded ? { rotateIndex: embedded.rotateIndex } : undefined,
+    shared: shareEnrichment(config),
   };
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init }));
   const errors: string[] = [];

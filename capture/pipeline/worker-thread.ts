@@ -12,11 +12,14 @@ import { PacketBatch } from '../readers/types.js';
 import { PacketWorker } from './packet-worker.js';
 import { captureSettings } from './setup.js';
 import { parserErrors } from '../session/tcp.js';
+import { adoptSharedTables, type SharedTables } from '../enrich/index.js';
 
 export interface WorkerInit {
   configFile?: string; configText?: string; overrides: [string, string][]; node: string; threads: number;
   /** Flatten documents for the embedded store (its rotateIndex) instead of returning objects. */
   flat?: { rotateIndex: string };
+  /** Lookup tables the parent loaded into shared memory (enrich/shared-tables.ts): one copy for all threads. */
+  shared?: SharedTables;
 }
 
 export type ToWorker =
@@ -34,6 +37,7 @@ export type FromWorker =
   | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number };
 
 const init = workerData as WorkerInit;
+adoptSharedTables(init.shared);
 const config = init.configFile ? Config.load(init.configFile, init.node) : Config.fromText(init.configText ?? '[default]\n', init.node);
 for (const [k, v] of init.overrides) config.override(k, v);
 // `[headers-*]` fields must exist before the flattener lays out its columns.
