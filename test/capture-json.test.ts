@@ -1,25 +1,12 @@
 // End to end: pcaps we generate → `packrat capture --json` → Arkime documents.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { pcapBytes, sampleTraffic, tcpConversation, ipv4Frame, udpDatagram, type Endpoint, type Frame } from '../capture/synth/traffic.js';
+import { captureJson, packrat, tempFile } from './support/json-capture.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const packrat = join(repoRoot, 'bin/packrat');
-const dir = mkdtempSync(join(tmpdir(), 'packrat-json-'));
-
-function capture(frames: Frame[] | Uint8Array, config = '[default]\n'): Record<string, any>[] {
-  const pcap = join(dir, `t${Math.random().toString(36).slice(2)}.pcap`);
-  writeFileSync(pcap, frames instanceof Uint8Array ? frames : pcapBytes(frames));
-  const cfg = join(dir, 'config.ini');
-  writeFileSync(cfg, config);
-  const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
+const capture = (frames: Frame[] | Uint8Array, config = '[default]\n') => captureJson(frames, config);
 
 const C: Endpoint = { ip: [10, 1, 1, 1], port: 40001, mac: [0, 1, 2, 3, 4, 5] };
 const S: Endpoint = { ip: [192, 0, 2, 80], port: 80, mac: [0, 6, 7, 8, 9, 10] };
@@ -77,7 +64,7 @@ test('udpTimeout on packet time: sessions age against the previous packet\'s tim
 test('a truncated pcap keeps the sessions before the fault and names the offset', () => {
   const full = pcapBytes(sampleTraffic(30));
   const cut = full.subarray(0, full.length - 7);
-  const pcap = join(dir, 'cut.pcap');
+  const pcap = tempFile('cut.pcap');
   writeFileSync(pcap, cut);
   const r = spawnSync(packrat, ['capture', '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
@@ -86,7 +73,7 @@ test('a truncated pcap keeps the sessions before the fault and names the offset'
 });
 
 test('a garbage file is refused with its name', () => {
-  const pcap = join(dir, 'garbage.pcap');
+  const pcap = tempFile('garbage.pcap');
   writeFileSync(pcap, 'this is not a capture file');
   const r = spawnSync(packrat, ['capture', '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 1);

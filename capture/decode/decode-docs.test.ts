@@ -3,26 +3,12 @@
 // VLANs, outer addresses and counts Arkime writes. Field-by-field decoding is in decoders.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ipv4Frame, pcapBytes, tcpConversation, tcpSegment, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+import { ipv4Frame, tcpConversation, tcpSegment, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+import { captureJson, packrat } from '../../test/support/json-capture.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packrat = join(repoRoot, 'bin/packrat');
-const dir = mkdtempSync(join(tmpdir(), 'packrat-decode-docs-'));
 let n = 0;
 
-function capture(frames: Frame[], linkType = 1, config = '[default]\n'): Record<string, any>[] {
-  const pcap = join(dir, `d${n++}.pcap`);
-  writeFileSync(pcap, pcapBytes(frames, linkType));
-  const cfg = join(dir, 'config.ini');
-  writeFileSync(cfg, config);
-  const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
+const capture = (frames: Frame[], linkType = 1, config = '[default]\n') => captureJson(frames, config, linkType);
 
 const cat = (...parts: (Uint8Array | number[])[]) => {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));

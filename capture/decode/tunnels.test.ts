@@ -3,25 +3,12 @@
 // Ethernet, GRE/ERSPAN around a frame that is not IP, and IP-in-IPv6 buried too deep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { pcapBytes, ipv4Frame, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+import { join } from 'node:path';
+import { ipv4Frame, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+import { captureJson } from '../../test/support/json-capture.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packrat = join(repoRoot, 'bin/packrat');
-const dir = mkdtempSync(join(tmpdir(), 'packrat-tunnel-'));
 
-function capture(frames: Frame[], config = '[default]\nsaveUnknownPackets=all;corrupt\n'): Record<string, any>[] {
-  const pcap = join(dir, `t${Math.random().toString(36).slice(2)}.pcap`);
-  writeFileSync(pcap, pcapBytes(frames));
-  const cfg = join(dir, 'config.ini');
-  writeFileSync(cfg, config);
-  const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
+const capture = (frames: Frame[], config = '[default]\nsaveUnknownPackets=all;corrupt\n') => captureJson(frames, config);
 
 const A: Endpoint = { ip: [10, 40, 9, 1], port: 40000, mac: [0, 0x11, 0x22, 0x33, 0x44, 0x55] };
 const B: Endpoint = { ip: [10, 40, 9, 100], port: 4790, mac: [0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff] };

@@ -4,25 +4,12 @@
 // MAC vendors of a tunnel, and tcpseq.dst of a session first seen on its SYN-ACK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { pcapBytes, ipv4Frame, tcpSegment, type Endpoint, type Frame } from '../synth/traffic.js';
+import { resolve } from 'node:path';
+import { ipv4Frame, tcpSegment, type Endpoint, type Frame } from '../synth/traffic.js';
+import { captureJson, repoRoot } from '../../test/support/json-capture.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packrat = join(repoRoot, 'bin/packrat');
-const dir = mkdtempSync(join(tmpdir(), 'packrat-hooks-'));
 
-function capture(frames: Frame[], config = '[default]\n'): Record<string, any>[] {
-  const pcap = join(dir, `t${Math.random().toString(36).slice(2)}.pcap`);
-  writeFileSync(pcap, pcapBytes(frames));
-  const cfg = join(dir, `c${Math.random().toString(36).slice(2)}.ini`);
-  writeFileSync(cfg, config);
-  const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
+const capture = (frames: Frame[], config = '[default]\n') => captureJson(frames, config);
 
 const T0 = 1_700_000_000_000_000;
 const C: Endpoint = { ip: [10, 1, 1, 1], port: 40001, mac: [0x02, 0, 0, 0, 0, 1] };

@@ -4,25 +4,11 @@
 // SCTP DATA chunks classified, and outer tunnel headers in Arkime's (direction-free) order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { pcapBytes, ipv4Frame, tcpSegment, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+import { ipv4Frame, tcpSegment, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+import { captureJson } from '../../test/support/json-capture.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packrat = join(repoRoot, 'bin/packrat');
-const dir = mkdtempSync(join(tmpdir(), 'packrat-core-'));
 
-function capture(frames: Frame[], config = '[default]\n'): Record<string, any>[] {
-  const pcap = join(dir, `t${Math.random().toString(36).slice(2)}.pcap`);
-  writeFileSync(pcap, pcapBytes(frames));
-  const cfg = join(dir, 'config.ini');
-  writeFileSync(cfg, config);
-  const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
+const capture = (frames: Frame[], config = '[default]\n') => captureJson(frames, config);
 
 const C: Endpoint = { ip: [10, 1, 1, 1], port: 40001, mac: [0, 1, 2, 3, 4, 5] };
 const S: Endpoint = { ip: [192, 0, 2, 80], port: 9999, mac: [0, 6, 7, 8, 9, 10] };
