@@ -7,6 +7,7 @@
 //
 //   node dist/bench/live-bench.js [--pcap FILE] [--seconds 30] [--threads 1,2] [--rates 10000,15000,...]
 //        [--refine 2] [--batch 64] [--max-drain 2] [--cpu-prof DIR] [--python-sender]
+//        [--node-args "--trace-gc --heap-prof ..."] [--show-log]
 //       ladder: per packetThreads, the highest rate with zero drops (kernel ring, queue, disk overload,
 //       veth, softnet), every sent packet counted by the capture, and the capture idle again within
 //       --max-drain s of the last packet (the ring and queues hold ~200k packets: a capture that
@@ -60,6 +61,10 @@ const batch = Number(opt('--batch', '64'));
 const steady = Number(opt('--steady', '0'));
 const minutes = Number(opt('--minutes', '10'));
 const cpuProfDir = opt('--cpu-prof', '');
+// Extra node flags for the capture process (e.g. "--trace-gc --heap-prof"), space-separated.
+const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...opt('--node-args', '').split(' ').filter(Boolean)];
+/** Echo the capture's log (stats lines, GC traces) with a prefix. */
+const showLog = args.includes('--show-log');
 const forcePython = args.includes('--python-sender');
 
 const HZ = 100;  // USER_HZ of /proc/PID/stat
@@ -125,7 +130,7 @@ function vethCounters(lab: VethLabT): VethCounters {
 interface RunResult {
   threads: number; rate: number; sender: string; sent: number; sentPps: number; bytes: number; gbps: number; sendSeconds: number;
   captured: number; kernelDrops: number; queueDrops: number; overloadDrops: number; vethDrops: number; softnetDrops: number;
-  senderMaxLag: number; drainSeconds: number; cpuUsPerPacket: number; threadUs: string; senderCpuUsPerPacket: number; rssMiB: number[];
+  senderMaxLag: number; drainSeconds: number; cpuUsPerPacket: number; threadUs: string; senderCpuUsPerPacket: number; rssMiB: number[]; stored: number; statsLine: string;
 }
 
 function drops(r: RunResult): number { return r.kernelDrops + r.queueDrops + r.overloadDrops + r.vethDrops + r.softnetDrops; }
@@ -138,16 +143,22 @@ function line(r: RunResult): string {
     `drained ${r.drainSeconds.toFixed(1)} s after the sender, capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt\n    capture threads us/pkt: ${r.threadUs}`;
 }
 
-/** The lab, but the capture's node runs with --cpu-prof (NODE_OPTIONS may not carry it); workers are profiled too. */
-function profiledCapture(lab: VethLabT): VethLabT {
+/** The lab, but the capture's node runs with `nodeArgs` (NODE_OPTIONS may not carry them) and its log may be echoed. */
+function instrumentedCapture(lab: VethLabT): VethLabT {
   const p = Object.create(lab) as VethLabT;
-  p.spawn = (ns, cmd, a, o) => lab.spawn(ns, cmd, cmd === process.execPath ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, ...a] : a, o);
+  p.spawn = (ns, cmd, a, o) => {
+    const c = lab.spawn(ns, cmd, cmd === process.execPath ? [...nodeArgs, ...a] : a, o);
+    if (showLog && cmd === process.execPath) {
+      for (const s of [c.stdout!, c.stderr!]) s.on('data', (d: Buffer) => { for (const l of d.toString().split('\n')) if (l) console.log(`  | ${l}`); });
+    }
+    return c;
+  };
   return p;
 }
 
 async function run(lab: VethLabT, threads: number, pps: number, secs: number, sampleRss = false): Promise<RunResult> {
   const { PackratLive } = await import('../test/live/packrat-run.js');
-  const live = new PackratLive(cpuProfDir ? profiledCapture(lab) : lab, {
+  const live = new PackratLive(nodeArgs.length || showLog ? instrumentedCapture(lab) : lab, {
     interface: lab.devB, pcapReadMethod: 'tpacketv3', tpacketv3NumThreads: 1, packetThreads: threads,
     tcpTimeout: 30, udpTimeout: 10, maxFileSizeG: 1, statsInterval: 1,
   });
@@ -185,7 +196,9 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
   const threadsAfter = threadTicks(pid);
   const vethAfter = vethCounters(lab);
   const softAfter = softnetDrops();
-  const s = await live.stop();
+  const s = await live.stop({ sessions: false });
+  const stored = s.count;
+  live.cleanUp();
   const m = /sent (\d+) pps (\d+) bytes (\d+)/.exec(out);
   if (!m) throw new Error(`sender printed no result: ${out}`);
   const sj = /sender (\{.*\})/.exec(out);
@@ -204,7 +217,8 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
     cpuUsPerPacket: captured ? ((after.cpuTicks - before.cpuTicks) * 1e6 / HZ) / captured : 0,
     senderCpuUsPerPacket: sr && sent ? ((sr.cpuUser + sr.cpuSystem) * 1e6) / sent : -1,
     threadUs: captured ? threadBreakdown(threadsBefore, threadsAfter, captured) : '',
-    rssMiB: rss,
+    rssMiB: rss, stored,
+    statsLine: `sessions saved ${st.sessionsSaved} stored ${stored}, packetQueue ${st.packetQueue}, diskQueue ${st.diskQueue}, writeErrors ${st.writeErrors}`,
   };
 }
 
@@ -242,6 +256,7 @@ async function main(): Promise<void> {
       console.log(`steady ${steady} pps for ${minutes} min, packetThreads ${t}`);
       const r = await run(lab, t, steady, minutes * 60, true);
       console.log(line(r));
+      console.log(`    ${r.statsLine}`);
       const first = r.rssMiB[0], last = r.rssMiB[r.rssMiB.length - 1];
       const warm = r.rssMiB.slice(Math.min(6, r.rssMiB.length - 1));  // after the first minute
       console.log(`rss curve (MiB, every 10 s): ${r.rssMiB.join(' ')}`);

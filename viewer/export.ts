@@ -11,9 +11,14 @@ import { REMOTE_BATCH, type NodeLinks } from './multinode.js';
 import { decodePacketPos, PcapFiles, type PcapFile } from './pcap-source.js';
 
 const CHUNK = 1 << 20;
+/** A run of back-to-back records at least this long goes out as a view of the file buffer, not a copy. */
+const PASS_THROUGH_MIN = 64 << 10;
 const PAGE = 10000;
 
 export interface ExportLimits { maxSessions: number; maxBytes: number }
+
+/** What an export left out: sessions whose pcap files are all gone (SPI data only). */
+export interface ExportStats { skipped: number }
 
 /** Collects output into large chunks; `take()` hands a full chunk to the stream. */
 class ChunkWriter {
@@ -40,6 +45,13 @@ export class PacketEncoder {
   private readonly w = new ChunkWriter();
   readonly ready: Buffer[] = [];
   full = false;
+  /** Bytes output so far (chunks and passed-through spans). */
+  private total = 0;
+  // A run of records that sit back to back in a source buffer and go out unchanged: handed on
+  // as one view of that buffer instead of copied (sources never overwrite a buffer they gave out).
+  private span: Buffer | undefined;
+  private spanStart = 0;
+  private spanEnd = 0;
   private started = false;
   private outLe = true;
   private outNanos = false;
@@ -47,10 +59,33 @@ export class PacketEncoder {
 
   constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number) {}
 
-  private room(n: number): void { const c = this.w.room(n); if (c) this.ready.push(c); }
+  private room(n: number): void { this.closeSpan(); const c = this.w.room(n); if (c) this.ready.push(c); }
 
-  /** Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is reached. */
-  record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array): boolean {
+  /** Hand on the pending span: a long one as a view (after the chunk so far), a short one copied. */
+  private closeSpan(): void {
+    const b = this.span;
+    if (!b) return;
+    this.span = undefined;
+    const len = this.spanEnd - this.spanStart;
+    const w = this.w;
+    if (len >= PASS_THROUGH_MIN) {
+      const r = w.rest();
+      if (r) { this.ready.push(r); w.buf = Buffer.allocUnsafe(CHUNK); w.off = 0; }
+      this.ready.push(b.subarray(this.spanStart, this.spanEnd));
+      return;
+    }
+    const c = w.room(len);
+    if (c) this.ready.push(c);
+    b.copy(w.buf, w.off, this.spanStart, this.spanEnd);
+    w.off += len;
+  }
+
+  /**
+   * Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is
+   * reached. `stable`: the source never overwrites `b` (it reads into fresh buffers), so
+   * records may go out as views of it.
+   */
+  record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array, stable = false): boolean {
     const w = this.w;
     const caplen = u32(b, off + 8, h.littleEndian);
     if (!this.started) {
@@ -58,17 +93,26 @@ export class PacketEncoder {
       if (this.format === 'pcap') {
         this.outLe = h.littleEndian; this.outNanos = h.nanos;
         this.room(24);
-        w.buf.set(headerBytes, w.off); w.advance(24);
+        w.buf.set(headerBytes, w.off); w.advance(24); this.total += 24;
       } else {
         this.room(PCAPNG_SHB_LEN);
-        w.advance(writePcapngSHB(w.buf, w.off));
+        const n = writePcapngSHB(w.buf, w.off);
+        w.advance(n); this.total += n;
       }
     }
     if (this.format === 'pcap') {
       const n = PCAP_RECORD_HEADER_LEN + caplen;
-      if (w.written + n > this.maxBytes) { this.full = true; return false; }
+      if (this.total + n > this.maxBytes) { this.full = true; return false; }
+      this.total += n;
+      const same = h.littleEndian === this.outLe && h.nanos === this.outNanos;
+      if (same && stable) {
+        if (this.span === b && off === this.spanEnd) { this.spanEnd += n; return true; }
+        this.closeSpan();
+        this.span = b; this.spanStart = off; this.spanEnd = off + n;
+        return true;
+      }
       this.room(n);
-      if (h.littleEndian === this.outLe && h.nanos === this.outNanos) {
+      if (same) {
         b.copy(w.buf, w.off, off, off + n);
       } else {
         // a file with another byte order or clock: rewrite the record header in ours
@@ -85,10 +129,12 @@ export class PacketEncoder {
       iface = this.ifaces.size;
       this.ifaces.set(h.linktype, iface);
       this.room(PCAPNG_IDB_LEN);
-      w.advance(writePcapngIDB(w.buf, w.off, h.linktype, Math.max(h.snaplen, MAX_CAPLEN), 6));
+      const m = writePcapngIDB(w.buf, w.off, h.linktype, Math.max(h.snaplen, MAX_CAPLEN), 6);
+      w.advance(m); this.total += m;
     }
     const n = pcapngEPBLength(caplen);
-    if (w.written + n > this.maxBytes) { this.full = true; return false; }
+    if (this.total + n > this.maxBytes) { this.full = true; return false; }
+    this.total += n;
     this.room(n);
     const frac = u32(b, off + 4, h.littleEndian);
     w.advance(writePcapngEPB(w.buf, w.off, iface, u32(b, off, h.littleEndian), h.nanos ? Math.floor(frac / 1000) : frac,
@@ -98,6 +144,7 @@ export class PacketEncoder {
 
   /** Takes the full chunks (and with `all`, the partial one too). */
   *drain(all = false): Generator<Buffer> {
+    if (all) this.closeSpan();
     for (const c of this.ready) yield c;
     this.ready.length = 0;
     if (all) { const r = this.w.rest(); if (r) { this.w.off = 0; yield r; } }
@@ -110,7 +157,7 @@ export class PacketEncoder {
  * the output keeps the lastPacket order across nodes.
  */
 export async function* packetExport(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
-  limits: ExportLimits, nodes?: NodeLinks): AsyncGenerator<Buffer> {
+  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }): AsyncGenerator<Buffer> {
   const enc = new PacketEncoder(format, limits.maxBytes);
   let sessions = 0;
   for await (const rows of refBatches(backend, q, limits.maxSessions)) {
@@ -118,7 +165,10 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
       const ref = rows[i];
       const remote = nodes?.remoteFor(ref.node, ref.packetPos);
       if (remote === undefined) {
-        i++; sessions++;
+        i++;
+        // every file of the session expired: SPI data only, nothing to export
+        if (files.spiOnlyReason(ref.node, ref.packetPos) !== undefined) { stats.skipped++; continue; }
+        sessions++;
         let cur: PcapFile | undefined, curNum = -1;
         const { files: nums, positions } = decodePacketPos(ref.packetPos, files.isGap0(ref.node, ref.packetPos));
         for (let k = 0; k < positions.length; k++) {
@@ -128,7 +178,7 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
           const f = cur!;
           let off = f.recordInWindow(positions[k]);
           if (off < 0) off = await f.record(positions[k]);
-          if (!enc.record(f.buffer, off, f.header, f.headerBytes)) break;
+          if (!enc.record(f.buffer, off, f.header, f.headerBytes, true)) break;
           if (enc.ready.length) yield* enc.drain();
         }
         continue;

@@ -1,7 +1,9 @@
 // Reading a session's packets back from pcap files: decode packetPos (gap0 or plain, with
 // `-fileNum` markers), find each file through the control store's registry, and read records
 // through a per-file window buffer so the packets of a session that sit close together cost one
-// read. Records are handed out as (buffer, offset, length) views valid until the next read.
+// read. Records are handed out as (buffer, offset, length) views; each read fills a new buffer,
+// so a view stays valid after later reads (exports pass them through without copying).
+import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ControlStore, FileDoc } from '../db/store/control-store.js';
 import {
@@ -36,7 +38,7 @@ const WINDOW = 1 << 20;
 export class PcapFile {
   /** The 24 header bytes as found in the file. */
   readonly headerBytes: Uint8Array;
-  private buf = Buffer.allocUnsafe(WINDOW);
+  private buf = Buffer.alloc(0);
   private winStart = 0;
   private winEnd = 0;
 
@@ -60,7 +62,8 @@ export class PcapFile {
 
   private async ensure(pos: number, len: number): Promise<void> {
     if (pos >= this.winStart && pos + len <= this.winEnd) return;
-    if (len > this.buf.length) this.buf = Buffer.allocUnsafe(len);
+    // a fresh buffer per read, never refilled: an export hands views of it to the response
+    this.buf = Buffer.allocUnsafe(Math.max(WINDOW, len));
     const { bytesRead } = await this.fh.read(this.buf, 0, this.buf.length, pos);
     this.winStart = pos;
     this.winEnd = pos + bytesRead;
@@ -107,6 +110,7 @@ export class PcapFile {
 export class PcapFiles {
   private readonly open = new Map<string, Promise<PcapFile>>();
   private readonly gap0 = new Map<string, boolean>();
+  private readonly goneCache = new Map<string, string>();
   constructor(private readonly control: ControlStore, private readonly maxOpen = 32) {}
 
   fileDoc(node: string, num: number): FileDoc {
@@ -128,6 +132,32 @@ export class PcapFiles {
       void old.then((x) => x.close(), () => undefined);
     }
     return f;
+  }
+
+  /**
+   * Why a file's packets can no longer be read (expired: no registry entry, or the file is gone
+   * from disk), or undefined while it is there. Cached per file for the life of this object.
+   */
+  gone(node: string, num: number): string | undefined {
+    const key = `${node}-${num}`;
+    let why = this.goneCache.get(key);
+    if (why === undefined) {
+      const doc = this.control.fileByNum(node, num);
+      why = !doc ? `pcap file ${key} is no longer in the file registry (expired)` : !existsSync(doc.name) ? `pcap file ${doc.name} is gone (expired)` : '';
+      this.goneCache.set(key, why);
+    }
+    return why || undefined;
+  }
+
+  /** Why none of a session's packets can be read (every file it names is gone), or undefined. */
+  spiOnlyReason(node: string, packetPos: readonly number[]): string | undefined {
+    let why: string | undefined;
+    for (const v of packetPos) {
+      if (v >= 0) continue;
+      why = this.gone(node, -v);
+      if (why === undefined) return undefined;
+    }
+    return why;
   }
 
   /** Whether a session's positions are gap0 encoded (Arkime looks at the first file only). */

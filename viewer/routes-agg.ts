@@ -1,9 +1,11 @@
 // Aggregation routes: SPI view, SPI graph, connections, unique values, and tag edits. Every
 // terms size is capped by maxAggSize; a capped response says so.
 import type { Context } from 'koa';
+import type { TermsResult } from '../db/store/search-backend.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { ipProtocolName } from './export.js';
 import { graphOf, mapOf, sessionQuery } from './routes-sessions.js';
+import { parseOrder } from './session-params.js';
 import type { RouteDef, ViewerContext } from './server.js';
 
 /** Resolve `field` (document path) or `exp` (expression name) to a document path. */
@@ -35,18 +37,37 @@ async function spiview(ctx: Context, v: ViewerContext): Promise<void> {
   const q = pq.query;
   const bounds: Bound[] = [];
   const spi: Record<string, unknown> = {};
+  const wanted: { field: string; size: number }[] = [];
   for (const part of (p.spi ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [field, cnt] = part.split(':');
     if (!v.backend.hasField(field)) { spi[field] = { error: `Unknown field ${field}` }; continue; }
-    const size = capSize(ctx, v, cnt === undefined ? 10 : intParam({ c: cnt }, 'c', 10, 0), bounds);
-    const r = await v.backend.terms(q, field, size);
-    spi[field] = { doc_count_error_upper_bound: 0, sum_other_doc_count: r.sum_other_doc_count,
-      buckets: r.buckets.map((b) => ({ key: keyOf(field, b.key), doc_count: b.doc_count })) };
+    wanted.push({ field, size: capSize(ctx, v, cnt === undefined ? 10 : intParam({ c: cnt }, 'c', 10, 0), bounds) });
   }
-  const body: Record<string, unknown> = { spi, recordsTotal: await v.backend.total(), recordsFiltered: await v.backend.count(q) };
-  if (boolParam(p, 'facets')) {
+  // one call for every field where the store shares the work (and the count) between them
+  let filtered: number | undefined;
+  let results: TermsResult[];
+  let sample: { sessions: number } | undefined;
+  const facets = boolParam(p, 'facets');
+  let protocolTerms: TermsResult | undefined;
+  if (v.backend.termsMany && wanted.length) {
+    // the protocols facet rides along in the same (possibly sampled) pass
+    const r = await v.backend.termsMany(q, facets ? [...wanted, { field: 'protocol', size: 1000 }] : wanted, { exact: boolParam(p, 'exact') });
+    results = r.fields; filtered = r.count; sample = r.sample;
+    if (facets) protocolTerms = results.pop();
+  } else {
+    results = [];
+    for (const w of wanted) results.push(await v.backend.terms(q, w.field, w.size));
+  }
+  wanted.forEach(({ field }, i) => {
+    spi[field] = { doc_count_error_upper_bound: 0, sum_other_doc_count: results[i].sum_other_doc_count,
+      buckets: results[i].buckets.map((b) => ({ key: keyOf(field, b.key), doc_count: b.doc_count })) };
+  });
+  const body: Record<string, unknown> = { spi, recordsTotal: await v.backend.total(), recordsFiltered: filtered ?? await v.backend.count(q) };
+  // estimated counts: say from how many sessions (exact=1 asks for a full count)
+  if (sample) { body.sampled = sample.sessions; ctx.set('X-Packrat-Sampled-Sessions', String(sample.sessions)); }
+  if (facets) {
     const protocols: Record<string, number> = {};
-    for (const b of (await v.backend.terms(q, 'protocol', 1000)).buckets) protocols[String(b.key)] = b.doc_count;
+    for (const b of (protocolTerms ?? await v.backend.terms(q, 'protocol', 1000)).buckets) protocols[String(b.key)] = b.doc_count;
     body.protocols = protocols;
     body.graph = await graphOf(v, q, pq);
     body.map = await mapOf(v, q);
@@ -78,6 +99,12 @@ async function spigraph(ctx: Context, v: ViewerContext): Promise<void> {
   ctx.body = body;
 }
 
+/**
+ * Arkime's /api/connections: the first `length` sessions of the query (sorted by `order`, else
+ * firstPacket ascending) that have both fields are examined, and every (src, dst) value pair of
+ * those is a link. Nodes with fewer than `minConn` links are dropped with their links. When the
+ * query matches more sessions than were examined the response says so (`bounded`).
+ */
 async function connections(ctx: Context, v: ViewerContext): Promise<void> {
   const { p, pq } = await sessionQuery(ctx, v);
   const q = pq.query;
@@ -86,12 +113,18 @@ async function connections(ctx: Context, v: ViewerContext): Promise<void> {
   const sumFields = (p.fields ? p.fields.split(',') : ['network.bytes', 'totDataBytes', 'network.packets'])
     .map((s) => s.trim()).filter((f) => f && f !== 'node' && v.backend.hasField(f));
   const bounds: Bound[] = [];
-  const limit = capSize(ctx, v, intParam(p, 'length', 100, 1), bounds);
-  const pairs = await v.backend.pairs(q, { src, dst, sums: sumFields, limit: limit + 1, minConn: intParam(p, 'minConn', 1, 1) });
-  if (pairs.length > limit) {
-    pairs.length = limit;
-    if (!bounds.length) { const b = { name: 'length', value: limit }; setBound(ctx, b); bounds.push(b); }
+  const size = capSize(ctx, v, intParam(p, 'length', 100, 1), bounds);
+  const minConn = intParam(p, 'minConn', 1, 1);
+  const [pairs, filtered] = [await v.backend.pairs(q, { src, dst, sums: sumFields, limit: size * 100, sample: { sort: parseOrder(p) ?? [], size } }),
+    await v.backend.count(q)];
+  if (filtered > size && !bounds.length) { const b = { name: 'length', value: size }; setBound(ctx, b); bounds.push(b); }
+  // node degree first: minConn applies to a node's number of distinct links (Arkime's cnt)
+  const degree = new Map<string, number>();
+  for (const pr of pairs) {
+    degree.set(pr.src, (degree.get(pr.src) ?? 0) + 1);
+    if (pr.dst !== pr.src) degree.set(pr.dst, (degree.get(pr.dst) ?? 0) + 1);
   }
+  const kept = pairs.filter((pr) => degree.get(pr.src)! >= minConn && degree.get(pr.dst)! >= minConn);
   const index = new Map<string, number>();
   const nodes: Record<string, unknown>[] = [];
   const nodeOf = (id: string, type: 1 | 2, pr: typeof pairs[number]) => {
@@ -107,11 +140,11 @@ async function connections(ctx: Context, v: ViewerContext): Promise<void> {
     sumFields.forEach((f, k) => { n[f] = (n[f] as number) + pr.sums[k]; });
     return i;
   };
-  const links = pairs.map((pr) => ({
+  const links = kept.map((pr) => ({
     source: nodeOf(pr.src, 1, pr), target: nodeOf(pr.dst, 2, pr), value: pr.count, node: pr.nodes,
     ...Object.fromEntries(sumFields.map((f, k) => [f, pr.sums[k]])),
   }));
-  const body: Record<string, unknown> = { nodes, links, recordsFiltered: await v.backend.count(q) };
+  const body: Record<string, unknown> = { nodes, links, recordsFiltered: filtered };
   if (bounds.length) body.bounded = bounds[0];
   ctx.body = body;
 }

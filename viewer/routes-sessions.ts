@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { UserDoc } from '../db/store/control-store.js';
 import type { SessionDoc, SessionQuery } from '../db/store/search-backend.js';
-import { csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport } from './export.js';
+import { csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, type ExportStats } from './export.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { sessionPackets } from './packet-view.js';
 import { PcapFiles } from './pcap-source.js';
@@ -109,9 +109,18 @@ async function visibleSession(ctx: Context, v: ViewerContext): Promise<SessionDo
   return d;
 }
 
+/** Why a local session's packets are gone (its pcap expired), or undefined (there, remote, or none recorded). */
+function spiOnlyReason(v: ViewerContext, files: PcapFiles, doc: Record<string, unknown>): string | undefined {
+  const node = String(doc.node ?? '');
+  const packetPos = (doc.packetPos as number[] | undefined) ?? [];
+  if (v.nodes?.remoteFor(node, packetPos) !== undefined) return undefined;
+  return files.spiOnlyReason(node, packetPos);
+}
+
 async function sessionDoc(ctx: Context, v: ViewerContext): Promise<void> {
   const d = await visibleSession(ctx, v);
-  ctx.body = { id: d.id, index: d.index, ...d.doc };
+  const why = spiOnlyReason(v, new PcapFiles(v.control), d.doc);
+  ctx.body = { id: d.id, index: d.index, ...d.doc, ...(why ? { spiOnly: true, spiOnlyReason: why } : {}) };
 }
 
 async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void> {
@@ -121,6 +130,12 @@ async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void
   const remote = v.nodes?.remoteFor(node, (d.doc.packetPos as number[] | undefined) ?? []);
   if (remote !== undefined) { ctx.body = await v.nodes!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
   const files = new PcapFiles(v.control);
+  const why = files.spiOnlyReason(node, (d.doc.packetPos as number[] | undefined) ?? []);
+  if (why) {
+    ctx.body = { success: true, spiOnly: true, reason: why, id: d.id, node: d.doc.node, source: d.doc.source, destination: d.doc.destination,
+      packets: [], reassembled: [] };
+    return;
+  }
   try {
     const r = await sessionPackets(files, d.doc, intParam(p, 'packets', 200, 1, 10000));
     ctx.body = { success: r.error === undefined, id: d.id, node: d.doc.node, source: d.doc.source, destination: d.doc.destination, ...r };
@@ -172,12 +187,37 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
       if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
     }
     const files = new PcapFiles(v.control);
-    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, v.nodes);
-    const stream = await startStream(gen, () => files.close());
+    // sessions whose pcap expired are left out; pcap has no room to say so, the header does
+    const gone = await expiredSessions(v, files, q);
+    const stats: ExportStats = { skipped: 0 };
+    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, v.nodes, stats);
+    const done = async () => {
+      await files.close();
+      if (stats.skipped) console.log(`${ctx.path}: skipped ${stats.skipped} sessions with SPI data only (pcap expired)`);
+    };
+    let stream: Readable;
+    try { stream = await startStream(gen, done); } catch (e) {
+      if (e instanceof HttpError && e.status === 404 && (gone > 0 || stats.skipped > 0)) {
+        throw new HttpError(404, `no sessions with pcap found: ${Math.max(gone, stats.skipped)} matching sessions have SPI data only (pcap expired)`);
+      }
+      throw e;
+    }
+    if (gone > 0) ctx.set('X-Packrat-Skipped-Sessions', String(gone));
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`sessions.${format}`);
     ctx.body = stream;
   };
+}
+
+/** How many matches have every pcap file gone (counted per node and file list, so cheap). */
+async function expiredSessions(v: ViewerContext, files: PcapFiles, q: SessionQuery): Promise<number> {
+  if (!v.backend.fileGroups) return 0;
+  let n = 0;
+  for (const g of await v.backend.fileGroups(q)) {
+    if (g.fileIds.length === 0 || v.nodes?.remoteFor(g.node, g.fileIds.map((f) => -f)) !== undefined) continue;
+    if (g.fileIds.every((f) => files.gone(g.node, f) !== undefined)) n += g.count;
+  }
+  return n;
 }
 
 /** One session's packets as pcap or pcapng (Arkime /api/session/:node/:id.pcap), from whichever node holds them. */
@@ -185,6 +225,8 @@ function sessionPcapRoute(format: 'pcap' | 'pcapng') {
   return async (ctx: Context, v: ViewerContext): Promise<void> => {
     const d = await visibleSession(ctx, v);
     const files = new PcapFiles(v.control);
+    const why = spiOnlyReason(v, files, d.doc);
+    if (why) throw new HttpError(404, `SPI data only: ${why}`);
     const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, v.nodes);
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`${d.id}.${format}`);

@@ -38,6 +38,19 @@ test('CSV ranges: quoted names, overlaps clipped, IPv6 "::" forms, misses betwee
     assert.equal(at('ffff::1'), undefined);
     assert.equal(t.orgCount, 7);
 
+    // The binary form (shared memory, cache file) answers exactly as the parsed CSV.
+    const bytes = t.toBytes(true);
+    assert.ok(bytes.buffer instanceof SharedArrayBuffer);
+    const b = AsnTable.fromBytes(bytes);
+    for (const ip of ['1.0.0.1', '1.0.1.0', '1.0.8.0', '1.0.10.230', '0.0.0.1', '2001::1', '2001:200:1b9::', '2001:200:1ba::', '2c0f:fff0:1::1', 'ffff::1']) {
+      const a = parseIp(ip)!;
+      assert.deepEqual(a.length === 4 ? b.lookupV4(v4Num(a)) : b.lookupV6(a), at(ip), ip);
+    }
+    assert.equal(b.orgCount, 7);
+    assert.equal(b.v4Rows, t.v4Rows);
+    assert.throws(() => AsnTable.fromBytes(bytes.subarray(0, bytes.length - 1), 'x.bin'), /x\.bin: \d+ bytes, the header says/);
+    assert.throws(() => AsnTable.fromBytes(new Uint8Array(64), 'y.bin'), /y\.bin: not a version 1 packrat ASN table/);
+
     writeFileSync(v4, '5,10,1,a\n3,4,2,b\n');
     assert.throws(() => new AsnTable().loadV4Num(v4), /v4\.csv:2: rows are not sorted/);
     writeFileSync(v4, '5,10,1,a\n20,x,2,b\n');

@@ -45,6 +45,18 @@ export interface LiveRunResult {
 interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pending: number; packets: number }
 
 const MAX_SLOTS = 16;
+/** Documents flattened per store append: a drain hands over every session at once. */
+const APPEND_CHUNK = 1000;
+/**
+ * Staged rows that start a flush before dbFlushTimeout: a flush sorts its rows in DuckDB's
+ * memory, so its size must not grow with the session rate.
+ */
+const FLUSH_ROWS = 20000;
+/**
+ * Live segments use small row groups: DuckDB's Parquet writer and reader hold a whole row group
+ * of every column (~200 columns) at once, and 122880-row groups of session rows cost GiBs in a merge.
+ */
+const LIVE_ROW_GROUP_ROWS = 16384;
 
 function floatKey(config: Config, key: string, def: number, min: number, max: number): number {
   const raw = config.raw(key);
@@ -72,7 +84,10 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const src = new LiveSource(liveOpts);
   src.onWarning = (iface, m) => log(`packrat: interface ${iface}: ${m}`);
   const dataDir = resolve(config.str('dataDir', './data'));
-  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields });
+  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields, rowGroupSize: LIVE_ROW_GROUP_ROWS });
+  // One DuckDB thread: flushes and merges then use one core's worth of buffers, and leave the
+  // other core to the packet path.
+  await store.query('SET threads = 1');
   const control = ControlStore.open(dataDir);
   control.publishFields(fields.all().map((f) => ({ ...f })));
 
@@ -113,13 +128,30 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   };
   const workers = Array.from({ length: threads }, () => new Worker(new URL('../pipeline/worker-thread.js', import.meta.url), { workerData: init }));
   const active = new Int32Array(threads);
+  // A worker behind on its batches gets no new tick until it answered the last one.
+  const tickPending = new Uint8Array(threads);
+  const workerHeap = new Float64Array(threads);
   let sessionsSaved = 0, packets = 0, queueDrops = 0, packetQueue = 0;
   let failure: Error | undefined;
 
+  // Store flushes run one after another (the store chains them); `flushing` is the latest.
+  let flushing: Promise<void> | undefined;
+  let lastFlush = performance.now();
+  const flushStore = (): void => {
+    lastFlush = performance.now();
+    const f: Promise<void> = store.flush()
+      .catch((e: Error) => { errors.push(`store flush: ${e.message}`); log(`packrat: store flush failed: ${e.message}`); })
+      .finally(() => { if (flushing === f) flushing = undefined; });
+    flushing = f;
+  };
   const onDocs = (docs: Record<string, unknown>[]): void => {
     if (!docs.length) return;
-    for (const d of docs) positions.rewrite(d, gap);
-    store.append(docs);
+    for (let i = 0; i < docs.length; i += APPEND_CHUNK) {
+      const chunk = docs.length <= APPEND_CHUNK ? docs : docs.slice(i, i + APPEND_CHUNK);
+      for (const d of chunk) positions.rewrite(d, gap);
+      store.append(chunk);
+      if (store.pendingCount >= FLUSH_ROWS) flushStore();
+    }
     sessionsSaved += docs.length;
   };
 
@@ -159,8 +191,10 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
         const s = byId.get(m.id);
         if (s && --s.pending === 0) { byId.delete(m.id); release(s); }
       } else if (m.type === 'ticked') {
+        tickPending[wi] = 0;
         onDocs(m.docs);
         active[wi] = m.active;
+        workerHeap[wi] = m.heapUsed;
       } else if (m.type === 'finished') {
         onDocs(m.docs);
         active[wi] = 0;
@@ -175,9 +209,9 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
 
   const stats = new LiveStats(node, pcapDirs);
   const counters = () => {
-    let a = 0;
-    for (let i = 0; i < threads; i++) a += active[i];
-    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue };
+    let a = 0, heap = 0;
+    for (let i = 0; i < threads; i++) { a += active[i]; heap += workerHeap[i]; }
+    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount };
   };
   let statsCount = 0;
   const publishStats = (final: boolean): LiveStatsDoc => {
@@ -203,17 +237,15 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   if (o.handleSignals !== false) { process.on('SIGTERM', onSignal); process.on('SIGINT', onSignal); }
   o.signal?.addEventListener('abort', stop);
 
-  let lastFlush = performance.now();
-  let flushing: Promise<void> | undefined;
   const tick = setInterval(() => {
     const nowUs = Date.now() * 1000;
-    for (const w of workers) w.postMessage({ type: 'tick', nowUs } satisfies ToWorker);
+    workers.forEach((w, wi) => {
+      if (tickPending[wi]) return;
+      tickPending[wi] = 1;
+      w.postMessage({ type: 'tick', nowUs } satisfies ToWorker);
+    });
     writer.flush();
-    if (!flushing && performance.now() - lastFlush > flushMs) {
-      lastFlush = performance.now();
-      flushing = store.flush().catch((e: Error) => { errors.push(`store flush: ${e.message}`); log(`packrat: store flush failed: ${e.message}`); })
-        .finally(() => { flushing = undefined; });
-    }
+    if (!flushing && performance.now() - lastFlush > flushMs) flushStore();
   }, 1000);
   const statsTimer = setInterval(() => publishStats(false), statsEvery * 1000);
   log(`packrat: capturing on ${liveOpts.interfaces.join(', ')} (${liveOpts.readMethod}${liveOpts.bpf ? `, bpf ${liveOpts.bpf}` : ''}) ` +

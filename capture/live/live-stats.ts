@@ -14,6 +14,10 @@ export interface LiveCounters {
   sessionsSaved: number;
   /** Packets in batches the workers have not finished. */
   packetQueue: number;
+  /** V8 heap in use by the packet worker threads (bytes, as of their last tick). */
+  workerHeapUsed: number;
+  /** Session rows staged on disk for the next store flush. */
+  storePendingRows: number;
 }
 
 export interface LiveStatsDoc {
@@ -48,10 +52,19 @@ export interface LiveStatsDoc {
   freeSpaceM: number;
   usedSpaceM: number;
   freeSpaceP: number;
+  /** Resident set size (bytes): Arkime's `memory`. */
   memory: number;
+  /** V8 heap in use, memory outside it held by JS objects (Buffers, DuckDB results), ArrayBuffers (bytes). */
+  heapUsed: number;
+  workerHeapUsed: number;
+  storePendingRows: number;
+  external: number;
+  arrayBuffers: number;
   cpu: number;
   interfaces: InterfaceStats[];
 }
+
+const mib = (b: number): number => Math.round(b / 2 ** 20);
 
 export class LiveStats {
   private prev: LiveStatsDoc | undefined;
@@ -72,6 +85,7 @@ export class LiveStats {
     const wallUs = Math.max(1, (now - this.prevAt) * 1000);
     this.prevCpu = process.cpuUsage();
     this.prevAt = now;
+    const mem = process.memoryUsage();
     const dropped = kernelDrops + c.queueDrops + w.overloadDrops;
     const p = this.prev;
     const doc: LiveStatsDoc = {
@@ -87,7 +101,7 @@ export class LiveStats {
       lastWriteError: w.lastError,
       freeSpaceM: Math.floor(free / 2 ** 20), usedSpaceM: Math.floor((total - free) / 2 ** 20),
       freeSpaceP: total > 0 ? Math.round((free / total) * 10000) / 100 : 0,
-      memory: process.memoryUsage.rss(), cpu: Math.round(((cpu.user + cpu.system) / wallUs) * 10000),
+      memory: mem.rss, heapUsed: mem.heapUsed, workerHeapUsed: c.workerHeapUsed, storePendingRows: c.storePendingRows, external: mem.external, arrayBuffers: mem.arrayBuffers, cpu: Math.round(((cpu.user + cpu.system) / wallUs) * 10000),
       interfaces: ifs,
     };
     this.prev = doc;
@@ -98,6 +112,7 @@ export class LiveStats {
     return `packrat capture ${d.nodeName}: packets ${d.totalPackets} (+${d.deltaPackets}) kernelDrops ${d.kernelDrops} ` +
       `queueDrops ${d.queueDrops} diskOverload ${d.overloadDrops} sessions active ${d.sessionsActive} saved ${d.sessionsSaved} ` +
       `written ${d.bytesWritten} B in ${d.filesWritten} closed files, writeErrors ${d.writeErrors}` +
-      (d.lastWriteError ? ` (last: ${d.lastWriteError})` : '') + ` rss ${Math.round(d.memory / 2 ** 20)} MiB cpu ${(d.cpu / 100).toFixed(1)}%`;
+      (d.lastWriteError ? ` (last: ${d.lastWriteError})` : '') + ` rss ${mib(d.memory)} heapUsed ${mib(d.heapUsed)} workers ${mib(d.workerHeapUsed)} external ${mib(d.external)} ` +
+      `arrayBuffers ${mib(d.arrayBuffers)} MiB packetQueue ${d.packetQueue} storePending ${d.storePendingRows} cpu ${(d.cpu / 100).toFixed(1)}%`;
   }
 }

@@ -356,6 +356,9 @@ export class PcapWriter {
     const f = job.file;
     if (f.opening) return;  // the open callback pumps again
     this.jobHead++;
+    // A disk that keeps up never empties the queue under steady traffic: drop the done jobs
+    // now and then so the array (and the closed files its jobs name) does not grow forever.
+    if (this.jobHead >= 256) { this.jobs.splice(0, this.jobHead); this.jobHead = 0; }
     if (job.kind === JobKind.Close) {
       this.finishFile(f);
       return;

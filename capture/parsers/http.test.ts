@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { TestSession } from './testing.js';
-import { httpParser } from './http.js';
+import { containsPassword, httpParser } from './http.js';
 import { HttpStream, type HttpHead, type HttpSink } from './http-message.js';
 
 const CONFIG = `[default]
@@ -169,4 +169,13 @@ test('HttpStream: consumed bytes, waits on partial lines, fails on a bad header'
   st.feed(bad, 0, bad.length);
   assert.ok(st.dead);
   assert.match(st.error ?? '', /bad header line/);
+});
+
+test('containsPassword: pass=, passwd=, password= in any case, anywhere in the region, not past it', () => {
+  const has = (text: string, from = 0, to = text.length) => containsPassword(Buffer.from(text, 'latin1'), from, to - from);
+  for (const t of ['pass=1', 'x&PassWd=2', 'user=a&PASSWORD=b', 'passpassword=', 'pApAsS=']) assert.equal(has(t), true, t);
+  for (const t of ['pass', 'passw=', 'passwor=', 'password', 'pas=s', 'bypass', 'passwd', '']) assert.equal(has(t), false, t);
+  assert.equal(has('xxpass=', 2), true);
+  assert.equal(has('pass=', 0, 4), false, 'the = lies past the region');
+  assert.equal(has('password=', 0, 8), false);
 });

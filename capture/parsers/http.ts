@@ -405,21 +405,33 @@ function unescapeSegment(url: string, start: number, end: number): string {
   return latin1ToText(out);
 }
 
-const PASSWORD_NEEDLES = ['password=', 'passwd=', 'pass='];
+/** byte | 0x20 for the letters compared below ('=' is 0x3d either way). */
+const lc = (c: number) => c | 0x20;
 
-/** Case-insensitive search for a password form field in a body's first region. */
-function containsPassword(buf: Uint8Array, off: number, len: number): boolean {
-  for (const n of PASSWORD_NEEDLES) {
-    outer: for (let i = 0; i + n.length <= len; i++) {
-      for (let j = 0; j < n.length; j++) {
-        let c = buf[off + i + j];
-        if (c >= 0x41 && c <= 0x5a) c += 0x20;
-        if (c !== n.charCodeAt(j)) continue outer;
-      }
-      return true;
-    }
+/**
+ * Case-insensitive search for a password form field ("password=", "passwd=" or "pass=") in a
+ * body's first region (once per message): native byte search for 'p' and 'P', then a check there.
+ */
+export function containsPassword(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < 5) return false;
+  const b = Buffer.from(buf.buffer, buf.byteOffset + off, len);
+  let lo = b.indexOf(0x70), up = b.indexOf(0x50);
+  while (lo >= 0 || up >= 0) {
+    const i = up < 0 || (lo >= 0 && lo < up) ? lo : up;
+    if (passwordAt(b, i, len)) return true;
+    if (i === lo) lo = b.indexOf(0x70, i + 1); else up = b.indexOf(0x50, i + 1);
   }
   return false;
+}
+
+/** "pass=", "passwd=" or "password=" (any case) at b[i] (a 'p' or 'P'), within b[0..end). */
+function passwordAt(b: Uint8Array, i: number, end: number): boolean {
+  if (i + 5 > end || lc(b[i + 1]) !== 0x61 || lc(b[i + 2]) !== 0x73 || lc(b[i + 3]) !== 0x73) return false; // "ass"
+  const c = b[i + 4];
+  if (c === 0x3d) return true; // pass=
+  if (lc(c) !== 0x77) return false; // w
+  if (i + 7 <= end && lc(b[i + 5]) === 0x64 && b[i + 6] === 0x3d) return true; // passwd=
+  return i + 9 <= end && lc(b[i + 5]) === 0x6f && lc(b[i + 6]) === 0x72 && lc(b[i + 7]) === 0x64 && b[i + 8] === 0x3d; // password=
 }
 
 function startsWith(buf: Uint8Array, off: number, len: number, text: string): boolean {

@@ -16,7 +16,7 @@ export class Progress {
   private size = 0;
   private start = 0;
   private startPackets = 0;
-  private lastDraw = 0;
+  private lastDraw = -Infinity; // the first update always draws (performance.now() starts near 0)
   private lastPackets = 0;
 
   /** `tty` defaults to whether stderr is a terminal; `write` to stderr (tests pass their own). */
@@ -30,7 +30,7 @@ export class Progress {
   }
 
   startFile(file: string, size: number): void {
-    this.file = file; this.size = size; this.start = performance.now(); this.lastDraw = 0;
+    this.file = file; this.size = size; this.start = performance.now(); this.lastDraw = -Infinity;
     this.startPackets = this.lastPackets;
     if (!this.tty && !this.quiet) this.log(`packrat: importing ${file} (${(size / 1e6).toFixed(1)} MB)`);
   }

@@ -34,7 +34,8 @@ export type FromWorker =
   | { type: 'done'; id: number; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; parserErrors: number }
   | { type: 'finished'; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; corrupt: number; parserErrors: number }
   | { type: 'error'; message: string }
-  | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number };
+  // heapUsed: this thread's V8 heap (bytes), for the live stats.
+  | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number; heapUsed: number };
 
 const init = workerData as WorkerInit;
 adoptSharedTables(init.shared);
@@ -67,7 +68,7 @@ parentPort!.on('message', (m: ToWorker) => {
       worker.table.nowUs = m.nowUs;
       worker.table.expire();
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'ticked', docs: out, packets: worker.packets, active: worker.table.count, saved: worker.table.saved } satisfies FromWorker);
+      parentPort!.postMessage({ type: 'ticked', docs: out, packets: worker.packets, active: worker.table.count, saved: worker.table.saved, heapUsed: process.memoryUsage().heapUsed } satisfies FromWorker);
     } else if (m.type === 'finish') {
       worker.finish();
       const out = docs; docs = [];

@@ -31,18 +31,26 @@ export interface DocOptions {
   newId: () => string;
 }
 
-function cntOf(f: Field): string { return FieldRegistry.cntPath(f)!; }
+const cntPaths = new Map<Field, string>();
+function cntOf(f: Field): string {
+  let p = cntPaths.get(f);
+  if (p === undefined) { p = FieldRegistry.cntPath(f)!; cntPaths.set(f, p); }
+  return p;
+}
 
+/** `values` hold no duplicates (Sets, and the TTL/DSCP lists kept unique as they fill). */
 function listWithCnt(doc: Record<string, unknown>, f: Field, values: Iterable<unknown>): void {
   const a = [...values];
   if (a.length === 0) return;
   setPath(doc, f.db, a);
-  setDeep(doc, cntOf(f), new Set(a).size);
+  setDeep(doc, cntOf(f), a.length);
 }
 
+const pathParts = new Map<string, string[]>();
 /** Set a dotted path creating nested objects all the way (ECS layout: source.geo.country_iso_code). */
 function setDeep(doc: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
+  let parts = pathParts.get(path);
+  if (!parts) { parts = path.split('.'); pathParts.set(path, parts); } // field paths: a bounded set
   let o = doc;
   for (let i = 0; i < parts.length - 1; i++) {
     let n = o[parts[i]] as Record<string, unknown> | undefined;
@@ -141,18 +149,19 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
   }
   if (s.payload8[0] !== undefined) doc.srcPayload8 = s.payload8[0];
   if (s.payload8[1] !== undefined) doc.dstPayload8 = s.payload8[1];
-  for (const side of [0, 1] as const) {
-    if (s.outerMacs[side].size) {
+  for (let side = 0; side < 2 && (s.outerMacs || s.outerIps); side++) {
+    const outerMacs = s.outerMacs?.[side], outerIps = s.outerIps?.[side];
+    if (outerMacs?.size) {
       const f = side === 0 ? core.srcOuterMac : core.dstOuterMac;
-      doc[f.db] = [...s.outerMacs[side]];
-      doc[`${f.db}-cnt`] = s.outerMacs[side].size;
+      doc[f.db] = [...outerMacs];
+      doc[`${f.db}-cnt`] = outerMacs.size;
       const vendors = new Set<string>();
-      for (const m of s.outerMacs[side]) { const v = opts.enricher.ouiOfMac(m); if (v) vendors.add(v); }
+      for (const m of outerMacs) { const v = opts.enricher.ouiOfMac(m); if (v) vendors.add(v); }
       listWithCnt(doc, side === 0 ? core.srcOuterOui : core.dstOuterOui, vendors);
     }
-    if (s.outerIps[side].size) {
+    if (outerIps?.size) {
       const f = side === 0 ? core.srcOuterIp : core.dstOuterIp;
-      const ips = [...s.outerIps[side]];
+      const ips = [...outerIps];
       doc[f.db] = ips;
       doc[cntOf(f)] = ips.length;
       writeIpCompanions(doc, f.db.slice(0, -2), ips, (ip) => opts.enricher.ip(ip));

@@ -8,6 +8,17 @@ const LINKED_LISTS = new Set(['user']);
 /** Arkime truncates string elements at 16384 bytes. */
 const MAX_STRING = 16384;
 
+// Document paths derived from a field's db path, made once per field (every document reuses
+// the same strings rather than slicing and concatenating new ones per session).
+const cntPaths: (string | null)[] = [];
+const ipBases: string[] = [];
+function cntPathOf(f: Field): string | null {
+  let p = cntPaths[f.id];
+  if (p === undefined) { p = FieldRegistry.cntPath(f) ?? null; cntPaths[f.id] = p; }
+  return p;
+}
+function ipBaseOf(f: Field): string { return ipBases[f.id] ??= f.db.slice(0, -2); }
+
 export class FieldValues {
   /** slot → Set (unique), Array (array) or scalar (single). */
   private readonly values = new Map<number, unknown>();
@@ -78,18 +89,19 @@ export class FieldValues {
       // Arkime's Cnt for an array field counts its elements.
       if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = v.length; } else out = v;
       setPath(doc, f.db, out);
-      const cp = FieldRegistry.cntPath(f);
+      const cp = cntPathOf(f);
       if (cp && (v instanceof Set || Array.isArray(v))) setPath(doc, cp, n);
       if (ipInfo && f.kind === 'ip') {
-        const base = f.db.slice(0, -2);
+        const base = ipBaseOf(f);
         if (Array.isArray(out)) {
           writeIpCompanions(doc, base, out as string[], ipInfo);
         } else {
           // A single IP gets single companions, and only the known ones.
           const info = ipInfo(out as string);
-          if (info?.country) setPath(doc, `${base}GEO`, info.country);
-          if (info?.asn) setPath(doc, `${base}ASN`, info.asn);
-          if (info?.rir) setPath(doc, `${base}RIR`, info.rir);
+          const k = companionKeys(base);
+          if (info?.country) setPath(doc, k[0], info.country);
+          if (info?.asn) setPath(doc, k[1], info.asn);
+          if (info?.rir) setPath(doc, k[2], info.rir);
         }
       }
     }
@@ -120,18 +132,50 @@ function addObjectCompanions(group: string, o: Record<string, unknown>, reg: Fie
  * with '---' / '' for unknown. `nested` splits the path at its first dot (document groups).
  */
 export function writeIpCompanions(doc: Record<string, unknown>, base: string, ips: string[], ipInfo: IpCompanionLookup, nested = true): void {
-  const put = (k: string, v: unknown) => { if (nested) setPath(doc, k, v); else doc[k] = v; };
-  put(`${base}GEO`, ips.map((ip) => ipInfo(ip)?.country ?? '---'));
-  put(`${base}ASN`, ips.map((ip) => ipInfo(ip)?.asn ?? '---'));
-  put(`${base}RIR`, ips.map((ip) => ipInfo(ip)?.rir ?? ''));
+  const n = ips.length;
+  const geo: string[] = new Array(n), asn: string[] = new Array(n), rir: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const info = ipInfo(ips[i]);
+    geo[i] = info?.country ?? '---';
+    asn[i] = info?.asn ?? '---';
+    rir[i] = info?.rir ?? '';
+  }
+  const k = companionKeys(base);
+  if (nested) { setPath(doc, k[0], geo); setPath(doc, k[1], asn); setPath(doc, k[2], rir); }
+  else { doc[k[0]] = geo; doc[k[1]] = asn; doc[k[2]] = rir; }
+}
+
+/** Bounded caches of strings derived from paths: field paths and config header names are few. */
+const PATH_CACHE_MAX = 20000;
+const companionCache = new Map<string, [string, string, string]>();
+function companionKeys(base: string): [string, string, string] {
+  let k = companionCache.get(base);
+  if (!k) {
+    if (companionCache.size >= PATH_CACHE_MAX) companionCache.clear();
+    k = [`${base}GEO`, `${base}ASN`, `${base}RIR`];
+    companionCache.set(base, k);
+  }
+  return k;
+}
+
+const splitCache = new Map<string, [string, string] | null>();
+/** `path` split at its first dot (null when it has none), made once per distinct path. */
+function splitPath(path: string): [string, string] | null {
+  let sp = splitCache.get(path);
+  if (sp === undefined) {
+    if (splitCache.size >= PATH_CACHE_MAX) splitCache.clear();
+    const dot = path.indexOf('.');
+    sp = dot < 0 ? null : [path.slice(0, dot), path.slice(dot + 1)];
+    splitCache.set(path, sp);
+  }
+  return sp;
 }
 
 /** Set `path` in `doc` the Arkime way: split at the first dot only. */
 export function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
-  const dot = path.indexOf('.');
-  if (dot < 0) { doc[path] = value; return; }
-  const group = path.slice(0, dot);
-  let obj = doc[group] as Record<string, unknown> | undefined;
-  if (obj === undefined || typeof obj !== 'object' || Array.isArray(obj)) { obj = {}; doc[group] = obj; }
-  obj[path.slice(dot + 1)] = value;
+  const sp = splitPath(path);
+  if (sp === null) { doc[path] = value; return; }
+  let obj = doc[sp[0]] as Record<string, unknown> | undefined;
+  if (obj === undefined || typeof obj !== 'object' || Array.isArray(obj)) { obj = {}; doc[sp[0]] = obj; }
+  obj[sp[1]] = value;
 }

@@ -83,7 +83,8 @@ export class SessionTable {
     if (this.delayedMidSaves.length) this.runDelayedMidSaves();
     buildKey(p, this.key, this.opts.keyOptions);
     const dhcp = p.ipProtocol === 17 && kind === PacketKind.Ok && buildDhcpKey(p, this.key);
-    const h = hashKey(this.key);
+    // 30 bits: a small integer (Smi) as the Map key; a 32-bit value would box a number per packet.
+    const h = hashKey(this.key) & 0x3fffffff;
     let s = this.lookup(h);
     if (s && p.ipProtocol === 6 && kind === PacketKind.Ok && (p.tcpFlags & 0x12) === 0x02 && (s.finCount > 0 || s.rstSeen) &&
         s.tcpSeqSrc !== p.tcpSeq) {
@@ -219,14 +220,16 @@ export class SessionTable {
     // and the outer IP source, dstOuter* the second MAC and the outer IP destination.
     if (s.packets[dir] <= 10) {
       if (p.outerMacOff >= 0) {
-        s.outerMacs[0].add(macText(buf, p.outerMacOff));
-        s.outerMacs[1].add(macText(buf, p.outerMacOff + 6));
+        const macs = s.outerMacs ??= [new Set(), new Set()];
+        macs[0].add(macText(buf, p.outerMacOff));
+        macs[1].add(macText(buf, p.outerMacOff + 6));
       }
       if (p.outerIpOff >= 0) {
         const v = p.outerIpVersion, o = p.outerIpOff;
         const so = v === 4 ? o + 12 : o + 8, dO = v === 4 ? o + 16 : o + 24;
-        s.outerIps[0].add(ipText(buf.subarray(so, so + 16), v));
-        s.outerIps[1].add(ipText(buf.subarray(dO, dO + 16), v));
+        const ips = s.outerIps ??= [new Set(), new Set()];
+        ips[0].add(ipText(buf.subarray(so, so + 16), v));
+        ips[1].add(ipText(buf.subarray(dO, dO + 16), v));
       }
     }
     if (p.encap) for (const [bit, name] of ENCAP_NAMES) if (p.encap & bit) s.protocols.add(name);

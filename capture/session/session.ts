@@ -56,8 +56,9 @@ export class Session implements SessionApi {
   readonly dataBytes = [0, 0];
   readonly macs: [Set<string>, Set<string>] = [new Set(), new Set()];
   readonly lastMac = [-1, -1];
-  readonly outerMacs: [Set<string>, Set<string>] = [new Set(), new Set()];
-  readonly outerIps: [Set<string>, Set<string>] = [new Set(), new Set()];
+  /** Tunnel outer MACs and IPs, made on the first tunnelled packet (most sessions have none). */
+  outerMacs: [Set<string>, Set<string>] | undefined;
+  outerIps: [Set<string>, Set<string>] | undefined;
   readonly ttl: [number[], number[]] = [[], []];
   readonly dscp: [number[], number[]] = [[], []];
   ttlSeen = [0, 0];

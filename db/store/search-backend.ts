@@ -48,9 +48,21 @@ export interface PairRequest {
   /** Most pairs returned (by session count). */
   limit: number;
   minConn?: number;
+  /**
+   * Arkime's semantics: only the first `size` matches in `sort` order (sessions having both
+   * fields) are examined, as its /api/connections reads one page of sessions. Without it every
+   * match is aggregated.
+   */
+  sample?: { sort: SortKey[]; size: number };
 }
 
 export interface PairBucket { src: string; dst: string; count: number; sums: number[]; nodes: string[] }
+
+/**
+ * Several fields' top values over one query (SPI view): each field's terms result, the match
+ * count, and `sample` when the counts are estimates scaled up from that many sampled sessions.
+ */
+export interface TermsMany { fields: TermsResult[]; count: number; sample?: { sessions: number } }
 
 /** Just what an export needs to find a session's packets. */
 export interface PacketRef {
@@ -72,6 +84,8 @@ export interface SessionSearchBackend {
   get(id: string, q?: SessionQuery): Promise<SessionDoc | undefined>;
   histogram(q: SessionQuery, h: HistogramRequest): Promise<HistogramBucket[]>;
   terms(q: SessionQuery, field: string, size: number): Promise<TermsResult>;
+  /** The terms of several fields at once, where the store can share the work. */
+  termsMany?(q: SessionQuery, fields: { field: string; size: number }[], o?: { exact?: boolean }): Promise<TermsMany>;
   pairs(q: SessionQuery, p: PairRequest): Promise<PairBucket[]>;
   /** Sum of integer fields over the matches (export size estimates). */
   sums(q: SessionQuery, fields: string[]): Promise<number[]>;
@@ -86,6 +100,11 @@ export interface SessionSearchBackend {
   streamPacketRefs?(q: SessionQuery, limit: number): AsyncIterable<PacketRef[]>;
   /** Whole documents likewise (CSV). */
   streamDocs?(q: SessionQuery, limit: number): AsyncIterable<SessionDoc[]>;
+  /**
+   * The matches grouped by node and list of pcap file numbers (few groups: a file holds many
+   * sessions), so a viewer can tell how many sessions of an export have their pcap gone.
+   */
+  fileGroups?(q: SessionQuery): Promise<{ node: string; fileIds: number[]; count: number }[]>;
   /** Add or remove tags on every match; visible to the next query. Returns sessions changed. */
   updateTags(q: SessionQuery, add: string[], remove: string[], limit: number): Promise<number>;
   /** Whether a document path can be searched, sorted or aggregated. */

@@ -26,7 +26,7 @@ import { ID_COLUMN } from './doc-columns.js';
 import { EmbeddedSessionStore, type TimeRange } from './session-store.js';
 import {
   QueryError, type ExportPage, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
-  type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsResult,
+  type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsMany, type TermsResult,
 } from './search-backend.js';
 
 const OVERLAY = 'packrat_tag_overlay';
@@ -72,6 +72,13 @@ function segmentInside(s: Segment, range: TimeRange): boolean {
 }
 
 const STATS_CACHE_MAX = 20000;
+/** SPI view: a match of more sessions than this is estimated from a sample (see termsMany). */
+const SPI_EXACT_ROWS = 1_000_000;
+/** Rows the SPI view sample aims at, read as runs of SPI_RUN consecutive rows (whole row groups skipped). */
+const SPI_SAMPLE_ROWS = 500_000;
+const SPI_RUN = 16384;
+/** The column of a sampled row's weight: how many rows of its segment it stands for. */
+const SAMPLE_WEIGHT = 'packrat_sample_weight';
 
 /**
  * A predicate as a WHERE conjunct: `COALESCE(p, FALSE)` is just `p` there (NULL rejects the row
@@ -98,7 +105,14 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   private overlayLoad: Promise<void> = Promise.resolve();
   private readonly statsCache = new Map<string, RowGroupStat[]>();
 
-  constructor(readonly store: EmbeddedSessionStore, private readonly control: ControlStore, private readonly registry: FieldRegistry) {}
+  private readonly spiExactRows: number;
+  private readonly spiSampleRows: number;
+
+  constructor(readonly store: EmbeddedSessionStore, private readonly control: ControlStore, private readonly registry: FieldRegistry,
+    o: { spiExactRows?: number; spiSampleRows?: number } = {}) {
+    this.spiExactRows = o.spiExactRows ?? SPI_EXACT_ROWS;
+    this.spiSampleRows = o.spiSampleRows ?? SPI_SAMPLE_ROWS;
+  }
 
   // ---------------------------------------------------------------- building the statement
 
@@ -135,9 +149,10 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
    * NULLs and DuckDB reads only what the statement names. (The compiler never names a column no
    * segment has.) No segment at all: the store's typed empty relation.
    */
-  private source(segments: Segment[], partitions: string[], filename = false): string {
+  private source(segments: Segment[], partitions: string[], filename = false, rowNumber = false): string {
     if (segments.length === 0) return this.store.fromClause(partitions, { filename });
-    let base = `read_parquet([${segments.map((g) => sqlString(g.path)).join(', ')}], union_by_name=true${filename ? ', filename=true' : ''})`;
+    let base = `read_parquet([${segments.map((g) => sqlString(g.path)).join(', ')}], union_by_name=true${filename ? ', filename=true' : ''}` +
+      `${rowNumber ? ', file_row_number=true' : ''})`;
     if (this.overlayRows === 0) return base;
     const have = new Set(segments.flatMap((g) => g.columns));
     const pad = [['tags', 'VARCHAR[]'], ['tagsCnt', 'BIGINT']].filter(([c]) => !have.has(c)).map(([c, t]) => `NULL::${t} AS ${q(c)}`);
@@ -379,24 +394,80 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   async terms(sq: SessionQuery, field: string, size: number): Promise<TermsResult> {
+    return this.termsOn(await this.compile(sq), field, size);
+  }
+
+  /** Top values of one field over a compiled match (or a sample of it), with the count of the rest. */
+  private async termsOn(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, field: string, size: number, weight?: string): Promise<TermsResult> {
     const info = this.info(field);
-    const c = await this.compile(sq);
+    // a sample counts each row by its weight (the rows it stands for); rounded below
+    const cnt = weight ? `sum(${weight})` : 'count(*)';
     if (!c.columns.has(info.column!) && !(field === 'tags' && this.overlayRows > 0)) return { buckets: [], sum_other_doc_count: 0 };
     const col = q(info.column!);
     // A list column is grouped by the whole list first (few distinct lists, cheap to hash), and
     // only those groups are unnested: far less work than unnesting every row.
     const grouped = info.list
-      ? `SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, count(*) AS n FROM ${c.from} ` +
+      ? `SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, ${cnt} AS n FROM ${c.from} ` +
         `WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col})) GROUP BY v`
-      : `SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
+      : `SELECT ${col} AS v, ${cnt} AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
+    const limit = Math.max(0, Math.floor(size));
+    if (!info.list) {
+      // a scalar's total is a plain count: a window over the groups (millions for an IP) would
+      // defeat the top-N sort
+      const [rows, [t]] = [await this.store.query(`${grouped} ORDER BY n DESC, v LIMIT ${limit}`, c.params),
+        await this.store.query(`SELECT ${weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${weight} END)` : `count(${col})`} AS total FROM ${c.from} WHERE ${c.where}`, c.params)];
+      const buckets = rows.map((r) => ({ key: typeof r.v === 'bigint' ? Number(r.v) : r.v as string | number, doc_count: Math.round(num(r.n)) }));
+      return { buckets, sum_other_doc_count: Math.round(num(t.total)) - buckets.reduce((n, b) => n + b.doc_count, 0) };
+    }
     const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, n, sum(n) OVER () AS total FROM (${grouped})) ` +
-      `ORDER BY n DESC, v LIMIT ${Math.max(0, Math.floor(size))}`, c.params);
+      `ORDER BY n DESC, v LIMIT ${limit}`, c.params);
     let top = 0;
     const buckets = rows.map((r) => {
-      top += num(r.n);
-      return { key: typeof r.v === 'bigint' ? Number(r.v) : r.v as string | number, doc_count: num(r.n) };
+      top += Math.round(num(r.n));
+      return { key: typeof r.v === 'bigint' ? Number(r.v) : r.v as string | number, doc_count: Math.round(num(r.n)) };
     });
-    return { buckets, sum_other_doc_count: rows.length ? num(rows[0].total) - top : 0 };
+    return { buckets, sum_other_doc_count: rows.length ? Math.round(num(rows[0].total)) - top : 0 };
+  }
+
+  /**
+   * The SPI view: every field's top values over one query. A match of up to SPI_EXACT_ROWS
+   * sessions is counted exactly. A larger one is estimated, as Arkime's bounded views are, from
+   * a sample: runs of SPI_RUN consecutive rows at an even stride through every segment (so the
+   * scan skips most row groups and the sample spans the whole time range), each sampled row
+   * counted for the rows it stands for. The result says so (`sample`); `exact` forces the full count.
+   */
+  async termsMany(sq: SessionQuery, fields: { field: string; size: number }[], o: { exact?: boolean } = {}): Promise<TermsMany> {
+    const c = await this.compile(sq);
+    const count = await this.count(sq);
+    const rows = c.segments.reduce((n, g) => n + g.rows, 0);
+    const out: TermsResult[] = [];
+    if (o.exact || count <= this.spiExactRows || rows <= this.spiSampleRows * 2) {
+      for (const { field, size } of fields) out.push(await this.termsOn(c, field, size));
+      return { fields: out, count };
+    }
+    // Segments smaller than two strides are read whole (weight 1); a larger one's sampled rows
+    // each stand for rows / sampled rows of it, so a small segment is not over-counted.
+    const run = Math.min(SPI_RUN, Math.max(1, Math.floor(this.spiSampleRows / 16)));
+    const stride = Math.floor((rows / this.spiSampleRows) * run);
+    const small = c.segments.filter((g) => g.rows < 2 * stride), big = c.segments.filter((g) => g.rows >= 2 * stride);
+    if (big.length === 0) { // only small segments (not merged yet): nothing to skip, count them all
+      for (const { field, size } of fields) out.push(await this.termsOn(c, field, size));
+      return { fields: out, count };
+    }
+    let bigRows = 0, bigSampled = 0;
+    for (const g of big) {
+      bigRows += g.rows;
+      bigSampled += Math.floor(g.rows / stride) * run + Math.min(run, g.rows % stride);
+    }
+    // two sources, not one with an OR: the row-number condition alone lets the scan skip row groups
+    let from = `SELECT * EXCLUDE (file_row_number), ${bigRows / Math.max(1, bigSampled)} AS ${SAMPLE_WEIGHT} ` +
+      `FROM ${this.source(big, c.partitions, false, true)} WHERE file_row_number % ${stride} < ${run}`;
+    if (small.length) from = `SELECT *, 1.0 AS ${SAMPLE_WEIGHT} FROM ${this.source(small, c.partitions)} UNION ALL BY NAME ${from}`;
+    const sample = { ...c, from: `(${from})` };
+    const [m] = await this.store.query(`SELECT count(*) AS n FROM ${sample.from} WHERE ${sample.where}`, c.params);
+    const sampled = num(m.n);
+    for (const { field, size } of fields) out.push(await this.termsOn(sample, field, size, SAMPLE_WEIGHT));
+    return { fields: out, count, sample: { sessions: sampled } };
   }
 
   private pairSide(field: string): string {
@@ -414,6 +485,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     const sums = p.sums.map((f) => this.info(f).column!).map((col) => (c.columns.has(col) ? q(col) : 'NULL::BIGINT'));
     const need = [p.src, p.dst].flatMap((f) => (f === 'destination.ip:port' || f === 'ip.dst:port' ? ['destination.ip', 'destination.port'] : [this.info(f).column!]));
     if (!need.every((col) => c.columns.has(col))) return [];
+    if (p.sample) return this.samplePairs(c, p, sums);
     const node = c.columns.has('node') ? '"node"' : 'NULL::VARCHAR';
     // min/max of node per pair instead of list(DISTINCT node): a pair seen by one node (nearly
     // all) needs nothing more; the few others get their node list in a second small query.
@@ -433,6 +505,59 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     return rows.map((r) => ({ src: String(r.s), dst: String(r.d), count: num(r.n),
       nodes: nodes.get(`${String(r.s)}\0${String(r.d)}`) ?? (r.lo === null ? [] : [String(r.lo)]),
       sums: p.sums.map((_, i) => num(r[`s${i}`])) }));
+  }
+
+  /** One side of a pair before unnesting: a list column stays a list (unnested after the LIMIT). */
+  private rawSide(field: string): { expr: string; list: boolean; present: string } {
+    if (field === 'destination.ip:port' || field === 'ip.dst:port') {
+      return { expr: this.pairSide(field), list: false, present: '"destination.ip" IS NOT NULL AND "destination.port" IS NOT NULL' };
+    }
+    const info = this.info(field);
+    const col = q(info.column!);
+    return { expr: col, list: !!info.list, present: info.list ? `len(${col}) > 0` : `${col} IS NOT NULL` };
+  }
+
+  /**
+   * Arkime's connections: the first `size` matches in sort order that have both fields, then
+   * every (src, dst) value pair of those sessions (lists crossed, as Arkime's loops do). The
+   * sort column's row-group statistics bound the scan as for the first page of sessions.
+   */
+  private async samplePairs(c: Compiled, p: PairRequest, sums: string[]): Promise<PairBucket[]> {
+    const size = Math.max(1, Math.floor(p.sample!.size));
+    const sort = p.sample!.sort.length ? p.sample!.sort : [{ field: 'firstPacket', order: 'asc' as const }];
+    const order = this.orderBy(sort, c.columns);
+    const src = this.rawSide(p.src), dst = this.rawSide(p.dst);
+    const node = c.columns.has('node') ? '"node"' : 'NULL::VARCHAR';
+    const pick = `SELECT ${src.expr} AS s, ${dst.expr} AS d, ${node} AS node${sums.map((x, i) => `, ${x} AS v${i}`).join('')} FROM ${c.from} ` +
+      `WHERE (${c.where}) AND ${src.present} AND ${dst.present}`;
+    const tail = ` ORDER BY ${order}${order ? ', ' : ''}${ID} LIMIT ${size}`;
+    const vs = sums.map((_, i) => `, v${i}`).join('');
+    const agg = (sample: string) => `WITH samp AS MATERIALIZED (${sample}), ` +
+      `a AS (SELECT ${src.list ? 'unnest(s)' : 's'} AS s, d, node${vs} FROM samp), ` +
+      `b AS (SELECT CAST(s AS VARCHAR) AS s, CAST(${dst.list ? 'unnest(d)' : 'd'} AS VARCHAR) AS d, node${vs} FROM a) ` +
+      `SELECT s, d, count(*) AS n, list(DISTINCT node ORDER BY node) AS nodes${sums.map((_, i) => `, sum(v${i}) AS s${i}`).join('')}, ` +
+      `(SELECT count(*) FROM samp) AS sampled FROM b WHERE s IS NOT NULL AND d IS NOT NULL GROUP BY s, d ORDER BY n DESC, s, d`;
+    let rows: Record<string, unknown>[] | undefined;
+    const key = this.boundableSort(sort, c.columns);
+    if (key) {
+      const bound = await this.sortBound(c.segments, key.column, key.desc, size);
+      if (bound !== undefined) {
+        rows = await this.store.query(agg(`${pick} AND ${q(key.column)} ${key.desc ? '>=' : '<='} ${bound}${tail}`), c.params);
+        // fewer sessions than asked for inside the bound: the bound may have cut some, read all
+        if (rows.length === 0 || num(rows[0].sampled) < size) rows = undefined;
+      }
+    }
+    rows ??= await this.store.query(agg(`${pick}${tail}`), c.params);
+    return rows.slice(0, Math.max(0, Math.floor(p.limit))).map((r) => ({ src: String(r.s), dst: String(r.d), count: num(r.n),
+      nodes: ((r.nodes as unknown[]) ?? []).filter((x) => x !== null).map(String), sums: p.sums.map((_, i) => num(r[`s${i}`])) }));
+  }
+
+  async fileGroups(sq: SessionQuery): Promise<{ node: string; fileIds: number[]; count: number }[]> {
+    const c = await this.compile(sq);
+    if (!c.columns.has('fileId')) return [];
+    const node = c.columns.has('node') ? '"node"' : 'NULL::VARCHAR';
+    const rows = await this.store.query(`SELECT ${node} AS node, "fileId" AS f, count(*) AS n FROM ${c.from} WHERE ${c.where} GROUP BY ALL`, c.params);
+    return rows.map((r) => ({ node: String(r.node ?? ''), fileIds: ((r.f as unknown[]) ?? []).map(Number), count: num(r.n) }));
   }
 
   async sums(sq: SessionQuery, fields: string[]): Promise<number[]> {

@@ -304,7 +304,10 @@ export class EmbeddedSessionStore {
     const pick = this.pickMerge(readManifest(dir), force);
     if (pick.length < 2) return;
     const columns = [...new Set(pick.flatMap((s) => s.columns))];
-    const order = columns.includes('lastPacket') ? ` ORDER BY ${q('lastPacket')}` : '';
+    // Automatic merges concatenate the segments in time order instead of sorting: a sort holds
+    // every row in memory (GiBs once segments reach 100k rows); each segment is sorted already.
+    if (!force) pick.sort((a, b) => (a.minLast ?? 0) - (b.minLast ?? 0));
+    const order = force && columns.includes('lastPacket') ? ` ORDER BY ${q('lastPacket')}` : '';
     const file = `s-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.parquet`;
     const tmp = tmpName(dir, file);
     const list = pick.map((s) => sqlString(path.join(dir, s.file))).join(', ');

@@ -2,7 +2,7 @@
 // SIGTERM, and reads back what it stored: session documents, the file registry, the stats doc,
 // and each session's packets through its packetPos.
 import { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlStore, FileDoc } from '../../db/store/control-store.js';
@@ -19,6 +19,8 @@ const trafficJs = join(dirname(fileURLToPath(import.meta.url)), 'traffic.js');
 
 export interface Stored {
   sessions: Record<string, unknown>[];
+  /** Session documents stored. */
+  count: number;
   files: FileDoc[];
   stats: Record<string, unknown> | undefined;
   stderr: string;
@@ -33,6 +35,9 @@ export class PackratLive {
   private stderr = '';
 
   constructor(private readonly lab: VethLab, readonly keys: Record<string, string | number | undefined>) {}
+
+  /** Removes the capture's config, session store and pcap files (benchmarks write gigabytes). */
+  cleanUp(): void { rmSync(this.dir, { recursive: true, force: true }); }
 
   /** The capture process (ip netns exec replaces itself with node). */
   get pid(): number { return this.child!.pid!; }
@@ -55,21 +60,27 @@ export class PackratLive {
     });
   }
 
-  async stop(): Promise<Stored> {
+  /**
+   * SIGTERM, wait for the drain, read back what was stored. `sessions: false` leaves the session
+   * documents unread (a long benchmark run stores millions: reading them all would not fit in
+   * this process's heap); `count` still says how many there are.
+   */
+  async stop(o: { sessions?: boolean } = {}): Promise<Stored> {
     const c = this.child!;
     const exitCode = c.exitCode !== null || c.signalCode !== null ? c.exitCode
       : await new Promise<number | null>((r) => { c.on('exit', (code) => r(code)); c.kill('SIGTERM'); });
     if (exitCode !== 0) throw new Error(`packrat capture exited with ${exitCode ?? c.signalCode}: ${this.stderr}`);
     const dataDir = join(this.dir, 'data');
     const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields });
-    const sessions = (await store.search({})).map((h) => h.doc);
+    const sessions = o.sessions === false ? [] : (await store.search({})).map((h) => h.doc);
+    const count = await store.count();
     await store.close();
     const control = ControlStore.open(dataDir);
     const files = control.listFiles(this.node);
     const stats = control.getStats(this.node);
     control.close();
     const byNum = new Map(files.map((f) => [f.num, f]));
-    return { sessions, files, stats, stderr: this.stderr, exitCode, packetsOf: (doc) => readSessionPackets(doc, byNum) };
+    return { sessions, count, files, stats, stderr: this.stderr, exitCode, packetsOf: (doc) => readSessionPackets(doc, byNum) };
   }
 }
 
