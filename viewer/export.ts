@@ -11,8 +11,6 @@ import { REMOTE_BATCH, type NodeLinks } from './multinode.js';
 import { decodePacketPos, PcapFiles, type PcapFile } from './pcap-source.js';
 
 const CHUNK = 1 << 20;
-/** A run of back-to-back records at least this long goes out as a view of the file buffer, not a copy. */
-const PASS_THROUGH_MIN = 64 << 10;
 const PAGE = 10000;
 
 export interface ExportLimits { maxSessions: number; maxBytes: number }
@@ -20,16 +18,32 @@ export interface ExportLimits { maxSessions: number; maxBytes: number }
 /** What an export left out: sessions whose pcap files are all gone (SPI data only). */
 export interface ExportStats { skipped: number }
 
+/**
+ * Output chunks handed back once the response has flushed them, so a long export reuses a few
+ * megabytes instead of leaving a gigabyte of buffers to the garbage collector.
+ */
+export class ChunkPool {
+  private readonly free: Buffer[] = [];
+  constructor(private readonly max = 32) {}
+  take(n = CHUNK): Buffer { return n <= CHUNK ? this.free.pop() ?? Buffer.allocUnsafe(CHUNK) : Buffer.allocUnsafe(n); }
+  /** Return a chunk (or a view of one) the consumer is done with. */
+  give(chunk: Buffer): void {
+    if (chunk.buffer.byteLength !== CHUNK || this.free.length >= this.max) return;
+    this.free.push(Buffer.from(chunk.buffer, 0, CHUNK));
+  }
+}
+
 /** Collects output into large chunks; `take()` hands a full chunk to the stream. */
 class ChunkWriter {
-  buf = Buffer.allocUnsafe(CHUNK);
+  constructor(private readonly pool?: ChunkPool) {}
+  buf: Buffer = Buffer.allocUnsafe(CHUNK);
   off = 0;
   written = 0;
   /** Room for `n` more bytes, flushing the current chunk first if needed. */
   room(n: number): Buffer | undefined {
     if (this.off + n <= this.buf.length) return undefined;
     const full = this.buf.subarray(0, this.off);
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+    this.buf = this.pool ? this.pool.take(n) : Buffer.allocUnsafe(Math.max(CHUNK, n));
     this.off = 0;
     return full.length ? full : undefined;
   }
@@ -42,50 +56,22 @@ class ChunkWriter {
  * chunks collect in `ready`; `full` is set once the byte bound refused a record.
  */
 export class PacketEncoder {
-  private readonly w = new ChunkWriter();
+  private readonly w: ChunkWriter;
   readonly ready: Buffer[] = [];
   full = false;
-  /** Bytes output so far (chunks and passed-through spans). */
+  /** Bytes output so far. */
   private total = 0;
-  // A run of records that sit back to back in a source buffer and go out unchanged: handed on
-  // as one view of that buffer instead of copied (sources never overwrite a buffer they gave out).
-  private span: Buffer | undefined;
-  private spanStart = 0;
-  private spanEnd = 0;
   private started = false;
   private outLe = true;
   private outNanos = false;
   private readonly ifaces = new Map<number, number>(); // linktype → interface id (pcapng)
 
-  constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number) {}
+  constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number, pool?: ChunkPool) { this.w = new ChunkWriter(pool); }
 
-  private room(n: number): void { this.closeSpan(); const c = this.w.room(n); if (c) this.ready.push(c); }
+  private room(n: number): void { const c = this.w.room(n); if (c) this.ready.push(c); }
 
-  /** Hand on the pending span: a long one as a view (after the chunk so far), a short one copied. */
-  private closeSpan(): void {
-    const b = this.span;
-    if (!b) return;
-    this.span = undefined;
-    const len = this.spanEnd - this.spanStart;
-    const w = this.w;
-    if (len >= PASS_THROUGH_MIN) {
-      const r = w.rest();
-      if (r) { this.ready.push(r); w.buf = Buffer.allocUnsafe(CHUNK); w.off = 0; }
-      this.ready.push(b.subarray(this.spanStart, this.spanEnd));
-      return;
-    }
-    const c = w.room(len);
-    if (c) this.ready.push(c);
-    b.copy(w.buf, w.off, this.spanStart, this.spanEnd);
-    w.off += len;
-  }
-
-  /**
-   * Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is
-   * reached. `stable`: the source never overwrites `b` (it reads into fresh buffers), so
-   * records may go out as views of it.
-   */
-  record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array, stable = false): boolean {
+  /** Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is reached. */
+  record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array): boolean {
     const w = this.w;
     const caplen = u32(b, off + 8, h.littleEndian);
     if (!this.started) {
@@ -104,15 +90,8 @@ export class PacketEncoder {
       const n = PCAP_RECORD_HEADER_LEN + caplen;
       if (this.total + n > this.maxBytes) { this.full = true; return false; }
       this.total += n;
-      const same = h.littleEndian === this.outLe && h.nanos === this.outNanos;
-      if (same && stable) {
-        if (this.span === b && off === this.spanEnd) { this.spanEnd += n; return true; }
-        this.closeSpan();
-        this.span = b; this.spanStart = off; this.spanEnd = off + n;
-        return true;
-      }
       this.room(n);
-      if (same) {
+      if (h.littleEndian === this.outLe && h.nanos === this.outNanos) {
         b.copy(w.buf, w.off, off, off + n);
       } else {
         // a file with another byte order or clock: rewrite the record header in ours
@@ -144,7 +123,6 @@ export class PacketEncoder {
 
   /** Takes the full chunks (and with `all`, the partial one too). */
   *drain(all = false): Generator<Buffer> {
-    if (all) this.closeSpan();
     for (const c of this.ready) yield c;
     this.ready.length = 0;
     if (all) { const r = this.w.rest(); if (r) { this.w.off = 0; yield r; } }
@@ -157,8 +135,8 @@ export class PacketEncoder {
  * the output keeps the lastPacket order across nodes.
  */
 export async function* packetExport(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
-  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }): AsyncGenerator<Buffer> {
-  const enc = new PacketEncoder(format, limits.maxBytes);
+  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool): AsyncGenerator<Buffer> {
+  const enc = new PacketEncoder(format, limits.maxBytes, pool);
   let sessions = 0;
   for await (const rows of refBatches(backend, q, limits.maxSessions)) {
     for (let i = 0; i < rows.length && !enc.full && sessions < limits.maxSessions;) {
@@ -178,7 +156,7 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
           const f = cur!;
           let off = f.recordInWindow(positions[k]);
           if (off < 0) off = await f.record(positions[k]);
-          if (!enc.record(f.buffer, off, f.header, f.headerBytes, true)) break;
+          if (!enc.record(f.buffer, off, f.header, f.headerBytes)) break;
           if (enc.ready.length) yield* enc.drain();
         }
         continue;

@@ -1,8 +1,7 @@
 // Reading a session's packets back from pcap files: decode packetPos (gap0 or plain, with
 // `-fileNum` markers), find each file through the control store's registry, and read records
 // through a per-file window buffer so the packets of a session that sit close together cost one
-// read. Records are handed out as (buffer, offset, length) views; each read fills a new buffer,
-// so a view stays valid after later reads (exports pass them through without copying).
+// read. Records are handed out as (buffer, offset, length) views valid until the next read.
 import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ControlStore, FileDoc } from '../db/store/control-store.js';
@@ -38,7 +37,7 @@ const WINDOW = 1 << 20;
 export class PcapFile {
   /** The 24 header bytes as found in the file. */
   readonly headerBytes: Uint8Array;
-  private buf = Buffer.alloc(0);
+  private buf = Buffer.allocUnsafe(WINDOW);
   private winStart = 0;
   private winEnd = 0;
 
@@ -62,8 +61,7 @@ export class PcapFile {
 
   private async ensure(pos: number, len: number): Promise<void> {
     if (pos >= this.winStart && pos + len <= this.winEnd) return;
-    // a fresh buffer per read, never refilled: an export hands views of it to the response
-    this.buf = Buffer.allocUnsafe(Math.max(WINDOW, len));
+    if (len > this.buf.length) this.buf = Buffer.allocUnsafe(len);
     const { bytesRead } = await this.fh.read(this.buf, 0, this.buf.length, pos);
     this.winStart = pos;
     this.winEnd = pos + bytesRead;
