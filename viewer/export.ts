@@ -138,7 +138,8 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
   limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool): AsyncGenerator<Buffer> {
   const enc = new PacketEncoder(format, limits.maxBytes, pool);
   let sessions = 0;
-  for await (const rows of refBatches(backend, q, limits.maxSessions)) {
+  // ids only matter for batches fetched from other nodes' viewers
+  for await (const rows of refBatches(backend, q, limits.maxSessions, nodes !== undefined)) {
     for (let i = 0; i < rows.length && !enc.full && sessions < limits.maxSessions;) {
       const ref = rows[i];
       const remote = nodes?.remoteFor(ref.node, ref.packetPos);
@@ -181,8 +182,8 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
 }
 
 /** Batches of packet references: one streamed statement where the backend has it, else pages. */
-export async function* refBatches(backend: SessionSearchBackend, q: SessionQuery, max: number): AsyncGenerator<PacketRef[]> {
-  if (backend.streamPacketRefs) { yield* backend.streamPacketRefs(q, max); return; }
+export async function* refBatches(backend: SessionSearchBackend, q: SessionQuery, max: number, ids = true): AsyncGenerator<PacketRef[]> {
+  if (backend.streamPacketRefs) { yield* backend.streamPacketRefs(q, max, { ids }); return; }
   let n = 0;
   let after: unknown;
   for (;;) {

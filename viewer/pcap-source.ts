@@ -31,15 +31,25 @@ export function decodePacketPos(packetPos: readonly number[], gap0: boolean): Pa
   return { files, positions };
 }
 
-/** Read size: neighbouring sessions' packets cost one read (4 MiB measured slower: cache). */
-const WINDOW = 1 << 20;
+/** Read size and alignment: neighbouring sessions' packets cost one read (4 MiB measured slower: cache). */
+const BLOCK = 1 << 20;
+/**
+ * Blocks kept per open file. Exports go in lastPacket order, which wanders back and forth over a
+ * few megabytes of a file (sessions end out of start order); kept blocks are not read again.
+ */
+const BLOCKS_PER_FILE = 8;
+
+interface Block { buf: Buffer; len: number }
 
 export class PcapFile {
   /** The 24 header bytes as found in the file. */
   readonly headerBytes: Uint8Array;
-  private buf = Buffer.allocUnsafe(WINDOW);
+  /** The window the last record came from: a cached block, or the read of a record straddling two. */
+  private buf: Buffer = Buffer.alloc(0);
   private winStart = 0;
   private winEnd = 0;
+  private readonly blocks = new Map<number, Block>(); // block number → block, oldest first
+  private straddle: Buffer = Buffer.alloc(0);
 
   private constructor(readonly doc: FileDoc, private readonly fh: FileHandle, readonly header: PcapHeader, headerBytes: Uint8Array, readonly size: number) {
     this.headerBytes = headerBytes;
@@ -59,12 +69,34 @@ export class PcapFile {
     }
   }
 
+  private useBlock(no: number, b: Block): void {
+    this.buf = b.buf; this.winStart = no * BLOCK; this.winEnd = this.winStart + b.len;
+  }
+
   private async ensure(pos: number, len: number): Promise<void> {
     if (pos >= this.winStart && pos + len <= this.winEnd) return;
-    if (len > this.buf.length) this.buf = Buffer.allocUnsafe(len);
-    const { bytesRead } = await this.fh.read(this.buf, 0, this.buf.length, pos);
-    this.winStart = pos;
-    this.winEnd = pos + bytesRead;
+    const no = Math.floor(pos / BLOCK);
+    if (pos + len <= (no + 1) * BLOCK) {
+      let b = this.blocks.get(no);
+      if (!b) {
+        // the oldest block's buffer is reused: views of it were only valid until this read
+        let buf: Buffer;
+        if (this.blocks.size >= BLOCKS_PER_FILE) {
+          const [oldNo, old] = this.blocks.entries().next().value as [number, Block];
+          this.blocks.delete(oldNo);
+          buf = old.buf;
+        } else buf = Buffer.allocUnsafe(BLOCK);
+        const { bytesRead } = await this.fh.read(buf, 0, BLOCK, no * BLOCK);
+        b = { buf, len: bytesRead };
+        this.blocks.set(no, b);
+      }
+      this.useBlock(no, b);
+      return;
+    }
+    // a record across a block boundary (or longer than a block): one read just for it
+    if (this.straddle.length < Math.max(BLOCK, len)) this.straddle = Buffer.allocUnsafe(Math.max(BLOCK, len));
+    const { bytesRead } = await this.fh.read(this.straddle, 0, this.straddle.length, pos);
+    this.buf = this.straddle; this.winStart = pos; this.winEnd = pos + bytesRead;
   }
 
   /**
@@ -78,7 +110,13 @@ export class PcapFile {
 
   /** The record's offset when it already sits whole in the window (no await per packet), else -1. */
   recordInWindow(pos: number): number {
-    if (pos < this.winStart || pos + PCAP_RECORD_HEADER_LEN > this.winEnd) return -1;
+    if (pos < this.winStart || pos + PCAP_RECORD_HEADER_LEN > this.winEnd) {
+      const no = Math.floor(pos / BLOCK);
+      const b = this.blocks.get(no);
+      if (!b) return -1;
+      this.useBlock(no, b);
+      if (pos + PCAP_RECORD_HEADER_LEN > this.winEnd) return -1;
+    }
     const off = pos - this.winStart;
     const caplen = u32(this.buf, off + 8, this.header.littleEndian);
     if (caplen > MAX_CAPLEN || pos + PCAP_RECORD_HEADER_LEN + caplen > this.winEnd) return -1;

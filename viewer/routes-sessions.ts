@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { UserDoc } from '../db/store/control-store.js';
 import type { SessionDoc, SessionQuery } from '../db/store/search-backend.js';
-import { csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, type ExportStats } from './export.js';
+import { ChunkPool, csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, type ExportStats } from './export.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { sessionPackets } from './packet-view.js';
 import { PcapFiles } from './pcap-source.js';
@@ -168,15 +168,6 @@ function mayReach(v: ViewerContext, maxBytes: number): boolean {
   return 2 * total + (1 << 20) > maxBytes;
 }
 
-/** The generator's first chunk is awaited before the response starts: an empty export is a 404. */
-async function startStream(gen: AsyncGenerator<Buffer>, done: () => Promise<void>): Promise<Readable> {
-  let first: IteratorResult<Buffer>;
-  try { first = await gen.next(); } catch (e) { await done(); throw e; }
-  if (first.done) { await done(); throw new HttpError(404, 'no sessions found'); }
-  const head = first.value;
-  return Readable.from((async function* () { try { yield head; yield* gen; } finally { await done(); } })(), { objectMode: false });
-}
-
 function packetExportRoute(format: 'pcap' | 'pcapng') {
   return async (ctx: Context, v: ViewerContext): Promise<void> => {
     const { q, maxSessions } = await exportPlan(ctx, v, true);
@@ -188,36 +179,79 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
     }
     const files = new PcapFiles(v.control);
     // sessions whose pcap expired are left out; pcap has no room to say so, the header does
-    const gone = await expiredSessions(v, files, q);
+    const { gone, remote } = await exportSurvey(v, files, q);
     const stats: ExportStats = { skipped: 0 };
-    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, v.nodes, stats);
+    const pool = new ChunkPool();
+    // no node of the matches has a viewUrl: every packet is read here (and no ids are needed)
+    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? v.nodes : undefined, stats, pool);
     const done = async () => {
       await files.close();
       if (stats.skipped) console.log(`${ctx.path}: skipped ${stats.skipped} sessions with SPI data only (pcap expired)`);
     };
-    let stream: Readable;
-    try { stream = await startStream(gen, done); } catch (e) {
-      if (e instanceof HttpError && e.status === 404 && (gone > 0 || stats.skipped > 0)) {
+    // the first chunk before the response starts: an empty export is a 404
+    let first: IteratorResult<Buffer>;
+    try { first = await gen.next(); } catch (e) { await done(); throw e; }
+    if (first.done) {
+      await done();
+      if (gone > 0 || stats.skipped > 0) {
         throw new HttpError(404, `no sessions with pcap found: ${Math.max(gone, stats.skipped)} matching sessions have SPI data only (pcap expired)`);
       }
-      throw e;
+      throw new HttpError(404, 'no sessions found');
     }
     if (gone > 0) ctx.set('X-Packrat-Skipped-Sessions', String(gone));
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`sessions.${format}`);
-    ctx.body = stream;
+    await pump(ctx, first.value, gen, pool, done);
   };
 }
 
-/** How many matches have every pcap file gone (counted per node and file list, so cheap). */
-async function expiredSessions(v: ViewerContext, files: PcapFiles, q: SessionQuery): Promise<number> {
-  if (!v.backend.fileGroups) return 0;
-  let n = 0;
-  for (const g of await v.backend.fileGroups(q)) {
-    if (g.fileIds.length === 0 || v.nodes?.remoteFor(g.node, g.fileIds.map((f) => -f)) !== undefined) continue;
-    if (g.fileIds.every((f) => files.gone(g.node, f) !== undefined)) n += g.count;
+/**
+ * Writes an export straight to the response: a chunk goes back to the pool once the socket has
+ * taken it (its write callback), and writing waits for 'drain' while the socket is full.
+ */
+async function pump(ctx: Context, head: Buffer, gen: AsyncGenerator<Buffer>, pool: ChunkPool, done: () => Promise<void>): Promise<void> {
+  const res = ctx.res;
+  ctx.status = 200;
+  ctx.respond = false;
+  const write = async (c: Buffer): Promise<void> => {
+    if (res.write(c, () => pool.give(c))) return;
+    await new Promise<void>((resolve) => {
+      const go = () => { res.off('drain', go); res.off('close', go); resolve(); };
+      res.on('drain', go); res.on('close', go);
+    });
+  };
+  try {
+    await write(head);
+    for (;;) {
+      if (res.destroyed) break; // the client went away
+      const n = await gen.next();
+      if (n.done) break;
+      await write(n.value);
+    }
+    res.end();
+  } catch (e) {
+    // the status line is gone already: cut the response so the client sees it incomplete
+    console.error(`${ctx.path}: export failed: ${(e as Error).message}`);
+    res.destroy(e as Error);
+  } finally {
+    await gen.return(undefined);
+    await done();
   }
-  return n;
+}
+
+/**
+ * How many matches have every pcap file gone, and whether any match belongs to a node with a
+ * viewUrl (only then can packets come from another viewer). Counted per node and file list: few groups.
+ */
+async function exportSurvey(v: ViewerContext, files: PcapFiles, q: SessionQuery): Promise<{ gone: number; remote: boolean }> {
+  if (!v.backend.fileGroups) return { gone: 0, remote: v.nodes !== undefined };
+  let gone = 0, remote = false;
+  for (const g of await v.backend.fileGroups(q)) {
+    if (v.nodes?.viewUrl(g.node) !== undefined) remote = true;
+    if (g.fileIds.length === 0 || v.nodes?.remoteFor(g.node, g.fileIds.map((f) => -f)) !== undefined) continue;
+    if (g.fileIds.every((f) => files.gone(g.node, f) !== undefined)) gone += g.count;
+  }
+  return { gone, remote };
 }
 
 /** One session's packets as pcap or pcapng (Arkime /api/session/:node/:id.pcap), from whichever node holds them. */

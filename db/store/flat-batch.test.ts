@@ -69,7 +69,7 @@ test('a batch naming something that is not a partition is refused by name', asyn
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-flat-'));
   const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields });
   try {
-    assert.throws(() => store.appendBatches([{ partition: '../evil', text: '{}\n', rows: 1, minLast: 0, maxLast: 0, columns: [] }]),
+    assert.throws(() => store.appendBatches([{ partition: '../evil', text: '{}\n', rows: 1, maxLine: 2, minLast: 0, maxLast: 0, columns: [] }]),
       /'\.\.\/evil' is not a session partition name/);
   } finally {
     await store.close();

@@ -12,13 +12,15 @@ export interface FlatBatch {
   /** One JSON object per line, each ending in '\n'. */
   text: string;
   rows: number;
+  /** Length of the longest line (UTF-16 units): sizes the JSON reader's buffer. */
+  maxLine: number;
   minLast: number;
   maxLast: number;
   /** Layout of every column some line of `text` uses. */
   columns: ColumnInfo[];
 }
 
-interface Open { lines: string[]; minLast: number; maxLast: number; used: Set<number> }
+interface Open { lines: string[]; maxLine: number; minLast: number; maxLast: number; used: Set<number> }
 
 export class DocFlattener {
   readonly cols: DocColumns;
@@ -41,8 +43,10 @@ export class DocFlattener {
     flat.row.obj[ID_COLUMN] = flat.id ?? newSessionId(suffix);
     const name = PARTITION_PREFIX + suffix;
     let p = this.open.get(name);
-    if (!p) { p = { lines: [], minLast: last, maxLast: last, used: new Set() }; this.open.set(name, p); }
-    p.lines.push(JSON.stringify(flat.row.obj));
+    if (!p) { p = { lines: [], maxLine: 0, minLast: last, maxLast: last, used: new Set() }; this.open.set(name, p); }
+    const line = JSON.stringify(flat.row.obj);
+    p.lines.push(line);
+    if (line.length > p.maxLine) p.maxLine = line.length;
     for (const c of flat.row.cols) p.used.add(c);
     if (last < p.minLast) p.minLast = last;
     if (last > p.maxLast) p.maxLast = last;
@@ -54,7 +58,7 @@ export class DocFlattener {
     const out: FlatBatch[] = [];
     for (const [partition, p] of this.open) {
       out.push({
-        partition, text: p.lines.join('\n') + '\n', rows: p.lines.length, minLast: p.minLast, maxLast: p.maxLast,
+        partition, text: p.lines.join('\n') + '\n', rows: p.lines.length, maxLine: p.maxLine, minLast: p.minLast, maxLast: p.maxLast,
         columns: [...p.used].map((c) => this.cols.infos[c]),
       });
     }

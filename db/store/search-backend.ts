@@ -95,9 +95,10 @@ export interface SessionSearchBackend {
   docs(q: SessionQuery, limit: number, after?: unknown): Promise<ExportPage<SessionDoc>>;
   /**
    * The first `limit` matches' packet references in lastPacket order as one streamed statement
-   * (batches of a few thousand), where the store can: no paging, no count first.
+   * (batches of a few thousand), where the store can: no paging, no count first. With
+   * `ids: false` the ids may be left empty (a local export does not need them).
    */
-  streamPacketRefs?(q: SessionQuery, limit: number): AsyncIterable<PacketRef[]>;
+  streamPacketRefs?(q: SessionQuery, limit: number, o?: { ids?: boolean }): AsyncIterable<PacketRef[]>;
   /** Whole documents likewise (CSV). */
   streamDocs?(q: SessionQuery, limit: number): AsyncIterable<SessionDoc[]>;
   /**

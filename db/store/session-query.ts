@@ -398,7 +398,8 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   /** Top values of one field over a compiled match (or a sample of it), with the count of the rest. */
-  private async termsOn(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, field: string, size: number, weight?: string): Promise<TermsResult> {
+  private async termsOn(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, field: string, size: number, weight?: string,
+    knownTotal?: number): Promise<TermsResult> {
     const info = this.info(field);
     // a sample counts each row by its weight (the rows it stands for); rounded below
     const cnt = weight ? `sum(${weight})` : 'count(*)';
@@ -414,10 +415,10 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     if (!info.list) {
       // a scalar's total is a plain count: a window over the groups (millions for an IP) would
       // defeat the top-N sort
-      const [rows, [t]] = [await this.store.query(`${grouped} ORDER BY n DESC, v LIMIT ${limit}`, c.params),
-        await this.store.query(`SELECT ${weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${weight} END)` : `count(${col})`} AS total FROM ${c.from} WHERE ${c.where}`, c.params)];
+      const rows = await this.store.query(`${grouped} ORDER BY n DESC, v LIMIT ${limit}`, c.params);
+      const total = knownTotal ?? num((await this.store.query(`SELECT ${this.totalOf(col, weight)} AS total FROM ${c.from} WHERE ${c.where}`, c.params))[0].total);
       const buckets = rows.map((r) => ({ key: typeof r.v === 'bigint' ? Number(r.v) : r.v as string | number, doc_count: Math.round(num(r.n)) }));
-      return { buckets, sum_other_doc_count: Math.round(num(t.total)) - buckets.reduce((n, b) => n + b.doc_count, 0) };
+      return { buckets, sum_other_doc_count: Math.round(total) - buckets.reduce((n, b) => n + b.doc_count, 0) };
     }
     const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, n, sum(n) OVER () AS total FROM (${grouped})) ` +
       `ORDER BY n DESC, v LIMIT ${limit}`, c.params);
@@ -427,6 +428,26 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       return { key: typeof r.v === 'bigint' ? Number(r.v) : r.v as string | number, doc_count: Math.round(num(r.n)) };
     });
     return { buckets, sum_other_doc_count: rows.length ? Math.round(num(rows[0].total)) - top : 0 };
+  }
+
+  /** Rows (or sampled weight) with a value in a scalar column. */
+  private totalOf(col: string, weight?: string): string {
+    return weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${weight} END)` : `count(${col})`;
+  }
+
+  /** Every scalar field's total in one pass (index → total), and the rows of the relation. */
+  private async scalarTotals(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, fields: { field: string }[], weight?: string):
+    Promise<{ totals: Map<number, number>; rows: number }> {
+    const parts: string[] = [];
+    const at: number[] = [];
+    fields.forEach(({ field }, i) => {
+      const info = this.info(field);
+      if (info.list || !c.columns.has(info.column!)) return;
+      parts.push(`${this.totalOf(q(info.column!), weight)} AS t${at.length}`);
+      at.push(i);
+    });
+    const [r] = await this.store.query(`SELECT count(*) AS rows${parts.map((x) => `, ${x}`).join('')} FROM ${c.from} WHERE ${c.where}`, c.params);
+    return { totals: new Map(at.map((i, k) => [i, num(r[`t${k}`])])), rows: num(r.rows) };
   }
 
   /**
@@ -442,7 +463,8 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     const rows = c.segments.reduce((n, g) => n + g.rows, 0);
     const out: TermsResult[] = [];
     if (o.exact || count <= this.spiExactRows || rows <= this.spiSampleRows * 2) {
-      for (const { field, size } of fields) out.push(await this.termsOn(c, field, size));
+      const { totals } = await this.scalarTotals(c, fields);
+      for (const [i, { field, size }] of fields.entries()) out.push(await this.termsOn(c, field, size, undefined, totals.get(i)));
       return { fields: out, count };
     }
     // Segments smaller than two strides are read whole (weight 1); a larger one's sampled rows
@@ -464,9 +486,8 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       `FROM ${this.source(big, c.partitions, false, true)} WHERE file_row_number % ${stride} < ${run}`;
     if (small.length) from = `SELECT *, 1.0 AS ${SAMPLE_WEIGHT} FROM ${this.source(small, c.partitions)} UNION ALL BY NAME ${from}`;
     const sample = { ...c, from: `(${from})` };
-    const [m] = await this.store.query(`SELECT count(*) AS n FROM ${sample.from} WHERE ${sample.where}`, c.params);
-    const sampled = num(m.n);
-    for (const { field, size } of fields) out.push(await this.termsOn(sample, field, size, SAMPLE_WEIGHT));
+    const { totals, rows: sampled } = await this.scalarTotals(sample, fields, SAMPLE_WEIGHT);
+    for (const [i, { field, size }] of fields.entries()) out.push(await this.termsOn(sample, field, size, SAMPLE_WEIGHT, totals.get(i)));
     return { fields: out, count, sample: { sessions: sampled } };
   }
 
@@ -581,8 +602,11 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     return { sql: `SELECT ${select(c.columns)} FROM ${c.from} WHERE ${where} ORDER BY ${last}, ${ID} LIMIT ${Math.max(1, Math.floor(limit))}`, params };
   }
 
-  private static refColumns(columns: Set<string>): string {
-    return [ID, ...['node', 'lastPacket', 'packetPos', 'fileId'].map((c) => (columns.has(c) ? q(c) : `NULL AS ${q(c)}`))].join(', ');
+  private static refColumns(columns: Set<string>, ids = true): string {
+    // positions as DOUBLE[]: exact below 2^53, and far cheaper to turn into JS numbers than BIGINTs
+    const cast: Record<string, string> = { packetPos: 'DOUBLE[]', fileId: 'DOUBLE[]' };
+    return [ids ? ID : `'' AS ${ID}`, ...['node', 'lastPacket', 'packetPos', 'fileId'].map((c) => (!columns.has(c) ? `NULL AS ${q(c)}`
+      : cast[c] ? `CAST(${q(c)} AS ${cast[c]}) AS ${q(c)}` : q(c)))].join(', ');
   }
 
   private static toRef(r: Record<string, unknown>): PacketRef {
@@ -610,8 +634,8 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     return { rows: rows.map((r) => this.toDoc(r)), after: EmbeddedSearchBackend.nextAfter(rows, limit) };
   }
 
-  async *streamPacketRefs(sq: SessionQuery, limit: number): AsyncGenerator<PacketRef[]> {
-    const { sql, params } = await this.exportSql(sq, EmbeddedSearchBackend.refColumns, limit, undefined);
+  async *streamPacketRefs(sq: SessionQuery, limit: number, o: { ids?: boolean } = {}): AsyncGenerator<PacketRef[]> {
+    const { sql, params } = await this.exportSql(sq, (cols) => EmbeddedSearchBackend.refColumns(cols, o.ids ?? true), limit, undefined);
     for await (const rows of this.store.queryChunks(sql, params)) yield rows.map(EmbeddedSearchBackend.toRef);
   }
 

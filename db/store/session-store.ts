@@ -30,6 +30,19 @@ export interface SessionStoreOptions {
   autoMerge?: boolean;
   /** Rows per Parquet row group. */
   rowGroupSize?: number;
+  /**
+   * Writers only: DuckDB's memory limit in MB (default 256) and threads (default 1). Writing a
+   * segment is a background job beside the packet threads; DuckDB's defaults (every core, 80%
+   * of RAM) would take both from them. A read-only store keeps DuckDB's defaults for queries.
+   */
+  writerMemoryMb?: number;
+  writerThreads?: number;
+  /**
+   * A partition's staging file is written out as a segment as soon as it holds this many bytes
+   * (default 16 MiB), so that no flush converts more than that at once: DuckDB needs several
+   * times a segment's JSON in memory to sort and encode it.
+   */
+  maxStageBytes?: number;
 }
 
 export interface TimeRange {
@@ -54,7 +67,7 @@ export interface SessionHit { id: string; index: string; doc: Record<string, unk
 export interface PartitionInfo { name: string; sessions: number; bytes: number; segments: number }
 
 /** A partition's rows since the last flush, staged as JSON lines in a temporary file. */
-interface Pending { stage: string; fd: number; rows: number; minLast: number; maxLast: number; columns: Map<string, ColumnInfo> }
+interface Pending { stage: string; fd: number; rows: number; bytes: number; maxLine: number; minLast: number; maxLast: number; columns: Map<string, ColumnInfo> }
 
 /** Segments in the same size tier (factor 4) are merged once this many have gathered. */
 const MERGE_FANIN = 4;
@@ -72,6 +85,25 @@ function sameLayout(a: ColumnInfo, b: ColumnInfo): boolean {
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/**
+ * DuckDB settings of a writing store. Its spill folder sits in dataDir under a temporary name
+ * with this process's id, so a crashed writer's leftovers are found and removed by the next.
+ */
+function writerSettings(dataDir: string, opts: SessionStoreOptions): Record<string, string> {
+  for (const f of fs.readdirSync(dataDir)) {
+    if (!f.startsWith(TMP_PREFIX) || !f.endsWith('-duckdb')) continue;
+    const pid = Number(f.slice(TMP_PREFIX.length).split('-')[0]);
+    if (!pidAlive(pid)) fs.rmSync(path.join(dataDir, f), { recursive: true, force: true });
+  }
+  return {
+    threads: String(opts.writerThreads ?? 1),
+    memory_limit: `${opts.writerMemoryMb ?? 256}MB`,
+    // Each segment is sorted by lastPacket where order matters; scans need not keep file order.
+    preserve_insertion_order: 'false',
+    temp_directory: path.join(path.resolve(dataDir), `${TMP_PREFIX}${process.pid}-duckdb`),
+  };
+}
+
 export class EmbeddedSessionStore {
   readonly dataDir: string;
   readonly rotateIndex: RotateIndex;
@@ -79,6 +111,9 @@ export class EmbeddedSessionStore {
   private readonly graceMs: number;
   private readonly autoMerge: boolean;
   private readonly rowGroupSize: number;
+  private readonly maxStageBytes: number;
+  /** A segment written early (staging full) that failed: the next flush() reports it. */
+  private earlyFailure: Error | undefined;
   private readonly cols: DocColumns;
   private readonly flattener: DocFlattener;
   private layoutWarned = false;
@@ -95,6 +130,7 @@ export class EmbeddedSessionStore {
     this.graceMs = opts.mergeGraceMs ?? 60000;
     this.autoMerge = opts.autoMerge ?? !this.readOnly;
     this.rowGroupSize = opts.rowGroupSize ?? 122880;
+    this.maxStageBytes = opts.maxStageBytes ?? 16 * 1024 * 1024;
     this.cols = new DocColumns(opts.registry);
     this.flattener = new DocFlattener(opts.registry, this.rotateIndex, this.cols);
   }
@@ -103,7 +139,7 @@ export class EmbeddedSessionStore {
     checkRotateIndex(opts.rotateIndex);
     if (!opts.readOnly) fs.mkdirSync(dataDir, { recursive: true });
     else if (!fs.existsSync(dataDir)) throw new Error(`session store ${dataDir}: no such directory`);
-    const db = await DuckDBInstance.create(':memory:');
+    const db = await DuckDBInstance.create(':memory:', opts.readOnly ? {} : writerSettings(dataDir, opts));
     const writeCon = await db.connect();
     const readCon = await db.connect();
     const store = new EmbeddedSessionStore(path.resolve(dataDir), opts, db, writeCon, readCon);
@@ -138,7 +174,7 @@ export class EmbeddedSessionStore {
         const dir = this.partitionDir(b.partition);
         fs.mkdirSync(dir, { recursive: true });
         const stage = tmpName(dir, 'stage.ndjson');
-        p = { stage, fd: fs.openSync(stage, 'w'), rows: 0, minLast: b.minLast, maxLast: b.maxLast, columns: new Map() };
+        p = { stage, fd: fs.openSync(stage, 'w'), rows: 0, bytes: 0, maxLine: 0, minLast: b.minLast, maxLast: b.maxLast, columns: new Map() };
         this.pending.set(b.partition, p);
       }
       for (const c of b.columns) {
@@ -153,10 +189,16 @@ export class EmbeddedSessionStore {
         }
         p.columns.set(c.name, this.cols.info(c.name)!);
       }
-      writeAll(p.fd, b.text);
+      p.bytes += writeAll(p.fd, b.text);
       p.rows += b.rows;
+      if (b.maxLine > p.maxLine) p.maxLine = b.maxLine;
       if (b.minLast < p.minLast) p.minLast = b.minLast;
       if (b.maxLast > p.maxLast) p.maxLast = b.maxLast;
+      if (p.bytes >= this.maxStageBytes) {
+        this.pending.delete(b.partition);
+        fs.closeSync(p.fd);
+        this.writeSegments([[b.partition, p]]).catch((e: Error) => { this.earlyFailure ??= e; });
+      }
     }
   }
 
@@ -176,10 +218,19 @@ export class EmbeddedSessionStore {
 
   /** Write one segment per partition touched since the last flush and publish it. */
   flush(): Promise<void> {
-    if (this.pending.size === 0) return this.chain.then(() => undefined);
     const batches = [...this.pending];
     this.pending.clear();
     for (const [, p] of batches) fs.closeSync(p.fd);
+    const done = batches.length === 0 ? this.chain.then(() => undefined) : this.writeSegments(batches);
+    return done.then(() => {
+      const e = this.earlyFailure;
+      this.earlyFailure = undefined;
+      if (e) throw e;
+    });
+  }
+
+  /** Queue closed staging files for conversion into segments, then merges. */
+  private writeSegments(batches: [string, Pending][]): Promise<void> {
     const done = this.serial(async () => {
       for (const [name, p] of batches) await this.writePartitionSegment(name, p);
     });
@@ -209,7 +260,7 @@ export class EmbeddedSessionStore {
     try {
       const infos = [...p.columns.values()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
       const columns = infos.map((c) => `${sqlString(c.name)}: ${sqlString(finalType(c))}`).join(', ');
-      const src = `read_json(${sqlString(p.stage)}, format='newline_delimited', records=true, maximum_object_size=268435456, columns={${columns}})`;
+      const src = `read_json(${sqlString(p.stage)}, format='newline_delimited', records=true, maximum_object_size=${jsonObjectLimit(p.maxLine)}, columns={${columns}})`;
       const order = p.columns.has('lastPacket') ? ` ORDER BY ${q('lastPacket')}` : '';
       const file = `s-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.parquet`;
       const tmp = tmpName(dir, file);
@@ -535,9 +586,17 @@ export class EmbeddedSessionStore {
   }
 }
 
-function writeAll(fd: number, text: string): void {
+function writeAll(fd: number, text: string): number {
   const b = Buffer.from(text);
   for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off);
+  return b.length;
+}
+
+/** The JSON reader's object limit (bytes) for lines up to `chars` UTF-16 units: ≥ 1 MiB, a power of two. */
+export function jsonObjectLimit(chars: number): number {
+  let n = 1 << 20;
+  while (n < chars * 3 + 16) n *= 2;
+  return n;
 }
 
 function minOf(v: (number | null)[]): number | null {
