@@ -8,7 +8,7 @@ import {
   PCAPNG_IDB_LEN, PCAPNG_SHB_LEN, MAX_CAPLEN, type PcapHeader,
 } from '../db/pcap/format.js';
 import { REMOTE_BATCH, type NodeLinks } from './multinode.js';
-import { decodePacketPos, PcapFiles, type PcapFile } from './pcap-source.js';
+import { decodePacketPosInto, PcapFiles, type PacketPositions, type PcapFile } from './pcap-source.js';
 
 const CHUNK = 1 << 20;
 const PAGE = 10000;
@@ -138,6 +138,9 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
   limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool): AsyncGenerator<Buffer> {
   const enc = new PacketEncoder(format, limits.maxBytes, pool);
   let sessions = 0;
+  // kept across sessions: neighbouring sessions share a file, and most of their reads hit its blocks
+  const at: PacketPositions = { files: [], positions: [] };
+  let cur: PcapFile | undefined, curNode = '', curNum = -1;
   // ids only matter for batches fetched from other nodes' viewers
   for await (const rows of refBatches(backend, q, limits.maxSessions, nodes !== undefined)) {
     for (let i = 0; i < rows.length && !enc.full && sessions < limits.maxSessions;) {
@@ -148,15 +151,14 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
         // every file of the session expired: SPI data only, nothing to export
         if (files.spiOnlyReason(ref.node, ref.packetPos) !== undefined) { stats.skipped++; continue; }
         sessions++;
-        let cur: PcapFile | undefined, curNum = -1;
-        const { files: nums, positions } = decodePacketPos(ref.packetPos, files.isGap0(ref.node, ref.packetPos));
-        for (let k = 0; k < positions.length; k++) {
-          if (nums[k] !== curNum) {
-            try { cur = await files.get(ref.node, nums[k]); curNum = nums[k]; } catch { break; } // file gone: SPI only
+        const n = decodePacketPosInto(at, ref.packetPos, files.isGap0(ref.node, ref.packetPos));
+        for (let k = 0; k < n; k++) {
+          if (at.files[k] !== curNum || ref.node !== curNode) {
+            try { cur = await files.get(ref.node, at.files[k]); curNum = at.files[k]; curNode = ref.node; } catch { break; } // file gone: SPI only
           }
           const f = cur!;
-          let off = f.recordInWindow(positions[k]);
-          if (off < 0) off = await f.record(positions[k]);
+          let off = f.recordInWindow(at.positions[k]);
+          if (off < 0) off = await f.record(at.positions[k]);
           if (!enc.record(f.buffer, off, f.header, f.headerBytes)) break;
           if (enc.ready.length) yield* enc.drain();
         }

@@ -14,10 +14,17 @@ export interface PacketPositions { files: number[]; positions: number[] }
 
 /** Decode Arkime packetPos; `gap0` says whether the encoding is gap0 (decided by the first file). */
 export function decodePacketPos(packetPos: readonly number[], gap0: boolean): PacketPositions {
-  const files: number[] = [];
-  const positions: number[] = [];
-  let file = -1, last = 0, lastGap = 0;
-  for (const v of packetPos) {
+  const out: PacketPositions = { files: [], positions: [] };
+  decodePacketPosInto(out, packetPos, gap0);
+  return out;
+}
+
+/** decodePacketPos into arrays kept from the last session (an export decodes millions). */
+export function decodePacketPosInto(out: PacketPositions, packetPos: readonly number[], gap0: boolean): number {
+  const { files, positions } = out;
+  let n = 0, file = -1, last = 0, lastGap = 0;
+  for (let i = 0; i < packetPos.length; i++) {
+    const v = packetPos[i];
     if (v < 0) { file = -v; last = 0; lastGap = 0; continue; }
     let pos: number;
     if (!gap0) pos = v;
@@ -25,19 +32,21 @@ export function decodePacketPos(packetPos: readonly number[], gap0: boolean): Pa
     else { lastGap = v; pos = last + v; }
     last = pos;
     if (pos === 0 || file < 0) continue; // 0: never written (disk overload)
-    files.push(file);
-    positions.push(pos);
+    files[n] = file;
+    positions[n++] = pos;
   }
-  return { files, positions };
+  files.length = n; positions.length = n;
+  return n;
 }
 
 /** Read size and alignment: neighbouring sessions' packets cost one read (4 MiB measured slower: cache). */
 const BLOCK = 1 << 20;
 /**
  * Blocks kept per open file. Exports go in lastPacket order, which wanders back and forth over a
- * few megabytes of a file (sessions end out of start order); kept blocks are not read again.
+ * few megabytes of a file (sessions end out of start order); kept blocks (least recently used
+ * dropped) are not read again.
  */
-const BLOCKS_PER_FILE = 8;
+const BLOCKS_PER_FILE = 16;
 
 interface Block { buf: Buffer; len: number }
 
@@ -73,30 +82,47 @@ export class PcapFile {
     this.buf = b.buf; this.winStart = no * BLOCK; this.winEnd = this.winStart + b.len;
   }
 
+  /** Block `no`, read into the least recently used block's buffer when not kept. */
+  private async block(no: number): Promise<Block> {
+    let b = this.blocks.get(no);
+    if (b) { this.blocks.delete(no); this.blocks.set(no, b); return b; } // most recently used last
+    // the oldest block's buffer is reused: views of it were only valid until this read
+    let buf: Buffer;
+    if (this.blocks.size >= BLOCKS_PER_FILE) {
+      const [oldNo, old] = this.blocks.entries().next().value as [number, Block];
+      this.blocks.delete(oldNo);
+      buf = old.buf;
+    } else buf = Buffer.allocUnsafe(BLOCK);
+    const { bytesRead } = await this.fh.read(buf, 0, BLOCK, no * BLOCK);
+    b = { buf, len: bytesRead };
+    this.blocks.set(no, b);
+    return b;
+  }
+
   private async ensure(pos: number, len: number): Promise<void> {
     if (pos >= this.winStart && pos + len <= this.winEnd) return;
     const no = Math.floor(pos / BLOCK);
-    if (pos + len <= (no + 1) * BLOCK) {
-      let b = this.blocks.get(no);
-      if (!b) {
-        // the oldest block's buffer is reused: views of it were only valid until this read
-        let buf: Buffer;
-        if (this.blocks.size >= BLOCKS_PER_FILE) {
-          const [oldNo, old] = this.blocks.entries().next().value as [number, Block];
-          this.blocks.delete(oldNo);
-          buf = old.buf;
-        } else buf = Buffer.allocUnsafe(BLOCK);
-        const { bytesRead } = await this.fh.read(buf, 0, BLOCK, no * BLOCK);
-        b = { buf, len: bytesRead };
-        this.blocks.set(no, b);
-      }
-      this.useBlock(no, b);
+    if (pos + len <= (no + 1) * BLOCK) { this.useBlock(no, await this.block(no)); return; }
+    if (this.straddle.length < len) this.straddle = Buffer.allocUnsafe(Math.max(1 << 16, len));
+    if (len > BLOCK) {
+      // a record longer than a block: one read just for it
+      const { bytesRead } = await this.fh.read(this.straddle, 0, len, pos);
+      this.buf = this.straddle; this.winStart = pos; this.winEnd = pos + bytesRead;
       return;
     }
-    // a record across a block boundary (or longer than a block): one read just for it
-    if (this.straddle.length < Math.max(BLOCK, len)) this.straddle = Buffer.allocUnsafe(Math.max(BLOCK, len));
-    const { bytesRead } = await this.fh.read(this.straddle, 0, this.straddle.length, pos);
-    this.buf = this.straddle; this.winStart = pos; this.winEnd = pos + bytesRead;
+    // a record across a block boundary: its two halves copied out of the (kept) blocks, so the
+    // blocks on either side are read once however many records straddle them
+    const a = await this.block(no);
+    const head = Math.max(0, a.len - (pos - no * BLOCK));
+    a.buf.copy(this.straddle, 0, pos - no * BLOCK, pos - no * BLOCK + head);
+    let got = head;
+    if (head === BLOCK - (pos - no * BLOCK)) {
+      const b = await this.block(no + 1);
+      const tail = Math.min(len - head, b.len);
+      b.buf.copy(this.straddle, head, 0, tail);
+      got += tail;
+    }
+    this.buf = this.straddle; this.winStart = pos; this.winEnd = pos + got;
   }
 
   /**
@@ -114,6 +140,7 @@ export class PcapFile {
       const no = Math.floor(pos / BLOCK);
       const b = this.blocks.get(no);
       if (!b) return -1;
+      this.blocks.delete(no); this.blocks.set(no, b); // most recently used last
       this.useBlock(no, b);
       if (pos + PCAP_RECORD_HEADER_LEN > this.winEnd) return -1;
     }
@@ -147,6 +174,8 @@ export class PcapFiles {
   private readonly open = new Map<string, Promise<PcapFile>>();
   private readonly gap0 = new Map<string, boolean>();
   private readonly goneCache = new Map<string, string>();
+  private lastGone = { node: '', num: -1, why: '' };
+  private lastGap0 = { node: '', num: -1, gap0: false };
   constructor(private readonly control: ControlStore, private readonly maxOpen = 32) {}
 
   fileDoc(node: string, num: number): FileDoc {
@@ -175,6 +204,8 @@ export class PcapFiles {
    * from disk), or undefined while it is there. Cached per file for the life of this object.
    */
   gone(node: string, num: number): string | undefined {
+    // consecutive sessions mostly name the same file: no key string for them
+    if (num === this.lastGone.num && node === this.lastGone.node) return this.lastGone.why || undefined;
     const key = `${node}-${num}`;
     let why = this.goneCache.get(key);
     if (why === undefined) {
@@ -182,6 +213,7 @@ export class PcapFiles {
       why = !doc ? `pcap file ${key} is no longer in the file registry (expired)` : !existsSync(doc.name) ? `pcap file ${doc.name} is gone (expired)` : '';
       this.goneCache.set(key, why);
     }
+    this.lastGone = { node, num, why };
     return why || undefined;
   }
 
@@ -201,6 +233,7 @@ export class PcapFiles {
     let first = 0;
     for (let i = 0; i < packetPos.length && first === 0; i++) if (packetPos[i] < 0) first = -packetPos[i];
     if (first === 0) return false;
+    if (first === this.lastGap0.num && node === this.lastGap0.node) return this.lastGap0.gap0;
     // one registry lookup per file, not per session (an export asks for every session)
     const key = `${node}-${first}`;
     let gap0 = this.gap0.get(key);
@@ -209,6 +242,7 @@ export class PcapFiles {
       if (this.gap0.size > 10000) this.gap0.clear();
       this.gap0.set(key, gap0);
     }
+    this.lastGap0 = { node, num: first, gap0 };
     return gap0;
   }
 

@@ -85,6 +85,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   let flushing: Promise<void> | undefined;
   const progress = new Progress(o.quiet);
 
+  const noDocs: Record<string, unknown>[] = [];
   const onDocs = (docs: Record<string, unknown>[], flat: FlatBatch[]) => {
     if (docs.length) { store.append(docs); sessions += docs.length; }
     if (flat.length) { embedded!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
@@ -118,6 +119,8 @@ export async function runImport(config: Config, node: string, files: string[], o
         onDocs(m.docs, m.flat);
         workerPackets[i] = m.packets; workerParserErrors[i] = m.parserErrors;
         const f = finishedWaiters.shift(); f?.(m);
+      } else if (m.type === 'flat') {
+        onDocs(noDocs, m.flat);
       } else if (m.type === 'error') {
         fail(new Error(`packet worker failed: ${m.message}`));
       }

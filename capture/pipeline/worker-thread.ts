@@ -34,6 +34,9 @@ export type FromWorker =
   | { type: 'done'; id: number; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; parserErrors: number }
   | { type: 'finished'; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; corrupt: number; parserErrors: number }
   | { type: 'error'; message: string }
+  // Import only: flattened sessions sent ahead of the batch's 'done' or 'finished' when many
+  // are saved at once (end of file), so no heap holds them all as text.
+  | { type: 'flat'; flat: FlatBatch[] }
   // heapUsed: this thread's V8 heap (bytes), for the live stats.
   | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number; heapUsed: number };
 
@@ -45,7 +48,13 @@ for (const [k, v] of init.overrides) config.override(k, v);
 defineConfigFields((name) => config.section(name));
 let docs: Record<string, unknown>[] = [];
 const flattener = init.flat ? new DocFlattener(fields, init.flat.rotateIndex) : undefined;
-const worker = new PacketWorker(captureSettings(config), init.node, flattener ? (d) => flattener.add(d) : (d) => docs.push(d), init.threads);
+/** Rows of flattened documents that make a 'flat' message of their own (a few MB of text). */
+const FLAT_CHUNK_ROWS = 2000;
+const addFlat = (d: Record<string, unknown>) => {
+  flattener!.add(d);
+  if (flattener!.pendingRows >= FLAT_CHUNK_ROWS) parentPort!.postMessage({ type: 'flat', flat: flattener!.take() } satisfies FromWorker);
+};
+const worker = new PacketWorker(captureSettings(config), init.node, flattener ? addFlat : (d) => docs.push(d), init.threads);
 const none: FlatBatch[] = [];
 const takeFlat = () => (flattener && flattener.pendingRows ? flattener.take() : none);
 let batch: PacketBatch | undefined;

@@ -76,3 +76,33 @@ test('a batch naming something that is not a partition is refused by name', asyn
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a full staging file becomes a segment at once; a line over 1 MiB still reads back', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-flat-'));
+  const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields, maxStageBytes: 64 * 1024, autoMerge: false });
+  try {
+    const flat = new DocFlattener(fields, 'daily');
+    const big = 'x'.repeat(1_500_000); // lands in _extra: beyond the 1 MiB default object limit
+    const base = 1704067200000;
+    for (let i = 0; i < 600; i++) flat.add({ _id: `d-${i}`, firstPacket: base + i, lastPacket: base + i, 'network.packets': i, ...(i === 7 ? { odd: big } : {}) });
+    for (let i = 0; i < 3; i++) {
+      const part = flat.take();
+      assert.ok(part[0].maxLine >= (i === 0 ? big.length : 10));
+      store.appendBatches(part);
+      for (let j = 0; j < 200; j++) flat.add({ _id: `e-${i}-${j}`, firstPacket: base, lastPacket: base, 'network.packets': 1 });
+    }
+    store.appendBatches(flat.take());
+    assert.ok(store.pendingCount < 1200, 'full staging files left the pending set before any flush');
+    await store.flush();
+    assert.equal(stagingFiles(dir).length, 0);
+    assert.equal(await store.count(), 1200);
+    assert.ok(store.segments().length >= 2, 'written in more than one segment');
+    const hit = await store.search({ where: `"_id" = 'd-7'` });
+    assert.equal((hit[0].doc as { odd: string }).odd.length, big.length);
+    const threads = await store.query(`SELECT current_setting('threads') AS t`);
+    assert.equal(Number(threads[0].t), 1, 'a writing store keeps DuckDB to one thread');
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,7 +14,7 @@
 // a small in-memory DuckDB table reloaded whenever the control store's edit version moves, so an
 // edit is searchable by the next request of any viewer process.
 import path from 'node:path';
-import type { DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBListVector, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { FieldRegistry } from '../fields/registry.js';
 import { ipSortKey, q } from '../fields/columns.js';
 import { compileToSql } from '../expr/compile-sql.js';
@@ -33,6 +33,16 @@ const OVERLAY = 'packrat_tag_overlay';
 const ID = q(ID_COLUMN);
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+
+/** Row `i` of a non-NULL DOUBLE[] column as numbers, read straight from the flat child vector. */
+function numbersOfList(v: DuckDBVector, i: number): number[] {
+  const list = v as DuckDBListVector;
+  const start = list.getEntryOffset(i), len = list.getEntryLength(i);
+  const child = list.childVector;
+  const out = new Array<number>(len);
+  for (let k = 0; k < len; k++) out[k] = Number(child.getItem(start + k) ?? 0);
+  return out;
+}
 
 interface Compiled {
   where: string;
@@ -603,10 +613,14 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   private static refColumns(columns: Set<string>, ids = true): string {
-    // positions as DOUBLE[]: exact below 2^53, and far cheaper to turn into JS numbers than BIGINTs
-    const cast: Record<string, string> = { packetPos: 'DOUBLE[]', fileId: 'DOUBLE[]' };
-    return [ids ? ID : `'' AS ${ID}`, ...['node', 'lastPacket', 'packetPos', 'fileId'].map((c) => (!columns.has(c) ? `NULL AS ${q(c)}`
-      : cast[c] ? `CAST(${q(c)} AS ${cast[c]}) AS ${q(c)}` : q(c)))].join(', ');
+    // positions as DOUBLE[]: exact below 2^53, and far cheaper to turn into JS numbers than BIGINTs;
+    // never NULL, so a chunk's list entries can be read without asking validity row by row
+    const typed: Record<string, [string, string]> = { lastPacket: ['DOUBLE', '0'], packetPos: ['DOUBLE[]', '[]'], fileId: ['DOUBLE[]', '[]'] };
+    return [ids ? ID : `'' AS ${ID}`, ...['node', 'lastPacket', 'packetPos', 'fileId'].map((c) => {
+      const t = typed[c];
+      if (!t) return columns.has(c) ? q(c) : `NULL AS ${q(c)}`;
+      return `COALESCE(${columns.has(c) ? `CAST(${q(c)} AS ${t[0]})` : 'NULL'}, ${t[1]}::${t[0]}) AS ${q(c)}`;
+    })].join(', ');
   }
 
   private static toRef(r: Record<string, unknown>): PacketRef {
@@ -636,7 +650,25 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
 
   async *streamPacketRefs(sq: SessionQuery, limit: number, o: { ids?: boolean } = {}): AsyncGenerator<PacketRef[]> {
     const { sql, params } = await this.exportSql(sq, (cols) => EmbeddedSearchBackend.refColumns(cols, o.ids ?? true), limit, undefined);
-    for await (const rows of this.store.queryChunks(sql, params)) yield rows.map(EmbeddedSearchBackend.toRef);
+    // read the chunks column by column: DuckDB's row objects cost more than the export's reads
+    for await (const chunk of this.store.queryDataChunks(sql, params)) yield EmbeddedSearchBackend.refsOfChunk(chunk);
+  }
+
+  /** PacketRefs of one chunk of `refColumns` (id, node, lastPacket, packetPos, fileId) without row objects. */
+  private static refsOfChunk(chunk: DuckDBDataChunk): PacketRef[] {
+    const n = chunk.rowCount;
+    const ids = chunk.getColumnVector(0), nodes = chunk.getColumnVector(1), last = chunk.getColumnVector(2);
+    const pos = chunk.getColumnVector(3), fid = chunk.getColumnVector(4);
+    const out = new Array<PacketRef>(n);
+    let prevNode = '';
+    for (let i = 0; i < n; i++) {
+      const nodeV = nodes.getItem(i);
+      // consecutive sessions mostly share a node: keep one string
+      const node = nodeV === null ? '' : nodeV === prevNode ? prevNode : (prevNode = String(nodeV));
+      const lp = last.getItem(i);
+      out[i] = { id: String(ids.getItem(i) ?? ''), node, lastPacket: lp === null ? 0 : Number(lp), packetPos: numbersOfList(pos, i), fileId: numbersOfList(fid, i) };
+    }
+    return out;
   }
 
   async *streamDocs(sq: SessionQuery, limit: number): AsyncGenerator<SessionDoc[]> {

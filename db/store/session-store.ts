@@ -31,9 +31,9 @@ export interface SessionStoreOptions {
   /** Rows per Parquet row group. */
   rowGroupSize?: number;
   /**
-   * Writers only: DuckDB's memory limit in MB (default 256) and threads (default 1). Writing a
-   * segment is a background job beside the packet threads; DuckDB's defaults (every core, 80%
-   * of RAM) would take both from them. A read-only store keeps DuckDB's defaults for queries.
+   * Writers only: DuckDB's memory limit in MB (default: DuckDB's, 80% of RAM) and threads
+   * (default 1). Writing a segment is a background job beside the packet threads; DuckDB's
+   * default of every core would take them. A read-only store keeps DuckDB's defaults for queries.
    */
   writerMemoryMb?: number;
   writerThreads?: number;
@@ -95,13 +95,20 @@ function writerSettings(dataDir: string, opts: SessionStoreOptions): Record<stri
     const pid = Number(f.slice(TMP_PREFIX.length).split('-')[0]);
     if (!pidAlive(pid)) fs.rmSync(path.join(dataDir, f), { recursive: true, force: true });
   }
-  return {
+  const settings: Record<string, string> = {
     threads: String(opts.writerThreads ?? 1),
-    memory_limit: `${opts.writerMemoryMb ?? 256}MB`,
     // Each segment is sorted by lastPacket where order matters; scans need not keep file order.
     preserve_insertion_order: 'false',
+    // Hand freed memory back to the system after every statement: otherwise the allocator keeps
+    // the peak of every COPY (RSS grew ~50 MB per 16 MiB segment written).
+    allocator_flush_threshold: '8MB',
+    allocator_bulk_deallocation_flush_threshold: '8MB',
     temp_directory: path.join(path.resolve(dataDir), `${TMP_PREFIX}${process.pid}-duckdb`),
   };
+  // No default limit: a limit below what one COPY needs makes DuckDB spill and thrash (10x the
+  // CPU at 256MB) or fail outright; staging chunks (maxStageBytes) bound the COPY instead.
+  if (opts.writerMemoryMb) settings.memory_limit = `${opts.writerMemoryMb}MB`;
+  return settings;
 }
 
 export class EmbeddedSessionStore {
@@ -486,6 +493,15 @@ export class EmbeddedSessionStore {
     try {
       const r = await con.stream(sql, params);
       for await (const rows of r.yieldRowObjectJs()) yield rows as Record<string, unknown>[];
+    } finally { con.closeSync(); }
+  }
+
+  /** Like queryChunks, but DuckDB's column chunks as they come: no JS object per row (exports). */
+  async *queryDataChunks(sql: string, params?: DuckDBValue[]): AsyncGenerator<import('@duckdb/node-api').DuckDBDataChunk> {
+    const con = await this.db.connect();
+    try {
+      const r = await con.stream(sql, params);
+      for (let c = await r.fetchChunk(); c && c.rowCount > 0; c = await r.fetchChunk()) yield c;
     } finally { con.closeSync(); }
   }
 
