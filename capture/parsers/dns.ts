@@ -62,9 +62,11 @@ interface DnsEntry {
   qc: string;
   qt: string;
   hosts: Set<string>;
-  nsHosts: Set<string>;
-  mxHosts: Set<string>;
-  puny: Set<string>;
+  // Made on first use: a DNS session is usually one question and one answer, and a worker
+  // holds many of them until udpTimeout.
+  nsHosts?: Set<string>;
+  mxHosts?: Set<string>;
+  puny?: Set<string>;
   ips?: Set<string>;
   nsIps?: Set<string>;
   mxIps?: Set<string>;
@@ -89,15 +91,17 @@ function newState(s: SessionApi, kind: number): DnsState {
   };
 }
 
-/** Add a host found in rdata to `set` in unicode form; false (and a tag) when it is bad. */
-function addHost(s: SessionApi, e: DnsEntry, set: Set<string> | undefined, raw: string): string | undefined {
+type HostList = 'hosts' | 'nsHosts' | 'mxHosts';
+
+/** Add a host found in rdata to the entry's `list` in unicode form; false (and a tag) when it is bad. */
+function addHost(s: SessionApi, e: DnsEntry, list: HostList | undefined, raw: string): string | undefined {
   const host = hostnameToUnicode(raw);
   if (host === undefined) {
     s.addTag(raw.length > 4 && raw.includes('xn--') ? 'bad-punycode' : 'bad-hostname');
     return undefined;
   }
-  if (set) set.add(host);
-  if (raw.includes('xn--')) e.puny.add(raw.toLowerCase());
+  if (list) (e[list] ??= new Set()).add(host);
+  if (raw.includes('xn--')) (e.puny ??= new Set()).add(raw.toLowerCase());
   return host;
 }
 
@@ -145,12 +149,12 @@ export function parseDnsMessage(st: DnsState, s: SessionApi, buf: Uint8Array, of
     e = {
       opcode: OPCODES[h.opcode], queryHost: hostname,
       qc: QCLASSES[qclass] ?? '(null)', qt: QTYPES[qtype] ?? '(null)',
-      hosts: new Set(), nsHosts: new Set(), mxHosts: new Set(), puny: new Set(),
+      hosts: new Set(),
       flags: 0, answers: [],
     };
     if (hostname !== ROOT) {
       e.hosts.add(hostname);
-      if (rawName.includes('xn--')) e.puny.add(rawName.toLowerCase());
+      if (rawName.includes('xn--')) (e.puny ??= new Set()).add(rawName.toLowerCase());
     }
     st.entries.set(key, e);
   }
@@ -165,9 +169,6 @@ export function parseDnsMessage(st: DnsState, s: SessionApi, buf: Uint8Array, of
     if (p > end) return;
   }
 
-  e.ips ??= new Set();
-  e.nsIps ??= new Set();
-  e.mxIps ??= new Set();
   let rcode = h.rcode;
 
   let bad = p > end; // the question's type/class ran off the end: Arkime's reader is in error
@@ -178,7 +179,7 @@ export function parseDnsMessage(st: DnsState, s: SessionApi, buf: Uint8Array, of
       if (n.overrun || n.name === undefined) { bad = true; break; }
       p = n.next;
       const name = n.name.length ? (hostnameToUnicode(n.name) ?? n.name) : ROOT;
-      if (n.name.includes('xn--')) e.puny.add(n.name.toLowerCase());
+      if (n.name.includes('xn--')) (e.puny ??= new Set()).add(n.name.toLowerCase());
       if (end - p < 10) { bad = true; break; }
       const antype = (buf[p] << 8) | buf[p + 1];
       let anclass = (buf[p + 2] << 8) | buf[p + 3];
@@ -199,10 +200,10 @@ export function parseDnsMessage(st: DnsState, s: SessionApi, buf: Uint8Array, of
           if (rdlen !== 4) { ok = false; break; }
           const ip = ip4(buf, rd);
           a.ip = ip;
-          if (e.queryHost === name || e.hosts.has(name)) e.ips.add(ip);
+          if (e.queryHost === name || e.hosts.has(name)) (e.ips ??= new Set()).add(ip);
           if (st.recordAll) {
-            if (e.nsHosts.has(name)) e.nsIps.add(ip);
-            if (e.mxHosts.has(name)) e.mxIps.add(ip);
+            if (e.nsHosts?.has(name)) (e.nsIps ??= new Set()).add(ip);
+            if (e.mxHosts?.has(name)) (e.mxIps ??= new Set()).add(ip);
           }
           break;
         }
@@ -210,9 +211,9 @@ export function parseDnsMessage(st: DnsState, s: SessionApi, buf: Uint8Array, of
           if (rdlen !== 16) { ok = false; break; }
           const ip = ip6(buf, rd);
           a.ip = ip;
-          if (e.queryHost === name || e.hosts.has(name)) e.ips.add(ip);
-          if (e.nsHosts.has(name)) e.nsIps.add(ip);
-          if (e.mxHosts.has(name)) e.mxIps.add(ip);
+          if (e.queryHost === name || e.hosts.has(name)) (e.ips ??= new Set()).add(ip);
+          if (e.nsHosts?.has(name)) (e.nsIps ??= new Set()).add(ip);
+          if (e.mxHosts?.has(name)) (e.mxIps ??= new Set()).add(ip);
           break;
         }
         case T_NS: case T_CNAME: {
@@ -220,8 +221,8 @@ export function parseDnsMessage(st: DnsState, s: SessionApi, buf: Uint8Array, of
           if (r.pointerLoop) s.addTag('dns:bad-pointer-loop');
           if (r.overrun || !r.name) { ok = false; break; }
           let host: string | undefined;
-          if (antype === T_CNAME) host = addHost(s, e, e.hosts, r.name);
-          else if (st.recordAll) host = addHost(s, e, e.nsHosts, r.name);
+          if (antype === T_CNAME) host = addHost(s, e, 'hosts', r.name);
+          else if (st.recordAll) host = addHost(s, e, 'nsHosts', r.name);
           else host = hostnameToUnicode(r.name);
           if (host === undefined) { ok = false; break; }
           if (antype === T_CNAME) a.cname = host; else a.nameserver = host;
@@ -233,7 +234,7 @@ export function parseDnsMessage(st: DnsState, s: SessionApi, buf: Uint8Array, of
           const r = readName(buf, off, len, rd + 2, rdEnd);
           if (r.pointerLoop) s.addTag('dns:bad-pointer-loop');
           if (r.overrun || !r.name) { ok = false; break; }
-          const host = addHost(s, e, st.recordAll ? e.mxHosts : e.hosts, r.name);
+          const host = addHost(s, e, st.recordAll ? 'mxHosts' : 'hosts', r.name);
           if (host === undefined) { ok = false; break; }
           a.priority = pref;
           a.mx = host;

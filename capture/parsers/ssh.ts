@@ -105,6 +105,8 @@ export const sshParser: ProtocolParser<SshState> = {
     b.set(data.subarray(off, off + take), st.len[dir]);
     st.len[dir] += take;
     handleMessages(st, s, dir);
+    // Nothing reads the message buffers once done: free them while the session lives on.
+    if (st.done) st.buf[0] = st.buf[1] = undefined;
     return len;
   },
 };

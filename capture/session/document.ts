@@ -1,7 +1,7 @@
 // Turn a session segment into the document Arkime's capture writes to `sessions3`.
 import { core } from '../../db/fields/core.js';
 import { FieldRegistry, type Field } from '../../db/fields/registry.js';
-import type { Session } from './session.js';
+import { macNumText, type Session } from './session.js';
 import { PacketKind } from '../decode/packet.js';
 import { setPath, writeIpCompanions } from './field-values.js';
 import { TCP_FLAG_NAMES } from './tcp.js';
@@ -79,10 +79,11 @@ function endpoint(s: Session, side: 0 | 1, opts: DocOptions, doc: Record<string,
       if (info.tags) for (const t of info.tags) tags.add(t);
     }
   }
-  const macs = s.macs[side];
-  if (macs.size) {
-    e.mac = [...macs];
-    e['mac-cnt'] = macs.size;
+  const macNums = s.macsOf(side);
+  if (macNums) {
+    const macs = macNums.map(macNumText);
+    e.mac = macs;
+    e['mac-cnt'] = macs.length;
     const vendors = new Set<string>();
     for (const m of macs) { const v = opts.enricher.ouiOfMac(m); if (v) vendors.add(v); }
     listWithCnt(doc, side === 0 ? core.srcOui : core.dstOui, vendors);
@@ -142,10 +143,10 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
   if (s.dot1ad?.size) listWithCnt(doc, core.dot1ad, s.dot1ad);
   if (s.vnis?.size) listWithCnt(doc, core.vni, s.vnis);
   if (s.ipVersion !== 0) {
-    listWithCnt(doc, core.srcTtl, s.ttl[0]);
-    listWithCnt(doc, core.dstTtl, s.ttl[1]);
-    listWithCnt(doc, core.srcDscp, s.dscp[0]);
-    listWithCnt(doc, core.dstDscp, s.dscp[1]);
+    listWithCnt(doc, core.srcTtl, s.sideValues(s.ttls, 0));
+    listWithCnt(doc, core.dstTtl, s.sideValues(s.ttls, 1));
+    listWithCnt(doc, core.srcDscp, s.sideValues(s.dscps, 0));
+    listWithCnt(doc, core.dstDscp, s.sideValues(s.dscps, 1));
   }
   if (s.payload8[0] !== undefined) doc.srcPayload8 = s.payload8[0];
   if (s.payload8[1] !== undefined) doc.dstPayload8 = s.payload8[1];
@@ -197,7 +198,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
 
   // packetPos already holds a -fileNum marker before each file's positions (SessionTable).
   doc.packetPos = opts.gapPacketPos ? gapEncode(s.packetPos) : s.packetPos.slice();
-  doc.fileId = s.fileIds.slice();
-  if (opts.enablePacketLen) doc.packetLen = s.packetLen.slice();
+  doc.fileId = s.fileIds ? s.fileIds.slice() : [];
+  if (opts.enablePacketLen) doc.packetLen = s.packetLen ? s.packetLen.slice() : [];
   return doc;
 }

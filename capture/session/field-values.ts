@@ -20,33 +20,34 @@ function cntPathOf(f: Field): string | null {
 function ipBaseOf(f: Field): string { return ipBases[f.id] ??= f.db.slice(0, -2); }
 
 export class FieldValues {
-  /** slot → Set (unique), Array (array) or scalar (single). */
-  private readonly values = new Map<number, unknown>();
+  /** slot → Set (unique), Array (array) or scalar (single); made on the first value. */
+  private values: Map<number, unknown> | undefined;
   /** Object arrays (`dns`, `cert`) in insertion order. */
   private objects: Map<string, Record<string, unknown>[]> | undefined;
 
-  get size(): number { return this.values.size + (this.objects?.size ?? 0); }
+  get size(): number { return (this.values?.size ?? 0) + (this.objects?.size ?? 0); }
 
-  has(f: Field): boolean { return this.values.has(f.id); }
+  has(f: Field): boolean { return this.values !== undefined && this.values.has(f.id); }
 
-  get(f: Field): unknown { return this.values.get(f.id); }
+  get(f: Field): unknown { return this.values?.get(f.id); }
 
   add(f: Field, v: string | number): boolean {
     if (typeof v === 'string' && v.length > MAX_STRING) v = v.slice(0, MAX_STRING);
+    const values = this.values ??= new Map();
     switch (f.store) {
       case 'single':
-        if (this.values.has(f.id)) return false;
-        this.values.set(f.id, v);
+        if (values.has(f.id)) return false;
+        values.set(f.id, v);
         return true;
       case 'array': {
-        let a = this.values.get(f.id) as (string | number)[] | undefined;
-        if (!a) { a = []; this.values.set(f.id, a); }
+        let a = values.get(f.id) as (string | number)[] | undefined;
+        if (!a) { a = []; values.set(f.id, a); }
         a.push(v);
         return true;
       }
       default: {
-        let s = this.values.get(f.id) as Set<string | number> | undefined;
-        if (!s) { s = new Set(); this.values.set(f.id, s); }
+        let s = values.get(f.id) as Set<string | number> | undefined;
+        if (!s) { s = new Set(); values.set(f.id, s); }
         if (s.has(v)) return false;
         s.add(v);
         return true;
@@ -67,14 +68,17 @@ export class FieldValues {
   clearUnlinked(reg: FieldRegistry = registry): void {
     // As Arkime writes a session's later segments: single-valued fields and the linked `user`
     // stay, every list of values starts over (http, email, tls... appear in one segment only).
-    for (const id of [...this.values.keys()]) {
-      const f = reg.byId(id);
-      if (f.linked === false || (f.store !== 'single' && !LINKED_LISTS.has(f.exp))) this.values.delete(id);
+    const values = this.values;
+    if (values) {
+      for (const id of [...values.keys()]) {
+        const f = reg.byId(id);
+        if (f.linked === false || (f.store !== 'single' && !LINKED_LISTS.has(f.exp))) values.delete(id);
+      }
     }
     this.objects = undefined;
   }
 
-  clear(): void { this.values.clear(); this.objects = undefined; }
+  clear(): void { this.values = undefined; this.objects = undefined; }
 
   /**
    * Write the values into `doc` with Arkime's layout: text before the first dot of the db path
@@ -82,7 +86,7 @@ export class FieldValues {
    * a `<db>Cnt` (or `<db>-cnt`) companion when the field has one; object groups get `<group>Cnt`.
    */
   writeTo(doc: Record<string, unknown>, reg: FieldRegistry = registry, ipInfo?: IpCompanionLookup): void {
-    for (const [id, v] of this.values) {
+    if (this.values) for (const [id, v] of this.values) {
       const f = reg.byId(id);
       let out: unknown;
       let n = 1;

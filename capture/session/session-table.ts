@@ -4,7 +4,7 @@ import { DecodedPacket, PacketKind, ENCAP_NAMES } from '../decode/packet.js';
 import type { ParserConfig } from '../parsers/api.js';
 import { Classifiers } from '../parsers/classify.js';
 import { buildKey, hashKey, keysEqual, isSingleSessionProto, KEY_LEN, type KeyOptions } from './flow-key.js';
-import { Session, QueueKind, QUEUE_COUNT, macText, ipText } from './session.js';
+import { Session, QueueKind, QUEUE_COUNT, ADDR_SRC, ADDR_DST, macText, ipText } from './session.js';
 import { processTcp, deliverDatagram, finishParsers, flushSinglePush } from './tcp.js';
 import { processSctp } from './sctp.js';
 import { etherParser, etherProtocolName } from './ether-sessions.js';
@@ -132,21 +132,23 @@ export class SessionTable {
     s.ethertype = p.ethertype;
     s.ipVersion = p.ipVersion;
     s.ipProtocol = p.kind === PacketKind.CorruptEther ? 0 : p.ipProtocol;
+    if (s.ipProtocol === 6) s.initTcp();
     s.firstPacketMs = Math.floor(tsUs / 1000);
     s.saveTimeSec = p.tsSec + this.opts.tcpSaveTimeoutSec;
     const buf = p.buf;
+    const k = s.key;
     if (p.ipVersion !== 0) {
       const alen = p.ipVersion === 4 ? 4 : 16;
       let swap = false;
       // Arkime makes the client the source: a session first seen on a SYN-ACK is turned around.
       if (p.ipProtocol === 6 && p.kind === PacketKind.Ok && (p.tcpFlags & 0x12) === 0x12) swap = true;
       const a = swap ? p.dstAddrOff : p.srcAddrOff, b = swap ? p.srcAddrOff : p.dstAddrOff;
-      for (let i = 0; i < alen; i++) { s.addr[0][i] = buf[a + i]; s.addr[1][i] = buf[b + i]; }
+      for (let i = 0; i < alen; i++) { k[ADDR_SRC + i] = buf[a + i]; k[ADDR_DST + i] = buf[b + i]; }
       const ports = p.kind === PacketKind.Ok && (p.ipProtocol === 6 || p.ipProtocol === 17 || p.ipProtocol === 132);
       if (ports) { s.srcPort = swap ? p.dstPort : p.srcPort; s.dstPort = swap ? p.srcPort : p.dstPort; }
     } else if (p.macOff >= 0) {
       // Non-IP sessions remember the first frame's source MAC to tell directions.
-      for (let i = 0; i < 6; i++) s.addr[0][i] = buf[p.macOff + 6 + i];
+      for (let i = 0; i < 6; i++) k[ADDR_SRC + i] = buf[p.macOff + 6 + i];
     }
     s.nonIpKind = p.kind;
     s.queue = queueFor(p);
@@ -175,8 +177,8 @@ export class SessionTable {
     let dir: 0 | 1 = 0;
     if (s.ipVersion !== 0) {
       const alen = s.ipVersion === 4 ? 4 : 16;
-      const a = s.addr[0];
-      for (let i = 0; i < alen; i++) if (buf[p.srcAddrOff + i] !== a[i]) { dir = 1; break; }
+      const k = s.key;
+      for (let i = 0; i < alen; i++) if (buf[p.srcAddrOff + i] !== k[ADDR_SRC + i]) { dir = 1; break; }
       if (dir === 0 && p.kind === PacketKind.Ok && s.srcPort !== s.dstPort && p.srcPort !== s.srcPort &&
           (s.ipProtocol === 6 || s.ipProtocol === 17 || s.ipProtocol === 132)) dir = 1;
       if (s.dhcp) dir = p.srcPort === s.srcPort && p.dstPort === s.dstPort ? 0 : 1;
@@ -200,12 +202,12 @@ export class SessionTable {
       // precedes the first position in each file, as Arkime writes it.
       if (this.fileNum > 0 && s.lastFileNum !== this.fileNum) {
         s.lastFileNum = this.fileNum;
-        s.fileIds.push(this.fileNum);
+        if (s.fileIds) s.fileIds.push(this.fileNum); else s.fileIds = [this.fileNum]; // sized 1: most sessions see one file
         s.packetPos.push(-this.fileNum);
-        if (this.opts.enablePacketLen) s.packetLen.push(0);
+        if (this.opts.enablePacketLen) (s.packetLen ??= []).push(0);
       }
       s.packetPos.push(p.filePos);
-      if (this.opts.enablePacketLen) s.packetLen.push(16 + p.capLen);
+      if (this.opts.enablePacketLen) (s.packetLen ??= []).push(16 + p.capLen);
       // Arkime splits here, before the transport layer sees this packet.
       if (segPackets >= this.opts.maxPackets || s.midSaveWanted) this.midSave(s, p.tsSec);
     }
@@ -244,9 +246,15 @@ export class SessionTable {
     if (p.vni >= 0) (s.vnis ??= new Set()).add(p.vni);
     if (s.ipVersion !== 0 && s.ttlSeen[dir] < 10) {
       s.ttlSeen[dir]++;
-      if (!s.ttl[dir].includes(p.ttl)) s.ttl[dir].push(p.ttl);
+      const ttl = (dir << 8) | p.ttl;
+      if (!s.ttls) s.ttls = [ttl];
+      else if (!s.ttls.includes(ttl)) s.ttls.push(ttl);
       const dscp = p.tos >> 2;
-      if (dscp && !s.dscp[dir].includes(dscp)) s.dscp[dir].push(dscp);
+      if (dscp) {
+        const d = (dir << 8) | dscp;
+        if (!s.dscps) s.dscps = [d];
+        else if (!s.dscps.includes(d)) s.dscps.push(d);
+      }
     }
     if (p.kind !== PacketKind.Ok) {
       if (p.etherProto !== 0) etherParser(p.etherProto)?.(s, buf, p.payloadOff, p.payloadLen);
@@ -295,7 +303,9 @@ export class SessionTable {
       ((buf[off + 2] << 24) >>> 0) + (buf[off + 3] << 16) + (buf[off + 4] << 8) + buf[off + 5];
     if (s.lastMac[dir] === v) return;
     s.lastMac[dir] = v;
-    s.macs[dir].add(macText(buf, off));
+    const list = dir === 0 ? s.srcMacs : s.dstMacs;
+    if (!list) { if (dir === 0) s.srcMacs = [v]; else s.dstMacs = [v]; }
+    else if (!list.includes(v)) list.push(v);
   }
 
   /** Save what has aged by `nowUs` (live ticks): every due session, no per-call bound. */
@@ -360,12 +370,12 @@ export class SessionTable {
     s.ackTimeUs = -1;
     s.isns = undefined;
     // TTL and DSCP describe the segment's own packets.
-    s.ttl[0].length = 0; s.ttl[1].length = 0; s.dscp[0].length = 0; s.dscp[1].length = 0;
+    s.ttls = s.dscps = undefined;
     s.ttlSeen[0] = s.ttlSeen[1] = 0;
     s.packetPos = [];
-    s.packetLen = [];
+    s.packetLen = undefined;
     s.lastFileNum = -1;
-    s.fileIds = [];
+    s.fileIds = undefined;
     s.values.clearUnlinked();
     if (s.inTw) { this.twRemove(s); this.tcpWritePush(s); }
     if (!s.closing) s.saveTimeSec = sec + this.opts.tcpSaveTimeoutSec;

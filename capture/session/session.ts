@@ -19,15 +19,17 @@ export interface AttachedParser {
 export const enum QueueKind { Tcp = 0, Udp = 1, Icmp = 2, Sctp = 3, Esp = 4, Other = 5, Closing = 6 }
 export const QUEUE_COUNT = 7;
 
-export class TcpDirState {
-  /** Next expected sequence number, -1 while unknown. */
-  nextSeq = -1;
-  /** A SYN of this direction set nextSeq (later SYNs do not move it). */
-  synSet = false;
-}
+/** Where the client and server addresses sit in `Session.key` (after the flow key). */
+export const ADDR_SRC = KEY_LEN, ADDR_DST = KEY_LEN + 16;
 
+/** Flag counters of non-TCP sessions: shared, always zero (only processTcp writes counters). */
+const NO_TCP_FLAGS = new Int32Array(12);
+
+// Memory: a worker holds thousands of live sessions, so everything most sessions never use is
+// made on first use, and small per-direction lists are plain fields or one shared array.
 export class Session implements SessionApi {
-  readonly key = new Uint8Array(KEY_LEN);
+  /** Flow key, then the source (client) and destination addresses, 4 or 16 bytes each. */
+  readonly key = new Uint8Array(KEY_LEN + 32);
   hash = 0;
   /** Next session in the same hash bucket. */
   bucketNext: Session | undefined;
@@ -39,8 +41,6 @@ export class Session implements SessionApi {
   ipVersion = 0;
   ipProtocol = 0;
   ethertype = 0;
-  /** Source (client) and destination addresses, 4 or 16 bytes. */
-  readonly addr = [new Uint8Array(16), new Uint8Array(16)];
   srcPort = 0;
   dstPort = 0;
   /** Non-IP sessions: packet kind that made them (unknown/corrupt ether). */
@@ -54,14 +54,17 @@ export class Session implements SessionApi {
   readonly packets = [0, 0];
   readonly bytes = [0, 0];
   readonly dataBytes = [0, 0];
-  readonly macs: [Set<string>, Set<string>] = [new Set(), new Set()];
+  /** Distinct MACs per side as 48-bit numbers, in first-seen order (text at save). */
+  srcMacs: number[] | undefined;
+  dstMacs: number[] | undefined;
   readonly lastMac = [-1, -1];
   /** Tunnel outer MACs and IPs, made on the first tunnelled packet (most sessions have none). */
   outerMacs: [Set<string>, Set<string>] | undefined;
   outerIps: [Set<string>, Set<string>] | undefined;
-  readonly ttl: [number[], number[]] = [[], []];
-  readonly dscp: [number[], number[]] = [[], []];
-  ttlSeen = [0, 0];
+  /** Distinct TTLs and DSCPs of both directions, each `dir << 8 | value`. */
+  ttls: number[] | undefined;
+  dscps: number[] | undefined;
+  readonly ttlSeen = [0, 0];
   vlans: Set<number> | undefined;
   dot1q: Set<number> | undefined;
   dot1ad: Set<number> | undefined;
@@ -71,7 +74,7 @@ export class Session implements SessionApi {
   icmpKey = -1; // first ICMP type/code for community id
 
   // TCP
-  readonly tcpFlagCnt = new Int32Array(12); // syn, synack, ack, psh, fin, rst, urg, ece, cwr, ae, srcZero, dstZero
+  tcpFlagCnt = NO_TCP_FLAGS; // made per TCP session: syn, synack, ack, psh, fin, rst, urg, ece, cwr, ae, srcZero, dstZero
   tcpSeqSrc = 0;
   tcpSeqDst = 0;
   synTimeUs = -1;
@@ -81,7 +84,10 @@ export class Session implements SessionApi {
   synValidated = false;
   synAckValidated = false;
   isns: Set<number> | undefined;
-  readonly tcp: [TcpDirState, TcpDirState] = [new TcpDirState(), new TcpDirState()];
+  /** Per direction: next expected sequence number, -1 while unknown. */
+  readonly nextSeq = [-1, -1];
+  /** Bit per direction: a SYN set nextSeq (later SYNs do not move it). */
+  synSet = 0;
   /** Segments not yet delivered, both directions in Arkime's order. */
   tcpData: TcpSegment[] = [];
   haveTcpSession = false;
@@ -106,14 +112,16 @@ export class Session implements SessionApi {
   readonly classified = [false, false];
 
   protocols = new Set<string>();
-  tags = new Set<string>();
+  tags: Set<string> | undefined;
   values = new FieldValues();
   parsers: AttachedParser[] = [];
 
   packetPos: number[] = [];
-  packetLen: number[] = [];
+  /** Only with enablePacketLen. */
+  packetLen: number[] | undefined;
   lastFileNum = -1;
-  fileIds: number[] = [];
+  /** Input files of this segment (none in --json). */
+  fileIds: number[] | undefined;
 
   segmentCnt = 1;
   rootId: string | undefined;
@@ -129,8 +137,21 @@ export class Session implements SessionApi {
   config!: ParserConfig;
 
   // --- SessionApi -----------------------------------------------------------------------
-  get srcIp(): string { return ipText(this.addr[0], this.ipVersion); }
-  get dstIp(): string { return ipText(this.addr[1], this.ipVersion); }
+  get srcIp(): string { return ipTextAt(this.key, ADDR_SRC, this.ipVersion); }
+  get dstIp(): string { return ipTextAt(this.key, ADDR_DST, this.ipVersion); }
+  /** Views of the two addresses (made on each call: for the save path, not per packet). */
+  get addr(): [Uint8Array, Uint8Array] {
+    return [this.key.subarray(ADDR_SRC, ADDR_SRC + 16), this.key.subarray(ADDR_DST, ADDR_DST + 16)];
+  }
+  /** MACs of one side, as numbers. */
+  macsOf(side: 0 | 1): number[] | undefined { return side === 0 ? this.srcMacs : this.dstMacs; }
+  /** First distinct TTLs (or DSCPs with `list = this.dscps`) of one direction. */
+  sideValues(list: number[] | undefined, side: 0 | 1): number[] {
+    const out: number[] = [];
+    if (list) for (const v of list) if (v >> 8 === side) out.push(v & 0xff);
+    return out;
+  }
+  initTcp(): void { this.tcpFlagCnt = new Int32Array(12); }
 
   addString(f: Field, v: string): boolean { return this.values.add(f, v); }
   addInt(f: Field, v: number): boolean { return this.values.add(f, v); }
@@ -140,7 +161,7 @@ export class Session implements SessionApi {
   hasField(f: Field): boolean { return this.values.has(f); }
   addProtocol(name: string): void { this.protocols.add(name); }
   hasProtocol(name: string): boolean { return this.protocols.has(name); }
-  addTag(tag: string): void { this.tags.add(tag); }
+  addTag(tag: string): void { (this.tags ??= new Set()).add(tag); }
   attach<S>(parser: ProtocolParser<S>, state: S): void {
     for (const a of this.parsers) if (a.parser === parser && !a.done) return;
     this.parsers.push({ parser, state, pending: [undefined, undefined], done: false });
@@ -152,14 +173,17 @@ export class Session implements SessionApi {
   }
 }
 
-export function ipText(b: Uint8Array, version: number): string {
-  if (version === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+export function ipText(b: Uint8Array, version: number): string { return ipTextAt(b, 0, version); }
+
+/** The address at `b[o..]` as text, IPv4 dotted or IPv6 per RFC 5952. */
+export function ipTextAt(b: Uint8Array, o: number, version: number): string {
+  if (version === 4) return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
   if (version !== 6) return '';
   // RFC 5952: lowercase, longest run of zero groups (length >= 2) compressed, IPv4-mapped kept.
   const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
+  for (let i = 0; i < 16; i += 2) g.push((b[o + i] << 8) | b[o + i + 1]);
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+    return `::ffff:${b[o + 12]}.${b[o + 13]}.${b[o + 14]}.${b[o + 15]}`;
   }
   let bestS = -1, bestL = 0;
   for (let i = 0; i < 8;) {
@@ -172,6 +196,16 @@ export function ipText(b: Uint8Array, version: number): string {
   const hex = (x: number) => x.toString(16);
   if (bestS < 0) return g.map(hex).join(':');
   return `${g.slice(0, bestS).map(hex).join(':')}::${g.slice(bestS + bestL).map(hex).join(':')}`;
+}
+
+/** A MAC held as a 48-bit number, as text. */
+export function macNumText(v: number): string {
+  let s = '';
+  for (let i = 5; i >= 0; i--) {
+    const b = Math.floor(v / 2 ** (8 * i)) & 0xff;
+    s += (i < 5 ? ':' : '') + (b < 16 ? '0' : '') + b.toString(16);
+  }
+  return s;
 }
 
 export function macText(buf: Uint8Array, off: number): string {

@@ -3,7 +3,7 @@
 import { DecodedPacket, TH_ACK, TH_CWR, TH_ECE, TH_FIN, TH_PUSH, TH_RST, TH_SYN, TH_URG, TH_AE } from '../decode/packet.js';
 import { PARSE_DONE, PARSE_ERROR, type Dir } from '../parsers/api.js';
 import type { Classifiers } from '../parsers/classify.js';
-import type { Session } from './session.js';
+import type { AttachedParser, Session } from './session.js';
 import type { SessionTable } from './session-table.js';
 
 const F_SYN = 0, F_SYNACK = 1, F_ACK = 2, F_PSH = 3, F_FIN = 4, F_RST = 5, F_URG = 6, F_ECE = 7,
@@ -37,7 +37,7 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
   if (f & TH_ECE) c[F_ECE]++;
   if (f & TH_CWR) c[F_CWR]++;
   if (f & TH_AE) c[F_AE]++;
-  const st = s.tcp[dir], other = s.tcp[dir ^ 1];
+  const ns = s.nextSeq, o = dir ^ 1;
   if (f & TH_SYN) {
     if (f & TH_ACK) {
       c[F_SYNACK]++;
@@ -46,7 +46,7 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
         if (s.synSeq >= 0 && p.tcpAck === ((s.synSeq + 1) >>> 0)) s.synValidated = true;
       }
       // SYN-ACK first: the SYN was missed; Arkime then reports the SYN-ACK's sequence as tcpseq.dst.
-      if (!s.haveTcpSession) { other.nextSeq = p.tcpAck; s.tcpSeqDst = p.tcpSeq; }
+      if (!s.haveTcpSession) { ns[o] = p.tcpAck; s.tcpSeqDst = p.tcpSeq; }
     } else {
       c[F_SYN]++;
       if (s.synSeq < 0) { s.synSeq = p.tcpSeq; s.tcpSeqSrc = p.tcpSeq; }
@@ -54,14 +54,14 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
       (s.isns ??= new Set()).add(p.tcpSeq);
     }
     s.haveTcpSession = true;
-    if (!st.synSet) { st.nextSeq = (p.tcpSeq + 1) >>> 0; st.synSet = true; }
+    if (!(s.synSet & (1 << dir))) { ns[dir] = (p.tcpSeq + 1) >>> 0; s.synSet |= 1 << dir; }
     table.tcpWritePush(s);
     return;
   }
   if (f & TH_RST) {
     c[F_RST]++;
     s.rstSeen = true;
-    if (st.nextSeq >= 0 ? p.tcpSeq === st.nextSeq : p.tcpSeq === 0) { table.markForClose(s); return; }
+    if (ns[dir] >= 0 ? p.tcpSeq === ns[dir] : p.tcpSeq === 0) { table.markForClose(s); return; }
     s.finState[dir] = FinState.FinAck;
   }
   if (f & TH_FIN) { c[F_FIN]++; s.finCount++; s.finState[dir] = FinState.Fin; }
@@ -73,9 +73,9 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
   if (f & TH_PUSH) c[F_PSH]++;
   if (s.tcpParsingStopped) return;
 
-  if (s.haveTcpSession && c[F_SYNACK] === 0 && st.nextSeq < 0) {
+  if (s.haveTcpSession && c[F_SYNACK] === 0 && ns[dir] < 0) {
     s.addTag('no-syn-ack');
-    st.nextSeq = p.tcpSeq;
+    ns[dir] = p.tcpSeq;
   }
   if (s.tcpData.length > table.opts.maxTcpOutOfOrderPackets) {
     flushSinglePush(table, s);
@@ -85,28 +85,27 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
     return;
   }
   if (f & (TH_ACK | TH_RST)) {
-    const o = dir ^ 1;
     if (s.finState[o] === FinState.Fin) {
       s.finState[o] = FinState.FinAck;
       if (s.finState[dir] === FinState.FinAck) { table.markForClose(s); return; }
     }
   }
-  if ((f & TH_ACK) && s.haveTcpSession && !(s.ackedUnseen & (1 << dir)) && other.nextSeq >= 0 &&
-      seqDiff(p.tcpAck, other.nextSeq) > 1) {
+  if ((f & TH_ACK) && s.haveTcpSession && !(s.ackedUnseen & (1 << dir)) && ns[o] >= 0 &&
+      seqDiff(p.tcpAck, ns[o]) > 1) {
     s.addTag(ACKED_UNSEEN_TAGS[dir]);
     s.ackedUnseen |= 1 << dir;
   }
   const len = p.payloadLen;
   if (len <= 0 || (f & TH_RST)) return;
-  if (s.haveTcpSession && st.nextSeq >= 0 && seqDiff((p.tcpSeq + len) >>> 0, st.nextSeq) <= 0) return; // old bytes
+  if (s.haveTcpSession && ns[dir] >= 0 && seqDiff((p.tcpSeq + len) >>> 0, ns[dir]) <= 0) return; // old bytes
 
   const q = s.tcpData;
-  if (q.length === 0 && st.nextSeq >= 0) {
-    const d = seqDiff(st.nextSeq, p.tcpSeq);
+  if (q.length === 0 && ns[dir] >= 0) {
+    const d = seqDiff(ns[dir], p.tcpSeq);
     if (d >= 0 && d < len) {
       // The next expected bytes and nothing queued: deliver in place.
       deliverStream(table, s, dir, p.buf, p.payloadOff + d, len - d);
-      st.nextSeq = (st.nextSeq + len - d) >>> 0;
+      ns[dir] = (ns[dir] + len - d) >>> 0;
       return;
     }
   }
@@ -139,14 +138,14 @@ function drainTcp(table: SessionTable, s: Session): void {
   const q = s.tcpData;
   while (q.length) {
     const e = q[0];
-    const st = s.tcp[e.dir];
-    if (st.nextSeq < 0) return;
-    const d = seqDiff(st.nextSeq, e.seq);
+    const ns = s.nextSeq;
+    if (ns[e.dir] < 0) return;
+    const d = seqDiff(ns[e.dir], e.seq);
     if (d < 0) return;
     q.shift();
     if (d >= e.data.length) continue;
     deliverStream(table, s, e.dir, e.data, d, e.data.length - d);
-    st.nextSeq = (st.nextSeq + e.data.length - d) >>> 0;
+    ns[e.dir] = (ns[e.dir] + e.data.length - d) >>> 0;
   }
 }
 
@@ -204,13 +203,19 @@ function deliver(cl: Classifiers, s: Session, dir: Dir, buf: Uint8Array, off: nu
     }
     let r: number;
     try { r = a.parser.parse(a.state, s, dir, b, o, l); } catch { r = PARSE_ERROR; }
-    if (r === PARSE_ERROR) { a.done = true; parserErrors.count++; continue; }
-    if (r === PARSE_DONE) { a.done = true; continue; }
+    if (r === PARSE_ERROR) { parserDone(a); parserErrors.count++; continue; }
+    if (r === PARSE_DONE) { parserDone(a); continue; }
     if (stream && r < l) {
-      if (l - r > MAX_PENDING) { a.done = true; parserErrors.count++; continue; }
+      if (l - r > MAX_PENDING) { parserDone(a); parserErrors.count++; continue; }
       a.pending[dir] = b.slice(o + r, o + l);
     }
   }
+}
+
+/** A parser that is done parses nothing more: its unconsumed bytes can go (its state stays for save). */
+function parserDone(a: AttachedParser): void {
+  a.done = true;
+  a.pending[0] = a.pending[1] = undefined;
 }
 
 export function finishParsers(s: Session, final: boolean): void {
