@@ -5,6 +5,7 @@
 // (4 hex digits of length, then a service request).
 import { defineField } from '../../db/fields/registry.js';
 import type { Dir, ProtocolParser, SessionApi } from './api.js';
+import { latin1 } from './text.js';
 
 const f = (exp: string, kind: 'termfield' | 'lotermfield', friendly: string, help: string) =>
   defineField({ linked: false, group: 'adb', kind, cnt: true, exp: `adb.${exp}`, db: `adb.${exp}`, friendly, help });
@@ -39,7 +40,6 @@ const MAX_MSG = 0x10000;
 export interface AdbState { clientServer: [boolean, boolean]; tls: [boolean, boolean]; sync: boolean; shellV2: boolean }
 
 const u32 = (b: Uint8Array, p: number) => (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-const latin1 = (b: Uint8Array, p: number, n: number) => Buffer.from(b.buffer, b.byteOffset + p, n).toString('latin1');
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 
 function forward(s: SessionApi, service: string): void {

@@ -9,7 +9,7 @@
 import { defineField } from '../../db/fields/registry.js';
 import { OuiTable } from '../enrich/oui.js';
 import type { ParserConfig, ProtocolParser, SessionApi } from './api.js';
-import { asciiLower, latin1ToText } from './text.js';
+import { asciiLower, latin1ToText, latin1 } from './text.js';
 
 export const dhcpFields = {
   type: defineField({ group: 'dhcp', exp: 'dhcp.type', db: 'dhcp.type', kind: 'uptermfield', friendly: 'DHCP Type', help: 'DHCP Type', cnt: true }),
@@ -35,7 +35,6 @@ const NAMES_V6 = [
 ];
 export const NAMES_V6_COUNT = NAMES_V6.length;
 
-const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer, buf.byteOffset + p, n).toString('latin1');
 
 let ouiCache: { file: string; table: OuiTable | undefined } | undefined;
 

@@ -4,6 +4,7 @@
 // product name from ListIdentity replies.
 import { defineField } from '../../db/fields/registry.js';
 import type { Dir, ProtocolParser, SessionApi } from './api.js';
+import { latin1 } from './text.js';
 
 const str = (exp: string, db: string, friendly: string, help: string) =>
   defineField({ linked: false, group: 'enip', kind: 'termfield', cnt: true, exp: `enip.${exp}`, db: `enip.${db}`, friendly, help });
@@ -87,52 +88,52 @@ export function cipClass(b: Uint8Array, p: number, end: number): number {
   return -1;
 }
 
-function sendData(s: SessionApi, b: Uint8Array, p: number, end: number): void {
-  p += 6; // interface handle, timeout
+/**
+ * Walk a CPF item list at p (item count, then type/length/data items), at most `maxCount`
+ * items; stops at the first item that does not fit.
+ */
+function forEachItem(b: Uint8Array, p: number, end: number, maxCount: number, onItem: (type: number, item: number, itemEnd: number) => void): void {
   if (p + 2 > end) return;
   const count = u16(b, p); p += 2;
-  if (count === 0 || count > 16) return;
+  if (count === 0 || count > maxCount) return;
   for (let i = 0; i < count; i++) {
     if (p + 4 > end) return;
     const type = u16(b, p), len = u16(b, p + 2);
     p += 4;
     if (len > end - p) return;
-    const item = p, itemEnd = p + len;
-    p = itemEnd;
-    if (type !== 0xb1 && type !== 0xb2) continue;
-    const q = type === 0xb1 ? item + 2 : item;
-    if (q >= itemEnd) continue;
-    const svc = b[q];
-    if (!s.hasProtocol('cip')) s.addProtocol('cip');
-    if (svc & 0x80) { s.addString(enipFields.service, SERVICES[svc & 0x7f] ?? 'Reply'); continue; }
-    s.addString(enipFields.service, SERVICES[svc] ?? `Service-0x${hex(svc & 0x7f, 2)}`);
-    if (q + 1 >= itemEnd) continue;
-    const pathEnd = Math.min(q + 2 + b[q + 1] * 2, itemEnd);
-    if (pathEnd <= q + 2) continue;
-    const cls = cipClass(b, q + 2, pathEnd);
-    if (cls >= 0) s.addString(enipFields.class, CLASSES[cls] ?? `Class-0x${hex(cls, 2)}`);
+    onItem(type, p, p + len);
+    p += len;
   }
 }
 
+function sendData(s: SessionApi, b: Uint8Array, p: number, end: number): void {
+  // interface handle, timeout, then the items
+  forEachItem(b, p + 6, end, 16, (type, item, itemEnd) => {
+    if (type !== 0xb1 && type !== 0xb2) return;
+    const q = type === 0xb1 ? item + 2 : item;
+    if (q >= itemEnd) return;
+    const svc = b[q];
+    if (!s.hasProtocol('cip')) s.addProtocol('cip');
+    if (svc & 0x80) { s.addString(enipFields.service, SERVICES[svc & 0x7f] ?? 'Reply'); return; }
+    s.addString(enipFields.service, SERVICES[svc] ?? `Service-0x${hex(svc & 0x7f, 2)}`);
+    if (q + 1 >= itemEnd) return;
+    const pathEnd = Math.min(q + 2 + b[q + 1] * 2, itemEnd);
+    if (pathEnd <= q + 2) return;
+    const cls = cipClass(b, q + 2, pathEnd);
+    if (cls >= 0) s.addString(enipFields.class, CLASSES[cls] ?? `Class-0x${hex(cls, 2)}`);
+  });
+}
+
 function listIdentity(s: SessionApi, b: Uint8Array, p: number, end: number): void {
-  if (p + 2 > end) return;
-  const count = u16(b, p); p += 2;
-  if (count === 0 || count > 8) return;
-  for (let i = 0; i < count; i++) {
-    if (p + 4 > end) return;
-    const type = u16(b, p), len = u16(b, p + 2);
-    p += 4;
-    if (len > end - p) return;
-    const item = p, itemEnd = p + len;
-    p = itemEnd;
-    if (type !== 0x0c || item + 33 > itemEnd) continue;
+  forEachItem(b, p, end, 8, (type, item, itemEnd) => {
+    if (type !== 0x0c || item + 33 > itemEnd) return;
     const vendor = u16(b, item + 18), device = u16(b, item + 20), nameLen = b[item + 32];
     s.addString(enipFields.vendor, VENDORS[vendor] ?? `Vendor-${vendor}`);
     s.addString(enipFields.deviceType, `DeviceType-0x${hex(device, 4)}`);
     if (nameLen > 0 && nameLen <= itemEnd - item - 33) {
-      s.addString(enipFields.product, Buffer.from(b.buffer, b.byteOffset + item + 33, nameLen).toString('latin1'));
+      s.addString(enipFields.product, latin1(b, item + 33, nameLen));
     }
-  }
+  });
 }
 
 /** One encapsulation message at p, `avail` bytes of it present. */

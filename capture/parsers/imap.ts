@@ -3,7 +3,7 @@
 // sender, receivers and subject.
 import { PARSE_DONE, type Dir, type ProtocolParser, type SessionApi } from './api.js';
 import { emailFields as F } from './email-fields.js';
-import { asciiLower, isSpaceCode, latin1ToText } from './text.js';
+import { asciiLower, isSpaceCode, latin1ToText, latin1 } from './text.js';
 
 /** Longest line kept while waiting for its end (Arkime tags and stops past it). */
 const MAX_LINE = 16384;
@@ -16,7 +16,6 @@ export interface ImapState {
   inHeaders: boolean;
 }
 
-const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer, buf.byteOffset + p, n).toString('latin1');
 
 /** Addresses of a From/To/Cc value, lower case (imap_parse_email_address). */
 function addresses(s: SessionApi, field: typeof F.src, v: string): void {

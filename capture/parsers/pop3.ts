@@ -2,7 +2,7 @@
 // `USER name` gives the session user, then the parser is done. `AUTH NTLM` is tagged.
 import { core } from '../../db/fields/core.js';
 import { PARSE_DONE, type Dir, type ProtocolParser } from './api.js';
-import { asciiLower, isSpaceCode, latin1ToText } from './text.js';
+import { asciiLower, isSpaceCode, latin1ToText, latin1 } from './text.js';
 
 const MAX_LINE = 16384;
 
@@ -11,7 +11,6 @@ export interface Pop3State {
   line: [string, string];
 }
 
-const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer, buf.byteOffset + p, n).toString('latin1');
 
 export const pop3Parser: ProtocolParser<Pop3State> = {
   name: 'pop3',

@@ -6,6 +6,7 @@ import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { defineField } from '../../db/fields/registry.js';
 import { PARSE_DONE, type Dir, type ProtocolParser, type SessionApi } from './api.js';
 import { processClientHello } from './tls-fingerprint.js';
+import { latin1 } from './text.js';
 
 export const quicFields = {
   host: defineField({ exp: 'host.quic', db: 'quic.host', kind: 'lotermfield', group: 'quic', friendly: 'Hostname', help: 'QUIC host header field', cnt: true, category: 'host', aliases: ['quic.host'] }),
@@ -14,7 +15,6 @@ export const quicFields = {
   version: defineField({ exp: 'quic.version', db: 'quic.version', kind: 'termfield', group: 'quic', friendly: 'Version', help: 'QUIC Version', cnt: true }),
 };
 
-const latin1 = (b: Uint8Array, off: number, len: number) => Buffer.from(b.buffer, b.byteOffset + off, len).toString('latin1');
 const eq = (b: Uint8Array, off: number, s: string) => {
   for (let i = 0; i < s.length; i++) if (b[off + i] !== s.charCodeAt(i)) return false;
   return true;

@@ -2,6 +2,7 @@
 // NAS IP/port, framed IP, calling-station MAC and endpoint IP from the attribute list.
 import { defineField } from '../../db/fields/registry.js';
 import type { ProtocolParser } from './api.js';
+import { latin1 } from './text.js';
 
 export const radiusFields = {
   user: defineField({ group: 'radius', kind: 'termfield', exp: 'radius.user', db: 'radius.user', friendly: 'User', help: 'RADIUS user', category: 'user' }),
@@ -20,7 +21,6 @@ const MSG_TYPES: Record<number, string> = {
 };
 
 const RADIUS_PORTS = [1812, 1813, 1645, 1646];
-const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer, buf.byteOffset + p, n).toString('latin1');
 
 export const radius: ProtocolParser<object> = {
   name: 'radius',

@@ -4,6 +4,7 @@
 // Content-Length.
 import { defineField } from '../../db/fields/registry.js';
 import type { Dir, ProtocolParser, SessionApi } from './api.js';
+import { latin1 } from './text.js';
 
 const str = (exp: string, db: string, friendly: string, help: string, category?: string) =>
   defineField({ linked: false, group: 'sip', kind: 'termfield', cnt: true, exp: `sip.${exp}`, db: `sip.${db}`, friendly, help, category });
@@ -25,7 +26,6 @@ const METHODS = new Set(['ACK', 'BYE', 'CANCEL', 'INVITE', 'INFO', 'MESSAGE', 'N
 /** Header block bigger than this is never completed (Arkime's parser buffer). */
 const MAX_HEADERS = 8192;
 
-const latin1 = (b: Uint8Array, p: number, n: number) => Buffer.from(b.buffer, b.byteOffset + p, n).toString('latin1');
 
 /** User part of the first sip:/sips: URI in a header value. */
 function addUser(s: SessionApi, v: string): void {

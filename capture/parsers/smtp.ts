@@ -13,7 +13,7 @@ import { PARSE_DONE, type Dir, type ProtocolParser, type SessionApi } from './ap
 import { Base64Stream, base64DecodeAll, decodeEncodedWords, parseIpText } from './email-decode.js';
 import { emailConfig, emailFields as F, type EmailConfig } from './email-fields.js';
 import { addBodyMagic } from './magic.js';
-import { asciiLower, isSpaceCode, latin1ToText, trimLeftC } from './text.js';
+import { asciiLower, isSpaceCode, latin1ToText, trimLeftC, latin1 } from './text.js';
 
 const enum St {
   Cmd, CmdReturn,
@@ -76,7 +76,6 @@ export function createSmtpState(s: SessionApi): SmtpState {
   return { cfg: emailConfig(s.config), sides: [newSide(), newSide()], boundaries: [], b64buf: undefined };
 }
 
-const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer, buf.byteOffset + p, n).toString('latin1');
 
 function startsCI(s: string, prefix: string): boolean {
   return s.length >= prefix.length && s.slice(0, prefix.length).toUpperCase() === prefix.toUpperCase();

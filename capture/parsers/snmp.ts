@@ -4,7 +4,7 @@
 import { core } from '../../db/fields/core.js';
 import { defineField, type FieldSpec } from '../../db/fields/registry.js';
 import { PARSE_DONE, type ProtocolParser, type SessionApi } from './api.js';
-import { latin1ToText } from './text.js';
+import { latin1ToText, latin1 } from './text.js';
 
 const f = (s: Omit<FieldSpec, 'group' | 'cnt'>) => defineField({ group: 'snmp', cnt: true, ...s });
 
@@ -104,7 +104,6 @@ export function decodeOid(buf: Uint8Array, off: number, len: number): string {
 }
 
 const HEX2 = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
-const latin1 = (buf: Uint8Array, p: number, n: number) => Buffer.from(buf.buffer, buf.byteOffset + p, n).toString('latin1');
 
 /** The version INTEGER inside the outer SEQUENCE, or -1 when this is not SNMP. */
 function readVersion(buf: Uint8Array, off: number, len: number): { version: number; body: Ber } | undefined {

@@ -17,6 +17,11 @@ export function latin1ToText(s: string): string {
   }
 }
 
+/** Bytes as a latin1 string, one char per byte (no copy of the bytes before decoding). */
+export function latin1(buf: Uint8Array, off: number, len: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + off, len).toString('latin1');
+}
+
 /** Bytes → text: UTF-8 when valid, else latin1 (one char per byte). */
 export function bytesToText(buf: Uint8Array, off: number, len: number): string {
   const view = Buffer.from(buf.buffer, buf.byteOffset + off, len);

@@ -6,30 +6,21 @@ import {
   PcapFormatError, readPcapHeader, u32,
   type PcapHeader,
 } from '../../db/pcap/format.js';
-import { ChunkedFile } from './chunked-file.js';
+import { ChunkedFileSource } from './file-source.js';
 import {
   META_STRIDE, M_DATA_OFF, M_CAPLEN, M_WIRELEN, M_TS_SEC, M_TS_USEC, M_FILE_POS, M_LINKTYPE,
   ReaderError, type PacketBatch, type PacketSource, type PacketSourceOptions,
 } from './types.js';
 
-export class PcapFileSource implements PacketSource {
+export class PcapFileSource extends ChunkedFileSource implements PacketSource {
   readonly format = 'pcap';
-  readonly size: number;
-  readonly header: PcapHeader;
-  error: ReaderError | undefined;
-  private done = false;
-  private readonly input: ChunkedFile;
   private readonly maxCaplen: number;
 
   /** Prefer openPcapFile(); `fd` is owned by the source from here on. */
-  constructor(readonly path: string, fd: number, size: number, header: PcapHeader, opts: PacketSourceOptions = {}) {
-    this.size = size;
-    this.header = header;
+  constructor(path: string, fd: number, size: number, readonly header: PcapHeader, opts: PacketSourceOptions = {}) {
+    super(path, fd, size, PCAP_HEADER_LEN, opts.chunkSize);
     this.maxCaplen = opts.maxCaplen ?? Math.max(MAX_CAPLEN, Math.min(header.snaplen, 16 * 1024 * 1024));
-    this.input = new ChunkedFile(fd, size, PCAP_HEADER_LEN, opts.chunkSize);
   }
-
-  get position(): number { return this.input.position; }
 
   next(batch: PacketBatch): boolean {
     batch.count = 0;
@@ -87,23 +78,6 @@ export class PcapFileSource implements PacketSource {
     input.off = off;
     batch.count = count;
     return count > 0;
-  }
-
-  private dv: DataView | undefined;
-  private viewOf(b: Uint8Array): DataView {
-    const dv = this.dv;
-    if (dv && dv.buffer === b.buffer && dv.byteOffset === b.byteOffset && dv.byteLength === b.byteLength) return dv;
-    return (this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength));
-  }
-
-  private fail(offset: number, reason: string): void {
-    this.error = new ReaderError(this.path, offset, reason);
-    this.done = true;
-  }
-
-  close(): void {
-    this.done = true;
-    this.input.close();
   }
 }
 

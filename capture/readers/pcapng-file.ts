@@ -7,7 +7,7 @@ import {
   MAX_CAPLEN, CAPLEN_OVER_WIRELEN_SLACK, PCAPNG_SHB, PCAPNG_BYTE_ORDER_MAGIC,
   PCAPNG_BT_IDB, PCAPNG_BT_EPB, PCAPNG_BT_SPB, PCAPNG_BT_OPB, u16, u32, hex8,
 } from '../../db/pcap/format.js';
-import { ChunkedFile } from './chunked-file.js';
+import { ChunkedFileSource } from './file-source.js';
 import {
   META_STRIDE, M_DATA_OFF, M_CAPLEN, M_WIRELEN, M_TS_SEC, M_TS_USEC, M_FILE_POS, M_LINKTYPE,
   ReaderError, type PacketBatch, type PacketSource, type PacketSourceOptions,
@@ -26,27 +26,20 @@ export interface PcapngInterface {
   tsOffsetSec: number;
 }
 
-export class PcapngFileSource implements PacketSource {
+export class PcapngFileSource extends ChunkedFileSource implements PacketSource {
   readonly format = 'pcapng';
-  readonly size: number;
-  error: ReaderError | undefined;
   /** Interfaces of the current section, by interface id. */
   readonly interfaces: PcapngInterface[] = [];
   /** Number of section header blocks seen so far. */
   sections = 0;
   private le = true;
-  private done = false;
-  private readonly input: ChunkedFile;
   private readonly maxCaplen: number;
 
   /** Prefer openPcapngFile(); `fd` is owned by the source from here on. */
-  constructor(readonly path: string, fd: number, size: number, opts: PacketSourceOptions = {}) {
-    this.size = size;
+  constructor(path: string, fd: number, size: number, opts: PacketSourceOptions = {}) {
+    super(path, fd, size, 0, opts.chunkSize);
     this.maxCaplen = opts.maxCaplen ?? MAX_CAPLEN;
-    this.input = new ChunkedFile(fd, size, 0, opts.chunkSize);
   }
-
-  get position(): number { return this.input.position; }
 
   next(batch: PacketBatch): boolean {
     batch.count = 0;
@@ -158,23 +151,6 @@ export class PcapngFileSource implements PacketSource {
     input.off = off;
     batch.count = count;
     return count > 0;
-  }
-
-  private dv: DataView | undefined;
-  private viewOf(b: Uint8Array): DataView {
-    const dv = this.dv;
-    if (dv && dv.buffer === b.buffer && dv.byteOffset === b.byteOffset && dv.byteLength === b.byteLength) return dv;
-    return (this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength));
-  }
-
-  private fail(offset: number, reason: string): void {
-    this.error = new ReaderError(this.path, offset, reason);
-    this.done = true;
-  }
-
-  close(): void {
-    this.done = true;
-    this.input.close();
   }
 }
 
