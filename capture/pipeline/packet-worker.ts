@@ -1,6 +1,5 @@
 // One packet worker: decodes the packets it owns from a batch and keeps their sessions.
 // Runs in-process (--json, packetThreads=1) or inside a worker thread (see worker-thread.ts).
-import { setFlagsFromString } from 'node:v8';
 import { DecodedPacket, PacketKind } from '../decode/packet.js';
 import { decodePacket } from '../decode/decode.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, type PacketBatch } from '../readers/types.js';
@@ -12,21 +11,6 @@ import { FragmentAssembler } from './fragments.js';
 
 export type DocSink = (doc: Record<string, unknown>) => void;
 
-/**
- * V8 lets a heap grow up to 4x its live size before the next full collection. A packet worker
- * keeps a modest live set (its open sessions) but turns over a great deal of short-lived
- * garbage, so its heap would sit near 4x live for the whole run. Growing by half of live each
- * time keeps each worker's heap near the sessions it holds, for a few more (cheap) full GCs.
- * The flag is process-wide: it is set by the first packet worker made in the process.
- */
-const HEAP_GROWING_PERCENT = 50;
-let heapGrowthSet = false;
-function limitHeapGrowth(): void {
-  if (heapGrowthSet) return;
-  heapGrowthSet = true;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-}
-
 export class PacketWorker {
   readonly table: SessionTable;
   private readonly p = new DecodedPacket();
@@ -37,7 +21,6 @@ export class PacketWorker {
   saveErrors = 0;
 
   constructor(settings: CaptureSettings, node: string, private readonly sink: DocSink, threads = 1) {
-    limitHeapGrowth();
     let seq = 0;
     this.docOpts = {
       node,
