@@ -10,15 +10,24 @@ import { parseFilenameOps, tagsForFile } from './file-tags.js';
 export interface JsonRunResult { packets: number; sessions: number; errors: string[] }
 
 export function runJson(config: Config, node: string, files: string[], extraTags: string[] = []): JsonRunResult {
-  const settings = captureSettings(config);
   let out = '';
   let sessions = 0;
   const flushOut = () => { if (out) { writeStdout(out); out = ''; } };
-  const worker = new PacketWorker(settings, node, (doc) => {
+  const result = runToDocs(config, node, files, (doc) => {
     sessions++;
     out += JSON.stringify(doc) + '\n';
     if (out.length > 1 << 20) flushOut();
-  });
+  }, extraTags, (message) => process.stderr.write(`packrat: ${message}; sessions before it are kept\n`));
+  flushOut();
+  return { ...result, sessions };
+}
+
+/** Capture `files` in this thread and hand each session document to `onDoc` (tests use it too). */
+export function runToDocs(config: Config, node: string, files: string[], onDoc: (doc: Record<string, unknown>) => void,
+  extraTags: string[] = [], onError: (message: string) => void = () => {}): JsonRunResult {
+  const settings = captureSettings(config);
+  let sessions = 0;
+  const worker = new PacketWorker(settings, node, (doc) => { sessions++; onDoc(doc); });
   const ops = parseFilenameOps(config);
   const batch = newFileBatch();
   const errors: string[] = [];
@@ -27,13 +36,12 @@ export function runJson(config: Config, node: string, files: string[], extraTags
     const src = openPacketSource(file);
     try {
       while (src.next(batch)) worker.process(batch);
-      if (src.error) { errors.push(src.error.message); process.stderr.write(`packrat: ${src.error.message}; sessions before it are kept\n`); }
+      if (src.error) { errors.push(src.error.message); onError(src.error.message); }
     } finally {
       src.close();
     }
   }
   worker.finish();
-  flushOut();
   return { packets: worker.packets, sessions, errors };
 }
 

@@ -17,6 +17,13 @@ function csum(b: Uint8Array, off: number, len: number, init = 0): number {
 
 export interface Endpoint { ip: [number, number, number, number]; port: number; mac: number[] }
 
+/** An endpoint from a dotted IPv4 address; clients get an Intel MAC, servers a VMware one. */
+export function endpoint(ip: string, port: number, side: 'client' | 'server' = 'client'): Endpoint {
+  const q = ip.split('.').map(Number);
+  if (q.length !== 4 || q.some((n) => !(n >= 0 && n <= 255))) throw new Error(`endpoint: bad IPv4 address ${ip}`);
+  return { ip: q as Endpoint['ip'], port, mac: side === 'client' ? MAC_C : MAC_S };
+}
+
 /** Build an Ethernet/IPv4 frame carrying `l4` (TCP or UDP header + payload already laid out). */
 export function ipv4Frame(src: Endpoint, dst: Endpoint, proto: number, l4: Uint8Array, ttl = 64, vlan?: number): Uint8Array {
   const eth = vlan !== undefined ? 18 : 14;
@@ -78,6 +85,48 @@ export function tcpConversation(c: Endpoint, s: Endpoint, startUs: number, reque
   push(false, tcpSegment(s.port, c.port, ss, cs, 0x11)); ss++;
   push(true, tcpSegment(c.port, s.port, cs, ss, 0x10));
   return out;
+}
+
+/** One message of a dialog: who sends it and its bytes. */
+export interface Message { from: 'client' | 'server'; data: Uint8Array | string }
+
+const bytesOf = (d: Uint8Array | string) => (typeof d === 'string' ? enc(d) : d);
+
+/**
+ * A TCP session carrying `messages` in order: handshake, each message (split into `mss`-sized
+ * segments) acknowledged by the peer, then FIN/ACK teardown. Parser sample pcaps are built from it.
+ */
+export function tcpDialog(c: Endpoint, s: Endpoint, startUs: number, messages: Message[], opts: { rttUs?: number; mss?: number } = {}): Frame[] {
+  const rttUs = opts.rttUs ?? 2000, mss = opts.mss ?? 1460;
+  const out: Frame[] = [];
+  let t = startUs, cs = 1000, ss = 5000;
+  const push = (fromClient: boolean, seg: Uint8Array) => { out.push({ tsUs: t, data: fromClient ? ipv4Frame(c, s, 6, seg) : ipv4Frame(s, c, 6, seg, 60) }); t += rttUs / 2; };
+  push(true, tcpSegment(c.port, s.port, cs, 0, 0x02));
+  push(false, tcpSegment(s.port, c.port, ss, cs + 1, 0x12));
+  cs++; ss++;
+  push(true, tcpSegment(c.port, s.port, cs, ss, 0x10));
+  for (const m of messages) {
+    const data = bytesOf(m.data), fromClient = m.from === 'client';
+    for (let o = 0; o < data.length; o += mss) {
+      const part = data.subarray(o, Math.min(data.length, o + mss));
+      if (fromClient) { push(true, tcpSegment(c.port, s.port, cs, ss, 0x18, part)); cs += part.length; }
+      else { push(false, tcpSegment(s.port, c.port, ss, cs, 0x18, part)); ss += part.length; }
+    }
+    push(!fromClient, fromClient ? tcpSegment(s.port, c.port, ss, cs, 0x10) : tcpSegment(c.port, s.port, cs, ss, 0x10));
+  }
+  push(true, tcpSegment(c.port, s.port, cs, ss, 0x11)); cs++;
+  push(false, tcpSegment(s.port, c.port, ss, cs, 0x11)); ss++;
+  push(true, tcpSegment(c.port, s.port, cs, ss, 0x10));
+  return out;
+}
+
+/** A UDP exchange: one datagram per message, `gapUs` apart. */
+export function udpDialog(c: Endpoint, s: Endpoint, startUs: number, messages: Message[], gapUs = 1000): Frame[] {
+  return messages.map((m, i) => ({
+    tsUs: startUs + i * gapUs,
+    data: m.from === 'client' ? ipv4Frame(c, s, 17, udpDatagram(c.port, s.port, bytesOf(m.data)))
+      : ipv4Frame(s, c, 17, udpDatagram(s.port, c.port, bytesOf(m.data)), 60),
+  }));
 }
 
 export function dnsQuery(id: number, name: string, qtype = 1): Uint8Array {
