@@ -1,5 +1,7 @@
 // MySQL handshake (Arkime's mysql.c): server version from the v10 greeting and the user name
-// from the client's handshake response; an SSL request hands both directions to TLS.
+// from the client's handshake response; an SSL request hands both directions to TLS. As in
+// Arkime, nothing is recorded until the client's response looks like a login: a greeting alone
+// (or one answered by something else) names no protocol.
 import { defineField } from '../../db/fields/registry.js';
 import type { Dir, ProtocolParser } from './api.js';
 
@@ -10,7 +12,7 @@ export const mysqlFields = {
 
 const CLIENT_SSL = 0x800;
 
-export interface MysqlState { serverDir: Dir }
+export interface MysqlState { serverDir: Dir; version: string }
 
 export const mysqlParser: ProtocolParser<MysqlState> = {
   name: 'mysql',
@@ -23,19 +25,25 @@ export const mysqlParser: ProtocolParser<MysqlState> = {
     const z = buf.indexOf(0, off + 5);
     if (z < 0 || z >= off + len || z === off + 5) return undefined;
     for (let i = off + 5; i < z; i++) if (buf[i] < 0x20 || buf[i] > 0x7e) return undefined;
-    s.addProtocol('mysql');
-    s.addString(mysqlFields.version, Buffer.from(buf.buffer, buf.byteOffset + off + 5, z - off - 5).toString('latin1'));
-    return { serverDir: dir };
+    return { serverDir: dir, version: Buffer.from(buf.buffer, buf.byteOffset + off + 5, z - off - 5).toString('latin1') };
   },
   parse(st, s, dir, buf, off, len) {
     if (dir === st.serverDir) return len;
-    if (len < 36 || buf[off + 3] !== 1) return -2;
-    const caps = buf[off + 4] | (buf[off + 5] << 8);
-    const plen = buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16);
-    if ((caps & CLIENT_SSL) && plen === 32) { s.reclassify(0); s.reclassify(1); return -2; }
-    const end = off + len;
-    const z = buf.indexOf(0, off + 36);
-    if (z > off + 36 && z < end) s.addString(mysqlFields.user, Buffer.from(buf.buffer, buf.byteOffset + off + 36, z - off - 36).toString('utf8'));
+    // Handshake response (or SSL request): length < 64 KiB, sequence 1 or 2, at least the 32-byte
+    // fixed part; the user name at 36 runs to a NUL or the packet end and must be printable.
+    if ((len < 35 && len !== 8) || buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] > 2) return -2;
+    const plen = buf[off];
+    if (plen < 32 || 4 + plen > len) return -2;
+    const end = off + 4 + plen;
+    let p = off + 36;
+    while (p < end && buf[p] !== 0) {
+      if (buf[p] < 0x20 || buf[p] > 0x7e) return -2;
+      p++;
+    }
+    s.addProtocol('mysql');
+    s.addString(mysqlFields.version, st.version);
+    if (p > off + 36) s.addString(mysqlFields.user, Buffer.from(buf.buffer, buf.byteOffset + off + 36, p - off - 36).toString('latin1').toLowerCase());
+    if (buf[off + 5] & (CLIENT_SSL >> 8)) { s.reclassify(0); s.reclassify(1); }
     return -2;
   },
 };
