@@ -48,6 +48,16 @@ function ouiTable(config: ParserConfig): OuiTable | undefined {
   return table;
 }
 
+/**
+ * Arkime adds these values as C strings: they end at the first NUL. A DHCPv6 vendor class
+ * starts with its 4-byte enterprise number (311 = 00 00 01 37), so Arkime records "" for it.
+ */
+function cText(buf: Uint8Array, off: number, len: number): string {
+  let n = 0;
+  while (n < len && buf[off + n] !== 0) n++;
+  return latin1ToText(latin1(buf, off, n));
+}
+
 const HEX2 = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
 
 /** Arkime's arkime_field_macoui_add: the MAC in text, and its vendor when known. */
@@ -78,7 +88,7 @@ export function parseDhcp4(s: SessionApi, buf: Uint8Array, off: number, len: num
     switch (t) {
       case 12: s.addString(dhcpFields.host, latin1ToText(asciiLower(latin1(buf, v, l)))); break;
       case 53: if (l === 1 && buf[v] > 0 && buf[v] < NAMES_V4.length) s.addString(dhcpFields.type, NAMES_V4[buf[v]]); break;
-      case 60: s.addString(dhcpFields.classId, latin1ToText(latin1(buf, v, l))); break;
+      case 60: s.addString(dhcpFields.classId, cText(buf, v, l)); break;
       case 50: if (l === 4) s.addIp(dhcpFields.requestIp, `${buf[v]}.${buf[v + 1]}.${buf[v + 2]}.${buf[v + 3]}`); break;
       case 61: if (l === 7 && buf[v] === 1) addMacOui(s, buf, v + 1); break;
       case 81: if (l >= 3 && buf[v] === 0) s.addString(dhcpFields.host, latin1ToText(asciiLower(latin1(buf, v + 3, l - 3)))); break;
@@ -105,7 +115,7 @@ export function parseDhcp6(s: SessionApi, buf: Uint8Array, off: number, len: num
     const l = (buf[p + 2] << 8) | buf[p + 3];
     p += 4;
     if (l > end - p) break;
-    if (code === 16 && l > 0) s.addString(dhcpFields.classId, latin1ToText(latin1(buf, p, l)));
+    if (code === 16 && l > 0) s.addString(dhcpFields.classId, cText(buf, p, l));
     p += l;
   }
 }

@@ -60,12 +60,24 @@ function clientCore(s: SessionApi, b: Uint8Array, p: number, end: number): void 
   if (build > 0) s.addInt(rdpFields.clientBuild, build);
 }
 
+/** A client-to-server GCC user data block header (type 0xc0xx, length in bounds) at `q`. */
+function isUserDataBlock(b: Uint8Array, q: number, end: number): boolean {
+  if (end - q < 4 || b[q + 1] !== 0xc0) return false;
+  const length = b[q + 2] | (b[q + 3] << 8);
+  return length >= 4 && length <= end - q;
+}
+
 /** MCS Connect Initial: the GCC user data follow the "Duca" marker as (type, length) blocks. */
 function mcsConnect(s: SessionApi, b: Uint8Array, p: number, end: number): void {
   if (end - p < 30) return;
   for (let i = p; i < end - 4; i++) {
     if (b[i] !== 0x44 || b[i + 1] !== 0x75 || b[i + 2] !== 0x63 || b[i + 3] !== 0x61) continue;
     let q = i + 4;
+    // Real clients put the PER-encoded user data length between "Duca" and the first block
+    // (MS-RDPBCGR 4.1.3: 44 75 63 61 81 2a 01 c0 ...); Arkime reads a block header right after
+    // the marker and so never finds the core data of real traffic. Keep its reading when a
+    // block starts there, else step over the length.
+    if (!isUserDataBlock(b, q, end) && q < end) q += b[q] & 0x80 ? 2 : 1;
     while (end - q >= 4) {
       const type = b[q] | (b[q + 1] << 8);
       const length = b[q + 2] | (b[q + 3] << 8);
