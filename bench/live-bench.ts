@@ -6,12 +6,18 @@
 // the fallback when the addon has no sender (or with --python-sender).
 //
 //   node dist/bench/live-bench.js [--pcap FILE] [--seconds 30] [--threads 1,2] [--rates 10000,15000,...]
-//        [--refine 2] [--batch 64] [--max-drain 2] [--cpu-prof DIR] [--python-sender]
-//        [--node-args "--trace-gc --heap-prof ..."] [--show-log]
+//        [--refine 2] [--repeat 2] [--batch 64] [--max-drain 2] [--sender-cpu N|none]
+//        [--block-size 2097152] [--blocks 64] [--sockets 1]
+//        [--cpu-prof DIR] [--python-sender] [--node-args "--trace-gc --heap-prof ..."] [--show-log]
 //       ladder: per packetThreads, the highest rate with zero drops (kernel ring, queue, disk overload,
 //       veth, softnet), every sent packet counted by the capture, and the capture idle again within
 //       --max-drain s of the last packet (the ring and queues hold ~200k packets: a capture that
-//       falls behind would otherwise pass a short run); then `--refine` bisection steps
+//       falls behind would otherwise pass a short run); then `--refine` bisection steps; then the
+//       best rate runs `--repeat` more times and must stay clean every time (else the next lower
+//       clean rate is confirmed the same way). Each run lasts --seconds (at least 10).
+//       The sender is pinned with taskset to --sender-cpu (default: the last CPU) so that it, and
+//       the kernel's veth receive path that runs in its context, take one core's worth at most;
+//       it sleeps between sendmmsg() batches, never busy-waits. The capture may use every CPU.
 //   node dist/bench/live-bench.js --steady PPS [--minutes 10] [--threads 1]
 //       steady replay, RSS of the capture sampled every 10 s
 //   node dist/bench/live-bench.js --send FILE DEV PPS SECONDS [BATCH]
@@ -22,6 +28,7 @@
 // socket, copy into the ring) runs in the sender's softirq context and is counted in the sender's
 // system time, reported apart.
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VethLab as VethLabT } from '../test/live/netns.js';
@@ -52,11 +59,20 @@ async function sendMain(): Promise<void> {
 // ---- benchmark ----
 
 const pcap = opt('--pcap', '/dev/shm/packrat-mixed.pcap');
-const seconds = Number(opt('--seconds', '30'));
+const seconds = Math.max(10, Number(opt('--seconds', '30')));
 const maxDrain = Number(opt('--max-drain', '2'));
 const threadsList = opt('--threads', '1,2').split(',').map(Number);
 const rates = opt('--rates', '10000,15000,20000,25000,30000,40000,50000,60000,80000,100000,120000,140000,160000,200000').split(',').map(Number);
 const refine = Number(opt('--refine', '2'));
+const repeat = Number(opt('--repeat', '2'));
+const ncpu = availableParallelism();
+const senderCpuOpt = opt('--sender-cpu', String(ncpu - 1));
+/** CPU the sender is pinned to, or -1 (not pinned). */
+const senderCpu = senderCpuOpt === 'none' ? -1 : Number(senderCpuOpt);
+// Ring of the capture (Arkime's defaults: 2 MiB blocks, 64 per socket; reference 5.7).
+const blockSize = Number(opt('--block-size', String(2 << 20)));
+const numBlocks = Number(opt('--blocks', '64'));
+const sockets = Number(opt('--sockets', '1'));
 const batch = Number(opt('--batch', '64'));
 const steady = Number(opt('--steady', '0'));
 const minutes = Number(opt('--minutes', '10'));
@@ -90,7 +106,7 @@ async function waitIdle(pid: number): Promise<number> {
   return (performance.now() - t0) / 1000 - 1;  // the last two half-seconds were idle
 }
 
-/** CPU ticks of each thread of a process, summed by thread name (main "node", workers, "pr-<if>" readers...). */
+/** CPU ticks of each thread of a process by "name/tid" (main, packet workers, "pr-<if>" readers, GC helpers...). */
 function threadTicks(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -98,19 +114,47 @@ function threadTicks(pid: number): Map<string, number> {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
+      out.set(`${name}/${tid}`, Number(f[11]) + Number(f[12]));
     } catch { /* thread ended */ }
   }
   return out;
 }
 
+/** µs per packet of each thread that used >= 2% of the total; the rest summed as "other". */
 function threadBreakdown(before: Map<string, number>, after: Map<string, number>, packets: number): string {
-  const parts: string[] = [];
-  for (const [name, t] of after) {
-    const d = t - (before.get(name) ?? 0);
-    if (d > 0) parts.push(`${name} ${((d * 1e6 / HZ) / packets).toFixed(2)}`);
+  const us = (ticks: number): string => ((ticks * 1e6 / HZ) / packets).toFixed(2);
+  const rows: [string, number][] = [];
+  let total = 0;
+  for (const [key, t] of after) {
+    const d = t - (before.get(key) ?? 0);
+    if (d > 0) { rows.push([key, d]); total += d; }
   }
+  rows.sort((a, b) => b[1] - a[1]);
+  const parts: string[] = [];
+  let other = 0;
+  for (const [key, d] of rows) {
+    if (d >= total * 0.02) parts.push(`${key.replace(/\/\d+$/, (m) => (key.startsWith('main') ? '' : m))} ${us(d)}`);
+    else other += d;
+  }
+  if (other) parts.push(`other ${us(other)}`);
   return parts.join(', ');
+}
+
+/** Busy and total jiffies of each CPU (/proc/stat): the share of the machine the run used, all processes. */
+function cpuTimes(): { busy: number; total: number }[] {
+  const out: { busy: number; total: number }[] = [];
+  for (const l of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (.*)/.exec(l);
+    if (!m) continue;
+    const v = m[2].trim().split(/\s+/).map(Number);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    out[Number(m[1])] = { busy: total - v[3] - v[4], total };  // idle and iowait are not busy
+  }
+  return out;
+}
+
+function cpuBusy(a: { busy: number; total: number }[], b: { busy: number; total: number }[]): string {
+  return b.map((x, i) => `cpu${i} ${Math.round(100 * (x.busy - a[i].busy) / Math.max(1, x.total - a[i].total))}%`).join(' ');
 }
 
 /** Sum of the per-CPU "dropped" column of /proc/net/softnet_stat (backlog queue full; machine-wide). */
@@ -130,7 +174,8 @@ function vethCounters(lab: VethLabT): VethCounters {
 interface RunResult {
   threads: number; rate: number; sender: string; sent: number; sentPps: number; bytes: number; gbps: number; sendSeconds: number;
   captured: number; kernelDrops: number; queueDrops: number; overloadDrops: number; vethDrops: number; softnetDrops: number;
-  senderMaxLag: number; drainSeconds: number; cpuUsPerPacket: number; threadUs: string; senderCpuUsPerPacket: number; rssMiB: number[]; stored: number; statsLine: string;
+  senderMaxLag: number; drainSeconds: number; cpuUsPerPacket: number; threadUs: string; senderCpuUsPerPacket: number;
+  senderUserUs: number; senderSysUs: number; machineBusy: string; rssMiB: number[]; stored: number; statsLine: string;
 }
 
 function drops(r: RunResult): number { return r.kernelDrops + r.queueDrops + r.overloadDrops + r.vethDrops + r.softnetDrops; }
@@ -140,7 +185,9 @@ function clean(r: RunResult): boolean { return drops(r) === 0 && r.captured >= r
 function line(r: RunResult): string {
   return `packetThreads ${r.threads} target ${r.rate} pps: sent ${r.sent} at ${r.sentPps} pps (${r.gbps.toFixed(3)} Gbit/s, ${r.sender}, max lag ${r.senderMaxLag} pkts), ` +
     `captured ${r.captured}, drops kernel ${r.kernelDrops} queue ${r.queueDrops} disk ${r.overloadDrops} veth ${r.vethDrops} softnet ${r.softnetDrops}, ` +
-    `drained ${r.drainSeconds.toFixed(1)} s after the sender, capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt\n    capture threads us/pkt: ${r.threadUs}`;
+    `drained ${r.drainSeconds.toFixed(1)} s after the sender, capture cpu ${r.cpuUsPerPacket.toFixed(2)} us/pkt, ` +
+    `sender+kernel rx ${r.senderCpuUsPerPacket.toFixed(2)} us/pkt (user ${r.senderUserUs.toFixed(2)} sys ${r.senderSysUs.toFixed(2)})\n` +
+    `    capture threads us/pkt: ${r.threadUs}\n    machine while sending (all processes): ${r.machineBusy}`;
 }
 
 /** The lab, but the capture's node runs with `nodeArgs` (NODE_OPTIONS may not carry them) and its log may be echoed. */
@@ -159,7 +206,8 @@ function instrumentedCapture(lab: VethLabT): VethLabT {
 async function run(lab: VethLabT, threads: number, pps: number, secs: number, sampleRss = false): Promise<RunResult> {
   const { PackratLive } = await import('../test/live/packrat-run.js');
   const live = new PackratLive(nodeArgs.length || showLog ? instrumentedCapture(lab) : lab, {
-    interface: lab.devB, pcapReadMethod: 'tpacketv3', tpacketv3NumThreads: 1, packetThreads: threads,
+    interface: lab.devB, pcapReadMethod: 'tpacketv3', tpacketv3NumThreads: sockets, packetThreads: threads,
+    tpacketv3BlockSize: blockSize, tpacketv3NumBlocks: numBlocks,
     tcpTimeout: 30, udpTimeout: 10, maxFileSizeG: 1, statsInterval: 1,
   });
   await live.start();
@@ -169,6 +217,7 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
   const threadsBefore = threadTicks(pid);
   const vethBefore = vethCounters(lab);
   const softBefore = softnetDrops();
+  const cpuBefore = cpuTimes();
   const rss: number[] = [];
   let lastTicks = before.cpuTicks;
   const timer = sampleRss ? setInterval(() => {
@@ -181,15 +230,18 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
   const addon = forcePython ? undefined : await loadAddon();
   const native = !!addon?.sendPcap;
   const out = await new Promise<string>((res, rej) => {
-    const c = native
-      ? lab.spawn(lab.nsA, process.execPath, [selfJs, '--send', pcap, lab.devA, String(pps), String(secs), String(batch)])
-      : lab.spawn(lab.nsA, 'python3', [pythonSender, pcap, lab.devA, String(pps), String(secs)]);
+    const cmd = native ? [process.execPath, selfJs, '--send', pcap, lab.devA, String(pps), String(secs), String(batch)]
+      : ['python3', pythonSender, pcap, lab.devA, String(pps), String(secs)];
+    if (senderCpu >= 0) cmd.unshift('taskset', '-c', String(senderCpu));
+    const c = lab.spawn(lab.nsA, cmd[0], cmd.slice(1));
     let o = '';
     c.stdout!.on('data', (d: Buffer) => { o += d.toString(); });
     c.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-    c.on('exit', (code) => (code === 0 ? res(o) : rej(new Error(`sender exited ${code}`))));
+    // 'close', not 'exit': the exit can arrive before the last of stdout has been read.
+    c.on('close', (code) => (code === 0 ? res(o) : rej(new Error(`sender exited ${code}`))));
   });
   if (timer) clearInterval(timer);
+  const machineBusy = cpuBusy(cpuBefore, cpuTimes());
   // The capture may still be working through queued blocks: how long it lags shows it kept up or not.
   const drainSeconds = await waitIdle(pid);
   const after = procStat(pid);
@@ -216,6 +268,7 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
     senderMaxLag: sr?.maxLagPackets ?? -1, drainSeconds,
     cpuUsPerPacket: captured ? ((after.cpuTicks - before.cpuTicks) * 1e6 / HZ) / captured : 0,
     senderCpuUsPerPacket: sr && sent ? ((sr.cpuUser + sr.cpuSystem) * 1e6) / sent : -1,
+    senderUserUs: sr && sent ? sr.cpuUser * 1e6 / sent : -1, senderSysUs: sr && sent ? sr.cpuSystem * 1e6 / sent : -1, machineBusy,
     threadUs: captured ? threadBreakdown(threadsBefore, threadsAfter, captured) : '',
     rssMiB: rss, stored,
     statsLine: `sessions saved ${st.sessionsSaved} stored ${stored}, packetQueue ${st.packetQueue}, diskQueue ${st.diskQueue}, writeErrors ${st.writeErrors}`,
@@ -225,11 +278,13 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
 async function ladder(lab: VethLabT, t: number): Promise<void> {
   let best: RunResult | undefined;
   let failed: RunResult | undefined;
+  const passed: RunResult[] = [];
   for (const pps of rates) {
     const r = await run(lab, t, pps, seconds);
     console.log(line(r));
     if (!clean(r)) { failed = r; break; }
     best = r;
+    passed.push(r);
     if (r.sentPps < pps * 0.95) { console.log('  the sender cannot go faster; stopping the ladder'); break; }
   }
   // Bisection between the last clean rate and the first one with drops.
@@ -237,13 +292,26 @@ async function ladder(lab: VethLabT, t: number): Promise<void> {
     const pps = Math.round((best.rate + failed.rate) / 2 / 1000) * 1000;
     const r = await run(lab, t, pps, seconds);
     console.log(line(r));
-    if (clean(r)) best = r; else failed = r;
+    if (clean(r)) { best = r; passed.push(r); } else failed = r;
+  }
+  // The best rate must hold `repeat` more times; a rate that fails falls back to the next lower clean one.
+  const cleanRates = [...new Set(passed.map((r) => r.rate))].sort((a, b) => b - a);
+  best = undefined;
+  for (const pps of cleanRates) {
+    let ok: RunResult | undefined = passed.find((r) => r.rate === pps);
+    for (let i = 0; i < repeat && ok; i++) {
+      const r = await run(lab, t, pps, seconds);
+      console.log(`  repeat ${i + 1}/${repeat}: ${line(r)}`);
+      if (clean(r)) ok = r; else { ok = undefined; if (!failed || r.rate < failed.rate) failed = r; }
+    }
+    if (ok) { best = ok; break; }
   }
   if (best) {
     console.log(`RESULT packetThreads ${t}: highest zero-drop rate ${best.sentPps} pps = ${best.gbps.toFixed(3)} Gbit/s ` +
       `(${best.sent} sent, ${best.captured} captured in ${best.sendSeconds.toFixed(1)} s), drops kernel ${best.kernelDrops} queue ${best.queueDrops} ` +
       `disk ${best.overloadDrops} veth ${best.vethDrops} softnet ${best.softnetDrops}; capture cpu ${best.cpuUsPerPacket.toFixed(2)} us/packet` +
-      (failed ? `; first rate with drops ${failed.sentPps} pps (${failed.gbps.toFixed(3)} Gbit/s): kernel ${failed.kernelDrops} queue ${failed.queueDrops} captured ${failed.captured}/${failed.sent}` : ''));
+      `, confirmed ${repeat + 1} times` +
+      (failed ? `; lowest rate that failed ${failed.sentPps} pps (${failed.gbps.toFixed(3)} Gbit/s): drops kernel ${failed.kernelDrops} queue ${failed.queueDrops}, captured ${failed.captured}/${failed.sent}, drained ${failed.drainSeconds.toFixed(1)} s after the sender (limit ${maxDrain})` : ''));
   } else console.log(`RESULT packetThreads ${t}: drops even at ${rates[0]} pps`);
 }
 
@@ -263,6 +331,9 @@ async function main(): Promise<void> {
       console.log(`rss first ${first} MiB, after 1 min min ${Math.min(...warm)} max ${Math.max(...warm)}, last ${last} MiB; last/first-minute ${(last / warm[0]).toFixed(3)}`);
       return;
     }
+    console.log(`settings: tpacketv3 ${sockets} socket(s), ${numBlocks} blocks x ${blockSize} bytes = ${(numBlocks * blockSize / 2 ** 20).toFixed(0)} MiB ring per socket, ` +
+      `snapLen 16384, ${seconds} s per rate, sendmmsg batches of ${batch}, sender ${senderCpu >= 0 ? `pinned to cpu${senderCpu}` : 'not pinned'} of ${ncpu}, ` +
+      `pcap ${pcap}, rates ${rates.join(',')}, refine ${refine}, repeat ${repeat}`);
     for (const t of threadsList) await ladder(lab, t);
   } finally {
     lab.destroy();

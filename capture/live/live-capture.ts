@@ -2,10 +2,11 @@
 //
 //   LiveSource block ─► copy into a shared slot (one copy per block) ─► ring block back to the kernel
 //        slot ─► PcapWriter (record offsets, -fileNum markers via FilePositions) ─► splitBatch
-//        ─► packet workers (worker-thread.ts, as offline import) ─► documents ─► session store
+//        ─► packet workers (live-worker.ts: offline import's PacketWorker) ─► staging lines ─► session store
 //
-// The workers build documents with plain positions; FilePositions turns them into Arkime's
-// packetPos with file markers here. A one-second tick lets idle sessions time out on a quiet
+// The workers build documents with plain positions, turn them into Arkime's packetPos with file
+// markers (FilePositions; this thread tells them each new file's slot) and flatten them, so this
+// thread only appends text to the store. A one-second tick lets idle sessions time out on a quiet
 // link, flushes the pcap buffer and, every dbFlushTimeout, the store. SIGTERM/SIGINT drain:
 // the rings empty, every session is saved, every file is closed and registered.
 import { Worker } from 'node:worker_threads';
@@ -16,7 +17,9 @@ import { EmbeddedSessionStore } from '../../db/store/session-store.js';
 import { ControlStore } from '../../db/store/control-store.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
 import { splitBatch } from '../pipeline/dispatch.js';
-import type { FromWorker, ToWorker, WorkerInit } from '../pipeline/worker-thread.js';
+import { shareEnrichment } from '../enrich/index.js';
+import type { FlatBatch } from '../../db/store/flat-batch.js';
+import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './live-worker.js';
 import { LiveSource } from './live-source.js';
 import { LiveConfigError, liveOptionsFromConfig } from './options.js';
 import { PcapWriter } from './pcap-writer.js';
@@ -45,8 +48,6 @@ export interface LiveRunResult {
 interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pending: number; packets: number }
 
 const MAX_SLOTS = 16;
-/** Documents flattened per store append: a drain hands over every session at once. */
-const APPEND_CHUNK = 1000;
 /**
  * Staged rows that start a flush before dbFlushTimeout: a flush sorts its rows in DuckDB's
  * memory, so its size must not grow with the session rate.
@@ -103,6 +104,8 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     nextFileNum: () => control.nextFileNum(node),
     onFileOpen: (f) => {
       positions.fileOpened(f.num);
+      // Before any batch with its packets: the workers number file slots in the same order.
+      for (const w of workers) w.postMessage({ type: 'fileOpened', num: f.num } satisfies ToLiveWorker);
       try {
         control.registerFile({ node, num: f.num, name: f.name, first: f.first, locked: 0, filesize: 0,
           startTimestamp: f.startTimestamp, firstTimestamp: f.firstTimestamp, packetPosEncoding: gap ? 'gap0' : undefined });
@@ -121,12 +124,13 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   dropPrivileges(config.str('dropUser', ''), config.str('dropGroup', ''));
   checkWritable([{ key: 'dataDir', dir: dataDir }, ...pcapDirs.map((dir) => ({ key: 'pcapDir', dir }))]);
 
-  // Workers: the offline import's worker thread, with plain positions (FilePositions encodes files).
-  const init: WorkerInit = {
+  // Workers: the offline import's PacketWorker in a live entry (plain positions, flattened output).
+  const init: LiveWorkerInit = {
     configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined,
-    overrides: [...config.overrideList(), ['gapPacketPos', 'false']], node, threads,
+    overrides: config.overrideList(), node, threads, rotateIndex: store.rotateIndex, gap,
+    shared: shareEnrichment(config),
   };
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('../pipeline/worker-thread.js', import.meta.url), { workerData: init }));
+  const workers: Worker[] = Array.from({ length: threads }, () => new Worker(new URL('./live-worker.js', import.meta.url), { workerData: init }));
   const active = new Int32Array(threads);
   // A worker behind on its batches gets no new tick until it answered the last one.
   const tickPending = new Uint8Array(threads);
@@ -144,15 +148,11 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
       .finally(() => { if (flushing === f) flushing = undefined; });
     flushing = f;
   };
-  const onDocs = (docs: Record<string, unknown>[]): void => {
-    if (!docs.length) return;
-    for (let i = 0; i < docs.length; i += APPEND_CHUNK) {
-      const chunk = docs.length <= APPEND_CHUNK ? docs : docs.slice(i, i + APPEND_CHUNK);
-      for (const d of chunk) positions.rewrite(d, gap);
-      store.append(chunk);
-      if (store.pendingCount >= FLUSH_ROWS) flushStore();
-    }
-    sessionsSaved += docs.length;
+  const onFlat = (flat: FlatBatch[]): void => {
+    if (!flat.length) return;
+    store.appendBatches(flat);
+    for (const b of flat) sessionsSaved += b.rows;
+    if (store.pendingCount >= FLUSH_ROWS) flushStore();
   };
 
   // Slots: shared copies of ring blocks, handed to every worker; allocated as the workers lag.
@@ -185,18 +185,20 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
 
   let finishedWaiters: (() => void)[] = [];
   workers.forEach((w, wi) => {
-    w.on('message', (m: FromWorker) => {
+    w.on('message', (m: FromLiveWorker) => {
       if (m.type === 'done') {
-        onDocs(m.docs);
+        onFlat(m.flat);
         const s = byId.get(m.id);
         if (s && --s.pending === 0) { byId.delete(m.id); release(s); }
       } else if (m.type === 'ticked') {
         tickPending[wi] = 0;
-        onDocs(m.docs);
+        onFlat(m.flat);
         active[wi] = m.active;
         workerHeap[wi] = m.heapUsed;
+      } else if (m.type === 'flat') {
+        onFlat(m.flat);
       } else if (m.type === 'finished') {
-        onDocs(m.docs);
+        onFlat(m.flat);
         active[wi] = 0;
         finishedWaiters.shift()?.();
       } else if (m.type === 'error') {
@@ -242,7 +244,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     workers.forEach((w, wi) => {
       if (tickPending[wi]) return;
       tickPending[wi] = 1;
-      w.postMessage({ type: 'tick', nowUs } satisfies ToWorker);
+      w.postMessage({ type: 'tick', nowUs } satisfies ToLiveWorker);
     });
     writer.flush();
     if (!flushing && performance.now() - lastFlush > flushMs) flushStore();
@@ -284,7 +286,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
           workers[w].postMessage({
             type: 'batch', id, buf: slot.batch.buf.buffer as SharedArrayBuffer, meta: sm.buffer as SharedArrayBuffer,
             count: n, idx: slot.lists[w].buffer as SharedArrayBuffer, n: slot.counts[w],
-          } satisfies ToWorker);
+          } satisfies ToLiveWorker);
         }
       }
       inBlock = false;
@@ -299,7 +301,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     if (o.handleSignals !== false) { process.off('SIGTERM', onSignal); process.off('SIGINT', onSignal); }
     while (byId.size > 0 && !failure) await new Promise<void>((r) => { slotWaiter = r; });
     if (!failure) {
-      await Promise.all(workers.map((w) => new Promise<void>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToWorker); })));
+      await Promise.all(workers.map((w) => new Promise<void>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToLiveWorker); })));
     }
     finishedWaiters = [];
     await writer.close();

@@ -1,0 +1,97 @@
+// Entry point of a live capture's packet worker thread. It runs the same PacketWorker as offline
+// import (pipeline/worker-thread.ts) and differs where live capture does: packet positions carry a
+// per-run file slot (file-positions.ts) that this thread turns into Arkime's packetPos itself, and
+// it flattens the documents into the embedded store's staging lines here. So only one string per
+// partition crosses back to the capture's main thread, which keeps that thread (the one emptying
+// the kernel ring) free of structured clones and document flattening.
+import { parentPort, workerData } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { Config } from '../../db/config.js';
+import { fields } from '../../db/fields/registry.js';
+import { defineConfigFields } from '../../db/fields/config-fields.js';
+import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
+import { PacketBatch } from '../readers/types.js';
+import { PacketWorker } from '../pipeline/packet-worker.js';
+import { captureSettings } from '../pipeline/setup.js';
+import { adoptSharedTables, type SharedTables } from '../enrich/index.js';
+import { FilePositions } from './file-positions.js';
+
+export interface LiveWorkerInit {
+  configFile?: string;
+  configText?: string;
+  overrides: [string, string][];
+  node: string;
+  threads: number;
+  /** The embedded store's rotateIndex: partitions of the flattened documents. */
+  rotateIndex: string;
+  /** Gap-encode packetPos (gapPacketPos). */
+  gap: boolean;
+  shared?: SharedTables;
+}
+
+export type ToLiveWorker =
+  | { type: 'batch'; id: number; buf: SharedArrayBuffer; meta: SharedArrayBuffer; count: number; idx: SharedArrayBuffer; n: number }
+  // A pcap file was opened: the next file slot. Sent before any batch with packets in it.
+  | { type: 'fileOpened'; num: number }
+  // Idle sessions time out on the wall clock even when no packet arrives.
+  | { type: 'tick'; nowUs: number }
+  | { type: 'finish' };
+
+export type FromLiveWorker =
+  | { type: 'done'; id: number; flat: FlatBatch[]; packets: number }
+  // Many sessions saved at once (a drain): sent ahead so no heap holds them all as text.
+  | { type: 'flat'; flat: FlatBatch[] }
+  | { type: 'ticked'; flat: FlatBatch[]; active: number; heapUsed: number }
+  | { type: 'finished'; flat: FlatBatch[] }
+  | { type: 'error'; message: string };
+
+// Same heap policy as the offline worker (see pipeline/worker-thread.ts): a heap near its live set.
+setFlagsFromString('--heap-growing-percent=50');
+
+const init = workerData as LiveWorkerInit;
+adoptSharedTables(init.shared);
+const config = init.configFile ? Config.load(init.configFile, init.node) : Config.fromText(init.configText ?? '[default]\n', init.node);
+for (const [k, v] of init.overrides) config.override(k, v);
+// The workers keep one plain position per packet; packetPos is laid out below.
+config.override('gapPacketPos', 'false');
+defineConfigFields((name) => config.section(name));
+
+const positions = new FilePositions();
+const flattener = new DocFlattener(fields, init.rotateIndex);
+const FLAT_CHUNK_ROWS = 2000;
+const none: FlatBatch[] = [];
+const take = (): FlatBatch[] => (flattener.pendingRows ? flattener.take() : none);
+const worker = new PacketWorker(captureSettings(config), init.node, (doc) => {
+  positions.rewrite(doc, init.gap);
+  flattener.add(doc);
+  if (flattener.pendingRows >= FLAT_CHUNK_ROWS) parentPort!.postMessage({ type: 'flat', flat: flattener.take() } satisfies FromLiveWorker);
+}, init.threads);
+let batch: PacketBatch | undefined;
+let batchBuf: SharedArrayBuffer | undefined;
+let idx: Int32Array | undefined;
+
+parentPort!.on('message', (m: ToLiveWorker) => {
+  try {
+    if (m.type === 'batch') {
+      if (batchBuf !== m.buf || !batch) {
+        batchBuf = m.buf;
+        batch = new PacketBatch(new Uint8Array(m.buf), 0, new Float64Array(m.meta));
+      } else if (batch.meta.buffer !== m.meta) batch.meta = new Float64Array(m.meta);
+      if (idx?.buffer !== m.idx) idx = new Int32Array(m.idx);
+      batch.count = m.count;
+      worker.process(batch, idx, m.n);
+      parentPort!.postMessage({ type: 'done', id: m.id, flat: take(), packets: worker.packets } satisfies FromLiveWorker);
+    } else if (m.type === 'fileOpened') {
+      positions.fileOpened(m.num);
+    } else if (m.type === 'tick') {
+      worker.table.nowUs = m.nowUs;
+      worker.table.expire();
+      parentPort!.postMessage({ type: 'ticked', flat: take(), active: worker.table.count, heapUsed: process.memoryUsage().heapUsed } satisfies FromLiveWorker);
+    } else if (m.type === 'finish') {
+      worker.finish();
+      parentPort!.postMessage({ type: 'finished', flat: take() } satisfies FromLiveWorker);
+    }
+  } catch (e) {
+    parentPort!.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromLiveWorker);
+  }
+});
