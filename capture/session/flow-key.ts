@@ -17,8 +17,11 @@ export interface KeyOptions {
   collapse: Map<number, number>;
 }
 
-/** IP protocols Arkime gathers into one session per protocol (and VLAN). */
-export function isSingleSessionProto(proto: number): boolean { return proto === 2 || proto === 89 || proto === 103; }
+/**
+ * IP protocols Arkime gathers into one session per protocol (and VLAN): IGMP and PIM. OSPF is
+ * keyed by its address pair (Arkime's ospf.c ospf_create_sessionid).
+ */
+export function isSingleSessionProto(proto: number): boolean { return proto === 2 || proto === 103; }
 
 /** Protocols whose sessions have no ports in the key. */
 function hasPorts(proto: number): boolean { return proto === 6 || proto === 17 || proto === 132; }
@@ -44,7 +47,7 @@ export function buildKey(p: DecodedPacket, key: Uint8Array, opts: KeyOptions): v
   const alen = p.ipVersion === 4 ? 4 : 16;
   key[0] = p.ipVersion;
   key[1] = p.ipProtocol;
-  // IGMP, OSPF and PIM: one session per protocol, whatever the addresses (Arkime's igmp.c...).
+  // IGMP and PIM: one session per protocol, whatever the addresses (Arkime's igmp.c, pim.c).
   if (p.kind === PacketKind.UnknownIp && isSingleSessionProto(p.ipProtocol)) return;
   const ports = hasPorts(p.ipProtocol) && p.kind === PacketKind.Ok;
   const sp = ports ? p.srcPort : 0, dp = ports ? p.dstPort : 0;

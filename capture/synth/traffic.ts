@@ -66,6 +66,18 @@ export function udpDatagram(sport: number, dport: number, payload: Uint8Array): 
   return u;
 }
 
+/**
+ * An Ethernet frame of any kind: `typeOrLength` is the ethertype (ARP 0x0806, ...) or, for an
+ * 802.3/LLC frame, the payload length. Padded to the 60-byte minimum as a NIC sends it.
+ */
+export function etherFrame(dstMac: readonly number[], srcMac: readonly number[], typeOrLength: number, payload: Uint8Array): Uint8Array {
+  const f = new Uint8Array(Math.max(60, 14 + payload.length));
+  f.set(dstMac, 0); f.set(srcMac, 6);
+  f[12] = typeOrLength >> 8; f[13] = typeOrLength & 0xff;
+  f.set(payload, 14);
+  return f;
+}
+
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 
 /** A complete TCP conversation: handshake, one request/response, FIN/ACK teardown. */
