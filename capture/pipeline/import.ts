@@ -69,6 +69,9 @@ export async function runImport(config: Config, node: string, files: string[], o
   const gap0 = config.bool('gapPacketPos', true) ? 'gap0' : undefined;
   // The embedded store takes documents already flattened by the workers (see worker-thread.ts).
   const embedded = store instanceof EmbeddedSessionStore ? store : undefined;
+  // Merge segments once the packet threads are gone, not beside their heaps (peak RSS); a
+  // --monitor run has no end, so it merges as it goes.
+  if (embedded && o.monitorDirs.length === 0) embedded.holdMerges();
   const init: WorkerInit = {
     configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads,
     flat: embedded ? { rotateIndex: embedded.rotateIndex } : undefined,
@@ -264,6 +267,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   if (failure) throw failure;
   await store.flush();
   await Promise.all(workers.map((w) => w.terminate()));
+  await embedded?.releaseMerges(threads); // the packet threads' cores are free now
   await store.close();
   control.close();
   const seconds = (performance.now() - t0) / 1000;

@@ -73,6 +73,13 @@ interface Pending { stage: string; fd: number; rows: number; bytes: number; maxL
 const MERGE_FANIN = 4;
 /** Segments this large are left alone by automatic merges. */
 const MAX_AUTO_MERGE_ROWS = 4_000_000;
+/**
+ * Row group of an automatic merge's output. DuckDB's Parquet writer holds a whole row group
+ * decoded: merging 92k rows into one 122880-row group took +890 MB, into 16384-row groups +300 MB.
+ */
+const AUTO_MERGE_ROW_GROUP = 16384;
+/** While merges are held (holdMerges), a partition with this many live segments merges anyway. */
+const HELD_MERGE_MAX_SEGMENTS = 32;
 const PARTITION_RE = /^sessions3-[0-9a-z]+$/;
 
 function finalType(info: ColumnInfo): string {
@@ -96,7 +103,7 @@ function writerSettings(dataDir: string, opts: SessionStoreOptions): Record<stri
     if (!pidAlive(pid)) fs.rmSync(path.join(dataDir, f), { recursive: true, force: true });
   }
   const settings: Record<string, string> = {
-    threads: String(opts.writerThreads ?? 1),
+    threads: String(Math.max(1, Math.floor(opts.writerThreads ?? 1))),
     // Each segment is sorted by lastPacket where order matters; scans need not keep file order.
     preserve_insertion_order: 'false',
     // Hand freed memory back to the system after every statement: otherwise the allocator keeps
@@ -119,6 +126,7 @@ export class EmbeddedSessionStore {
   private readonly autoMerge: boolean;
   private readonly rowGroupSize: number;
   private readonly maxStageBytes: number;
+  private readonly writerThreads: number;
   /** A segment written early (staging full) that failed: the next flush() reports it. */
   private earlyFailure: Error | undefined;
   private readonly cols: DocColumns;
@@ -128,6 +136,8 @@ export class EmbeddedSessionStore {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** Set while automatic merges are held (holdMerges): the partitions that wait for one. */
+  private mergeHold: Set<string> | undefined;
 
   private constructor(dataDir: string, opts: SessionStoreOptions, private readonly db: DuckDBInstance,
     private readonly writeCon: DuckDBConnection, private readonly readCon: DuckDBConnection) {
@@ -138,6 +148,7 @@ export class EmbeddedSessionStore {
     this.autoMerge = opts.autoMerge ?? !this.readOnly;
     this.rowGroupSize = opts.rowGroupSize ?? 122880;
     this.maxStageBytes = opts.maxStageBytes ?? 16 * 1024 * 1024;
+    this.writerThreads = Math.max(1, Math.floor(opts.writerThreads ?? 1));
     this.cols = new DocColumns(opts.registry);
     this.flattener = new DocFlattener(opts.registry, this.rotateIndex, this.cols);
   }
@@ -248,6 +259,36 @@ export class EmbeddedSessionStore {
     return done;
   }
 
+  /**
+   * Hold automatic merges back until releaseMerges(). A bulk import (`capture -r`) merges once
+   * its packet threads are gone instead of beside them: a merge's memory (+150-250 MB for a few
+   * 5k-row segments) on top of theirs made the import's peak. A partition that gathers
+   * HELD_MERGE_MAX_SEGMENTS live segments merges anyway, so readers never face too many files.
+   */
+  holdMerges(): void {
+    this.mergeHold ??= new Set();
+  }
+
+  /**
+   * Run the automatic merges held back since holdMerges(), and stop holding. `threads`: DuckDB
+   * threads for these merges (the cores the import's packet threads no longer use).
+   */
+  async releaseMerges(threads = this.writerThreads): Promise<void> {
+    const held = this.mergeHold;
+    this.mergeHold = undefined;
+    if (!held || !this.autoMerge || held.size === 0) return;
+    const more = threads > this.writerThreads;
+    if (more) await this.serial(() => this.writeCon.run(`SET threads = ${Math.floor(threads)}`));
+    try {
+      for (const name of held) {
+        // Each merge takes one full size tier; a merged segment may fill the next tier.
+        for (let i = 0; i < 8; i++) if (!await this.serial(() => this.mergePartition(name, false))) break;
+      }
+    } finally {
+      if (more) await this.serial(() => this.writeCon.run(`SET threads = ${this.writerThreads}`));
+    }
+  }
+
   /** Merge every partition down to one segment now. */
   async optimize(): Promise<void> {
     await this.flush();
@@ -355,23 +396,30 @@ export class EmbeddedSessionStore {
     return [];
   }
 
-  private async mergePartition(name: string, force: boolean): Promise<void> {
-    if (this.closed) return;
+  /** Merge some segments of a partition (all when `force`); false when there was nothing to merge. */
+  private async mergePartition(name: string, force: boolean): Promise<boolean> {
+    if (this.closed) return false;
     const dir = this.partitionDir(name);
-    if (!fs.existsSync(path.join(dir, MANIFEST))) return;
-    const pick = this.pickMerge(readManifest(dir), force);
-    if (pick.length < 2) return;
+    if (!fs.existsSync(path.join(dir, MANIFEST))) return false;
+    const manifest = readManifest(dir);
+    const pick = this.pickMerge(manifest, force);
+    if (pick.length < 2) return false;
+    if (!force && this.mergeHold && manifest.segments.length < HELD_MERGE_MAX_SEGMENTS) {
+      this.mergeHold.add(name);
+      return false;
+    }
     const columns = [...new Set(pick.flatMap((s) => s.columns))];
     // Automatic merges concatenate the segments in time order instead of sorting: a sort holds
     // every row in memory (GiBs once segments reach 100k rows); each segment is sorted already.
     if (!force) pick.sort((a, b) => (a.minLast ?? 0) - (b.minLast ?? 0));
     const order = force && columns.includes('lastPacket') ? ` ORDER BY ${q('lastPacket')}` : '';
+    const rowGroup = force ? this.rowGroupSize : Math.min(this.rowGroupSize, AUTO_MERGE_ROW_GROUP);
     const file = `s-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.parquet`;
     const tmp = tmpName(dir, file);
     const list = pick.map((s) => sqlString(path.join(dir, s.file))).join(', ');
     try {
       await this.writeCon.run(`COPY (SELECT * FROM read_parquet([${list}], union_by_name=true)${order}) TO ${sqlString(tmp)} ` +
-        `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${this.rowGroupSize})`);
+        `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroup})`);
       fsyncFile(tmp);
     } catch (e) {
       try { fs.unlinkSync(tmp); } catch { /* never written */ }
@@ -392,8 +440,9 @@ export class EmbeddedSessionStore {
       for (const s of pick) m.retired.push({ file: s.file, at });
       published = true;
     });
-    if (!published) { try { fs.unlinkSync(tmp); } catch { /* gone */ } return; }
+    if (!published) { try { fs.unlinkSync(tmp); } catch { /* gone */ } return false; }
     this.scheduleCleanup(name);
+    return true;
   }
 
   private scheduleCleanup(name: string): void {
