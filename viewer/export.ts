@@ -48,6 +48,16 @@ class ChunkWriter {
     return full.length ? full : undefined;
   }
   advance(n: number): void { this.off += n; this.written += n; }
+  /** Copy `b[start, end)` in, filling each chunk to the brim before the next; returns the full chunks. */
+  put(b: Buffer, start: number, end: number, full: Buffer[]): void {
+    while (start < end) {
+      if (this.off === this.buf.length) { const c = this.room(1); if (c) full.push(c); }
+      const n = Math.min(end - start, this.buf.length - this.off);
+      b.copy(this.buf, this.off, start, start + n);
+      this.advance(n);
+      start += n;
+    }
+  }
   rest(): Buffer | undefined { return this.off ? this.buf.subarray(0, this.off) : undefined; }
 }
 
@@ -65,10 +75,24 @@ export class PacketEncoder {
   private outLe = true;
   private outNanos = false;
   private readonly ifaces = new Map<number, number>(); // linktype → interface id (pcapng)
+  /**
+   * Records taken as they are, not copied yet: neighbours in the same buffer form one run, copied
+   * at once when the next record is elsewhere (a session's packets mostly sit side by side).
+   */
+  private runBuf: Buffer | undefined;
+  private runStart = 0;
+  private runEnd = 0;
 
   constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number, pool?: ChunkPool) { this.w = new ChunkWriter(pool); }
 
-  private room(n: number): void { const c = this.w.room(n); if (c) this.ready.push(c); }
+  private room(n: number): void { this.flushRun(); const c = this.w.room(n); if (c) this.ready.push(c); }
+
+  /** Copy the pending run out; call before the buffer it lies in can change (any read). */
+  flushRun(): void {
+    if (this.runBuf === undefined) return;
+    this.w.put(this.runBuf, this.runStart, this.runEnd, this.ready);
+    this.runBuf = undefined;
+  }
 
   /** Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is reached. */
   record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array): boolean {
@@ -90,10 +114,14 @@ export class PacketEncoder {
       const n = PCAP_RECORD_HEADER_LEN + caplen;
       if (this.total + n > this.maxBytes) { this.full = true; return false; }
       this.total += n;
-      this.room(n);
       if (h.littleEndian === this.outLe && h.nanos === this.outNanos) {
-        b.copy(w.buf, w.off, off, off + n);
-      } else {
+        if (b === this.runBuf && off === this.runEnd) { this.runEnd += n; return true; }
+        this.flushRun();
+        this.runBuf = b; this.runStart = off; this.runEnd = off + n;
+        return true;
+      }
+      this.room(n);
+      {
         // a file with another byte order or clock: rewrite the record header in ours
         const frac = u32(b, off + 4, h.littleEndian);
         const outFrac = h.nanos === this.outNanos ? frac : this.outNanos ? frac * 1000 : Math.floor(frac / 1000);
@@ -123,6 +151,7 @@ export class PacketEncoder {
 
   /** Takes the full chunks (and with `all`, the partial one too). */
   *drain(all = false): Generator<Buffer> {
+    if (all) this.flushRun();
     for (const c of this.ready) yield c;
     this.ready.length = 0;
     if (all) { const r = this.w.rest(); if (r) { this.w.off = 0; yield r; } }
@@ -132,17 +161,18 @@ export class PacketEncoder {
 /**
  * pcap or pcapng bytes of every matching session's packets. With `nodes`, sessions whose files
  * only another node's viewer can read are fetched from it, consecutive ones in one request, so
- * the output keeps the lastPacket order across nodes.
+ * the output keeps the lastPacket order across nodes. `refs` (an export snapshot's) replaces the
+ * backend's search for the matches.
  */
 export async function* packetExport(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
-  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool): AsyncGenerator<Buffer> {
+  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool, refs?: AsyncIterable<PacketRef[]>): AsyncGenerator<Buffer> {
   const enc = new PacketEncoder(format, limits.maxBytes, pool);
   let sessions = 0;
   // kept across sessions: neighbouring sessions share a file, and most of their reads hit its blocks
   const at: PacketPositions = { files: [], positions: [] };
   let cur: PcapFile | undefined, curNode = '', curNum = -1;
   // ids only matter for batches fetched from other nodes' viewers
-  for await (const rows of refBatches(backend, q, limits.maxSessions, nodes !== undefined)) {
+  for await (const rows of refs ?? refBatches(backend, q, limits.maxSessions, nodes !== undefined)) {
     for (let i = 0; i < rows.length && !enc.full && sessions < limits.maxSessions;) {
       const ref = rows[i];
       const remote = nodes?.remoteFor(ref.node, ref.packetPos);
@@ -154,11 +184,12 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
         const n = decodePacketPosInto(at, ref.packetPos, files.isGap0(ref.node, ref.packetPos));
         for (let k = 0; k < n; k++) {
           if (at.files[k] !== curNum || ref.node !== curNode) {
+            enc.flushRun();
             try { cur = await files.get(ref.node, at.files[k]); curNum = at.files[k]; curNode = ref.node; } catch { break; } // file gone: SPI only
           }
           const f = cur!;
           let off = f.recordInWindow(at.positions[k]);
-          if (off < 0) off = await f.record(at.positions[k]);
+          if (off < 0) { enc.flushRun(); off = await f.record(at.positions[k]); } // the read may reuse a block the run lies in
           if (!enc.record(f.buffer, off, f.header, f.headerBytes)) break;
           if (enc.ready.length) yield* enc.drain();
         }
@@ -173,6 +204,7 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
       try {
         for await (const rd of nodes!.pcap(remote, ref.node, ids)) {
           for (let off = rd.next(); off >= 0; off = rd.next()) if (!enc.record(rd.buffer, off, rd.header!, rd.headerBytes)) break;
+          enc.flushRun(); // the reader's next block may reuse its buffer
           if (enc.ready.length) yield* enc.drain();
           if (enc.full) break;
         }

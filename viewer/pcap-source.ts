@@ -58,6 +58,7 @@ export class PcapFile {
   private winStart = 0;
   private winEnd = 0;
   private readonly blocks = new Map<number, Block>(); // block number → block, oldest first
+  private readonly reading = new Map<number, Promise<Block>>(); // blocks being read (ahead)
   private straddle: Buffer = Buffer.alloc(0);
 
   private constructor(readonly doc: FileDoc, private readonly fh: FileHandle, readonly header: PcapHeader, headerBytes: Uint8Array, readonly size: number) {
@@ -82,20 +83,43 @@ export class PcapFile {
     this.buf = b.buf; this.winStart = no * BLOCK; this.winEnd = this.winStart + b.len;
   }
 
-  /** Block `no`, read into the least recently used block's buffer when not kept. */
+  /** A buffer for one more block: a new one while under the cap, else the least recently used block's. */
+  private freeBuffer(keep: number): Buffer {
+    if (this.blocks.size + this.reading.size < BLOCKS_PER_FILE) return Buffer.allocUnsafe(BLOCK);
+    for (const [oldNo, old] of this.blocks) {
+      if (oldNo === keep) continue;
+      this.blocks.delete(oldNo);
+      // views of it were only valid until the next read; the window must not point into it
+      if (old.buf === this.buf) { this.buf = Buffer.alloc(0); this.winStart = this.winEnd = 0; }
+      return old.buf;
+    }
+    return Buffer.allocUnsafe(BLOCK);
+  }
+
+  private readBlock(no: number, buf: Buffer): Promise<Block> {
+    const p = this.fh.read(buf, 0, BLOCK, no * BLOCK).then(({ bytesRead }) => {
+      const b = { buf, len: bytesRead };
+      this.reading.delete(no);
+      this.blocks.set(no, b);
+      return b;
+    }, (e: Error) => { this.reading.delete(no); throw e; });
+    this.reading.set(no, p);
+    return p;
+  }
+
+  /**
+   * Block `no`, read into the least recently used block's buffer when not kept. The next block
+   * is read ahead meanwhile: an export walks a file forwards, so its read overlaps the encoding
+   * and the socket writes of this one.
+   */
   private async block(no: number): Promise<Block> {
     let b = this.blocks.get(no);
-    if (b) { this.blocks.delete(no); this.blocks.set(no, b); return b; } // most recently used last
-    // the oldest block's buffer is reused: views of it were only valid until this read
-    let buf: Buffer;
-    if (this.blocks.size >= BLOCKS_PER_FILE) {
-      const [oldNo, old] = this.blocks.entries().next().value as [number, Block];
-      this.blocks.delete(oldNo);
-      buf = old.buf;
-    } else buf = Buffer.allocUnsafe(BLOCK);
-    const { bytesRead } = await this.fh.read(buf, 0, BLOCK, no * BLOCK);
-    b = { buf, len: bytesRead };
-    this.blocks.set(no, b);
+    if (b) { this.blocks.delete(no); this.blocks.set(no, b); } // most recently used last
+    else b = await (this.reading.get(no) ?? this.readBlock(no, this.freeBuffer(-1)));
+    const next = no + 1;
+    if (next * BLOCK < this.size && !this.blocks.has(next) && !this.reading.has(next)) {
+      this.readBlock(next, this.freeBuffer(no)).catch(() => undefined); // a failed read-ahead is retried when needed
+    }
     return b;
   }
 
@@ -166,7 +190,10 @@ export class PcapFile {
 
   get buffer(): Buffer { return this.buf; }
 
-  close(): Promise<void> { return this.fh.close(); }
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.reading.values()]);
+    await this.fh.close();
+  }
 }
 
 /** Open pcap files by (node, num), at most `maxOpen` at once (least recently used closed). */

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { UserDoc } from '../db/store/control-store.js';
-import type { SessionDoc, SessionQuery } from '../db/store/search-backend.js';
+import type { FileGroup, SessionDoc, SessionQuery } from '../db/store/search-backend.js';
 import { ChunkPool, csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, type ExportStats } from './export.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { sessionPackets } from './packet-view.js';
@@ -171,21 +171,30 @@ function mayReach(v: ViewerContext, maxBytes: number): boolean {
 function packetExportRoute(format: 'pcap' | 'pcapng') {
   return async (ctx: Context, v: ViewerContext): Promise<void> => {
     const { q, maxSessions } = await exportPlan(ctx, v, true);
-    // wire bytes + 16 per packet ≈ pcap bytes: say up front whether the byte bound will cut the
-    // file; a pass over the matches is only needed when all the pcap files together could reach it
-    if (mayReach(v, v.limits.maxPcapBytes)) {
-      const [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
-      if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
-    }
+    // one pass over the store finds the matches for the survey, the size check and the export
+    const snap = v.backend.exportSnapshot
+      ? await v.backend.exportSnapshot(q, maxSessions, { ids: v.nodes !== undefined, sums: ['network.bytes', 'network.packets'] }) : undefined;
     const files = new PcapFiles(v.control);
+    try {
+      // wire bytes + 16 per packet ≈ pcap bytes: say up front whether the byte bound will cut the
+      // file; without a snapshot a pass over the matches is only made when the files could reach it
+      let bytes = 0, packets = 0;
+      if (snap) for (const g of snap.groups) { bytes += g.sums![0]; packets += g.sums![1]; }
+      else if (mayReach(v, v.limits.maxPcapBytes)) [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
+      if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
+    } catch (e) { await snap?.close(); throw e; }
     // sessions whose pcap expired are left out; pcap has no room to say so, the header does
-    const { gone, remote } = await exportSurvey(v, files, q);
+    let survey: { gone: number; remote: boolean };
+    try { survey = await exportSurvey(v, files, q, snap?.groups); } catch (e) { await snap?.close(); throw e; }
+    const { gone, remote } = survey;
     const stats: ExportStats = { skipped: 0 };
     const pool = new ChunkPool();
     // no node of the matches has a viewUrl: every packet is read here (and no ids are needed)
-    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? v.nodes : undefined, stats, pool);
+    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? v.nodes : undefined, stats, pool,
+      snap?.refs());
     const done = async () => {
       await files.close();
+      await snap?.close();
       if (stats.skipped) console.log(`${ctx.path}: skipped ${stats.skipped} sessions with SPI data only (pcap expired)`);
     };
     // the first chunk before the response starts: an empty export is a 404
@@ -243,10 +252,10 @@ async function pump(ctx: Context, head: Buffer, gen: AsyncGenerator<Buffer>, poo
  * How many matches have every pcap file gone, and whether any match belongs to a node with a
  * viewUrl (only then can packets come from another viewer). Counted per node and file list: few groups.
  */
-async function exportSurvey(v: ViewerContext, files: PcapFiles, q: SessionQuery): Promise<{ gone: number; remote: boolean }> {
-  if (!v.backend.fileGroups) return { gone: 0, remote: v.nodes !== undefined };
+async function exportSurvey(v: ViewerContext, files: PcapFiles, q: SessionQuery, known?: FileGroup[]): Promise<{ gone: number; remote: boolean }> {
+  if (!known && !v.backend.fileGroups) return { gone: 0, remote: v.nodes !== undefined };
   let gone = 0, remote = false;
-  for (const g of await v.backend.fileGroups(q)) {
+  for (const g of known ?? await v.backend.fileGroups!(q)) {
     if (v.nodes?.viewUrl(g.node) !== undefined) remote = true;
     if (g.fileIds.length === 0 || v.nodes?.remoteFor(g.node, g.fileIds.map((f) => -f)) !== undefined) continue;
     if (g.fileIds.every((f) => files.gone(g.node, f) !== undefined)) gone += g.count;

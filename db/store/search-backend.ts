@@ -75,6 +75,16 @@ export interface PacketRef {
 
 export interface ExportPage<T> { rows: T[]; after?: unknown }
 
+/** Matches sharing a node and a list of pcap file numbers; `sums` as asked for. */
+export interface FileGroup { node: string; fileIds: number[]; count: number; sums?: number[] }
+
+/** See SessionSearchBackend.exportSnapshot. */
+export interface ExportSnapshot {
+  groups: FileGroup[];
+  refs(): AsyncIterable<PacketRef[]>;
+  close(): Promise<void>;
+}
+
 export interface SessionSearchBackend {
   /** Sessions in the store, ignoring any query (recordsTotal). */
   total(): Promise<number>;
@@ -105,7 +115,13 @@ export interface SessionSearchBackend {
    * The matches grouped by node and list of pcap file numbers (few groups: a file holds many
    * sessions), so a viewer can tell how many sessions of an export have their pcap gone.
    */
-  fileGroups?(q: SessionQuery): Promise<{ node: string; fileIds: number[]; count: number }[]>;
+  fileGroups?(q: SessionQuery): Promise<FileGroup[]>;
+  /**
+   * The first `limit` matches of an export in lastPacket order, found by one pass over the store
+   * and kept until `close()`: their file groups (with `sums` per group) and then their packet
+   * references read from what was kept, not by searching again.
+   */
+  exportSnapshot?(q: SessionQuery, limit: number, o: { ids?: boolean; sums: string[] }): Promise<ExportSnapshot>;
   /** Add or remove tags on every match; visible to the next query. Returns sessions changed. */
   updateTags(q: SessionQuery, add: string[], remove: string[], limit: number): Promise<number>;
   /** Whether a document path can be searched, sorted or aggregated. */

@@ -92,3 +92,42 @@ test('SPI view: exact on small matches, weighted sample on large ones, exact whe
   assert.equal(filtered.sample, undefined, 'a match below the exact bound is counted exactly');
   assert.deepEqual(filtered.fields[0].buckets, [{ key: 'small', doc_count: SMALL / 4 }]);
 });
+
+test('SPI view in one statement agrees with one terms query per field', async () => {
+  const b = new EmbeddedSearchBackend(store, control, fields);
+  // lists and scalars, numbers and strings, a field no segment holds, a zero size, a repeat
+  const wanted = [{ field: 'tags', size: 5 }, { field: 'destination.port', size: 1 }, { field: 'source.ip', size: 4 },
+    { field: 'destination.ip', size: 10 }, { field: 'protocol', size: 10 }, { field: 'node', size: 0 }, { field: 'tags', size: 1 },
+    { field: 'ipProtocol', size: 3 }];
+  for (const q of [{ expressions: [] }, { expressions: ['port.dst == 80 || ip.src == 10.0.3.1'] }]) {
+    const many = await b.termsMany(q, wanted);
+    assert.equal(many.count, await b.count(q));
+    for (const [i, { field, size }] of wanted.entries()) {
+      assert.deepEqual(many.fields[i], await b.terms(q, field, size), `${field}:${size} on ${q.expressions.join('')}`);
+    }
+  }
+  const none = await b.termsMany({ expressions: ['port.dst == 1'] }, wanted);
+  assert.equal(none.count, 0);
+  assert.ok(none.fields.every((f) => f.buckets.length === 0 && f.sum_other_doc_count === 0));
+});
+
+test('an export snapshot holds the first matches in export order, groups them, and is dropped on close', async () => {
+  const b = new EmbeddedSearchBackend(store, control, fields);
+  const q = { expressions: ['port.dst == 80'] };
+  const n = (BIG + SMALL) / 4;
+  const streamed: unknown[] = [];
+  for await (const rows of b.streamPacketRefs(q, 500)) streamed.push(...rows);
+  const snap = await b.exportSnapshot(q, 500, { ids: true, sums: ['network.bytes', 'destination.packets'] });
+  assert.deepEqual(snap.groups, [{ node: 'n1', fileIds: [], count: 500, sums: [200 * 500, 500] }]);
+  const kept: unknown[] = [];
+  for await (const rows of snap.refs()) kept.push(...rows);
+  assert.equal(kept.length, 500);
+  assert.deepEqual(kept, streamed, 'the same references in the same order as the streamed search');
+  await snap.close();
+  await snap.close(); // twice is fine
+  const all = await b.exportSnapshot(q, 1e9, { sums: [] });
+  assert.equal(all.groups[0].count, n);
+  await all.close();
+  const tables = await store.query(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name LIKE 'packrat_export_%'`);
+  assert.equal(Number(tables[0].n), 0, 'no snapshot table left behind');
+});

@@ -25,7 +25,7 @@ import type { ControlStore } from './control-store.js';
 import { ID_COLUMN } from './doc-columns.js';
 import { EmbeddedSessionStore, type TimeRange } from './session-store.js';
 import {
-  QueryError, type ExportPage, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
+  QueryError, type ExportPage, type ExportSnapshot, type FileGroup, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
   type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsMany, type TermsResult,
 } from './search-backend.js';
 
@@ -114,6 +114,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   private overlayRows = 0;
   private overlayLoad: Promise<void> = Promise.resolve();
   private readonly statsCache = new Map<string, RowGroupStat[]>();
+  private snapshots = 0;
 
   private readonly spiExactRows: number;
   private readonly spiSampleRows: number;
@@ -407,98 +408,124 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     return this.termsOn(await this.compile(sq), field, size);
   }
 
-  /** Top values of one field over a compiled match (or a sample of it), with the count of the rest. */
-  private async termsOn(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, field: string, size: number, weight?: string,
-    knownTotal?: number): Promise<TermsResult> {
+  /** Top values of one field over a compiled match, with the count of the rest. */
+  private async termsOn(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, field: string, size: number): Promise<TermsResult> {
     const info = this.info(field);
-    // a sample counts each row by its weight (the rows it stands for); rounded below
-    const cnt = weight ? `sum(${weight})` : 'count(*)';
     if (!c.columns.has(info.column!) && !(field === 'tags' && this.overlayRows > 0)) return { buckets: [], sum_other_doc_count: 0 };
     const col = q(info.column!);
     // A list column is grouped by the whole list first (few distinct lists, cheap to hash), and
     // only those groups are unnested: far less work than unnesting every row.
     const grouped = info.list
-      ? `SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, ${cnt} AS n FROM ${c.from} ` +
+      ? `SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, count(*) AS n FROM ${c.from} ` +
         `WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col})) GROUP BY v`
-      : `SELECT ${col} AS v, ${cnt} AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
+      : `SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
     const limit = Math.max(0, Math.floor(size));
+    const keyOf = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v as string | number);
     if (!info.list) {
       // a scalar's total is a plain count: a window over the groups (millions for an IP) would
       // defeat the top-N sort
       const rows = await this.store.query(`${grouped} ORDER BY n DESC, v LIMIT ${limit}`, c.params);
-      const total = knownTotal ?? num((await this.store.query(`SELECT ${this.totalOf(col, weight)} AS total FROM ${c.from} WHERE ${c.where}`, c.params))[0].total);
-      const buckets = rows.map((r) => ({ key: typeof r.v === 'bigint' ? Number(r.v) : r.v as string | number, doc_count: Math.round(num(r.n)) }));
-      return { buckets, sum_other_doc_count: Math.round(total) - buckets.reduce((n, b) => n + b.doc_count, 0) };
+      const total = num((await this.store.query(`SELECT count(${col}) AS total FROM ${c.from} WHERE ${c.where}`, c.params))[0].total);
+      const buckets = rows.map((r) => ({ key: keyOf(r.v), doc_count: num(r.n) }));
+      return { buckets, sum_other_doc_count: total - buckets.reduce((n, b) => n + b.doc_count, 0) };
     }
     const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, n, sum(n) OVER () AS total FROM (${grouped})) ` +
       `ORDER BY n DESC, v LIMIT ${limit}`, c.params);
-    let top = 0;
-    const buckets = rows.map((r) => {
-      top += Math.round(num(r.n));
-      return { key: typeof r.v === 'bigint' ? Number(r.v) : r.v as string | number, doc_count: Math.round(num(r.n)) };
-    });
-    return { buckets, sum_other_doc_count: rows.length ? Math.round(num(rows[0].total)) - top : 0 };
-  }
-
-  /** Rows (or sampled weight) with a value in a scalar column. */
-  private totalOf(col: string, weight?: string): string {
-    return weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${weight} END)` : `count(${col})`;
-  }
-
-  /** Every scalar field's total in one pass (index → total), and the rows of the relation. */
-  private async scalarTotals(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, fields: { field: string }[], weight?: string):
-    Promise<{ totals: Map<number, number>; rows: number }> {
-    const parts: string[] = [];
-    const at: number[] = [];
-    fields.forEach(({ field }, i) => {
-      const info = this.info(field);
-      if (info.list || !c.columns.has(info.column!)) return;
-      parts.push(`${this.totalOf(q(info.column!), weight)} AS t${at.length}`);
-      at.push(i);
-    });
-    const [r] = await this.store.query(`SELECT count(*) AS rows${parts.map((x) => `, ${x}`).join('')} FROM ${c.from} WHERE ${c.where}`, c.params);
-    return { totals: new Map(at.map((i, k) => [i, num(r[`t${k}`])])), rows: num(r.rows) };
+    const buckets = rows.map((r) => ({ key: keyOf(r.v), doc_count: num(r.n) }));
+    return { buckets, sum_other_doc_count: rows.length ? num(rows[0].total) - buckets.reduce((n, b) => n + b.doc_count, 0) : 0 };
   }
 
   /**
-   * The SPI view: every field's top values over one query. A match of up to SPI_EXACT_ROWS
-   * sessions is counted exactly. A larger one is estimated, as Arkime's bounded views are, from
-   * a sample: runs of SPI_RUN consecutive rows at an even stride through every segment (so the
-   * scan skips most row groups and the sample spans the whole time range), each sampled row
-   * counted for the rows it stands for. The result says so (`sample`); `exact` forces the full count.
+   * The SPI view: every field's top values over one query, in one statement that reads the match
+   * once (only the columns the fields name) and aggregates every field from that. A match of up
+   * to SPI_EXACT_ROWS sessions is counted exactly. A larger one is estimated, as Arkime's bounded
+   * views are, from a sample: runs of SPI_RUN consecutive rows at an even stride through every
+   * segment (so the scan skips most row groups and the sample spans the whole time range), each
+   * sampled row counted for the rows it stands for. The result says so (`sample`); `exact`
+   * forces the full count.
    */
   async termsMany(sq: SessionQuery, fields: { field: string; size: number }[], o: { exact?: boolean } = {}): Promise<TermsMany> {
     const c = await this.compile(sq);
     const count = await this.count(sq);
     const rows = c.segments.reduce((n, g) => n + g.rows, 0);
-    const out: TermsResult[] = [];
-    if (o.exact || count <= this.spiExactRows || rows <= this.spiSampleRows * 2) {
-      const { totals } = await this.scalarTotals(c, fields);
-      for (const [i, { field, size }] of fields.entries()) out.push(await this.termsOn(c, field, size, undefined, totals.get(i)));
-      return { fields: out, count };
-    }
+    if (o.exact || count <= this.spiExactRows || rows <= this.spiSampleRows * 2) return { fields: await this.termsOneScan(c, fields), count };
     // Segments smaller than two strides are read whole (weight 1); a larger one's sampled rows
     // each stand for rows / sampled rows of it, so a small segment is not over-counted.
     const run = Math.min(SPI_RUN, Math.max(1, Math.floor(this.spiSampleRows / 16)));
     const stride = Math.floor((rows / this.spiSampleRows) * run);
     const small = c.segments.filter((g) => g.rows < 2 * stride), big = c.segments.filter((g) => g.rows >= 2 * stride);
-    if (big.length === 0) { // only small segments (not merged yet): nothing to skip, count them all
-      for (const { field, size } of fields) out.push(await this.termsOn(c, field, size));
-      return { fields: out, count };
-    }
+    if (big.length === 0) return { fields: await this.termsOneScan(c, fields), count }; // not merged yet: nothing to skip
     let bigRows = 0, bigSampled = 0;
     for (const g of big) {
       bigRows += g.rows;
       bigSampled += Math.floor(g.rows / stride) * run + Math.min(run, g.rows % stride);
     }
     // two sources, not one with an OR: the row-number condition alone lets the scan skip row groups
-    let from = `SELECT * EXCLUDE (file_row_number), ${bigRows / Math.max(1, bigSampled)} AS ${SAMPLE_WEIGHT} ` +
+    let from = `SELECT * EXCLUDE (file_row_number), ${bigRows / Math.max(1, bigSampled)}::DOUBLE AS ${SAMPLE_WEIGHT} ` +
       `FROM ${this.source(big, c.partitions, false, true)} WHERE file_row_number % ${stride} < ${run}`;
-    if (small.length) from = `SELECT *, 1.0 AS ${SAMPLE_WEIGHT} FROM ${this.source(small, c.partitions)} UNION ALL BY NAME ${from}`;
-    const sample = { ...c, from: `(${from})` };
-    const { totals, rows: sampled } = await this.scalarTotals(sample, fields, SAMPLE_WEIGHT);
-    for (const [i, { field, size }] of fields.entries()) out.push(await this.termsOn(sample, field, size, SAMPLE_WEIGHT, totals.get(i)));
-    return { fields: out, count, sample: { sessions: sampled } };
+    if (small.length) from = `SELECT *, 1.0::DOUBLE AS ${SAMPLE_WEIGHT} FROM ${this.source(small, c.partitions)} UNION ALL BY NAME ${from}`;
+    const sampled = { sessions: 0 };
+    const out = await this.termsOneScan({ ...c, from: `(${from})` }, fields, SAMPLE_WEIGHT, sampled);
+    return { fields: out, count, sample: sampled };
+  }
+
+  /**
+   * Top values of several fields over one relation in one statement: the matching rows' needed
+   * columns are materialized once, then each field is grouped from them (a list column by whole
+   * lists first, unnesting only those groups), and every field's total comes from one more pass.
+   * With `weight`, each row counts for its weight; `rows` receives the rows read.
+   */
+  private async termsOneScan(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, fields: { field: string; size: number }[],
+    weight?: string, rows?: { sessions: number }): Promise<TermsResult[]> {
+    const infos = fields.map(({ field }) => this.info(field));
+    const present = infos.map((info, i) => c.columns.has(info.column!) || (fields[i].field === 'tags' && this.overlayRows > 0));
+    const cols = [...new Set(infos.filter((_, i) => present[i]).map((info) => info.column!))];
+    const w = weight ? q(weight) : '1';
+    const cnt = weight ? `sum(${w})` : 'count(*)';
+    const ctes = [`s AS MATERIALIZED (SELECT ${[...cols.map(q), ...(weight ? [q(weight)] : [])].join(', ') || '1 AS one'} FROM ${c.from} WHERE ${c.where})`];
+    const branches: string[] = [];
+    const totals: string[] = [];
+    const totalAt: number[] = [];
+    fields.forEach(({ size }, i) => {
+      if (!present[i]) return;
+      const col = q(infos[i].column!);
+      const limit = Math.max(0, Math.floor(size));
+      const top = (grouped: string) => `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, CAST(n AS DOUBLE) AS n FROM (${grouped} ORDER BY n DESC, v LIMIT ${limit})`;
+      if (!infos[i].list) {
+        branches.push(top(`SELECT ${col} AS v, ${cnt} AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`));
+        totals.push(weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${w} END)` : `count(${col})`);
+        totalAt.push(i);
+        return;
+      }
+      // grouped by whole list first (few distinct lists), and only those groups unnested; the
+      // total is the sum of the values' counts, each list counting once per distinct value
+      ctes.push(`l${i} AS MATERIALIZED (SELECT ${col} AS v, ${cnt} AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col})`);
+      branches.push(top(`SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM l${i}) GROUP BY v`));
+      branches.push(`SELECT ${-1 - i} AS f, NULL::VARCHAR AS v, CAST(sum(len(list_distinct(v)) * n) AS DOUBLE) AS n FROM l${i}`);
+    });
+    // scalar totals as rows with f = -1 - field index, and the rows read at -1 - fields.length
+    const t = [...totals, 'count(*)'];
+    const at = [...totalAt, fields.length].map((i) => -1 - i);
+    branches.push(`SELECT unnest([${at.join(', ')}]) AS f, NULL::VARCHAR AS v, unnest([${t.map((x) => `CAST(${x} AS DOUBLE)`).join(', ')}]) AS n FROM s`);
+    const sql = `WITH ${ctes.join(', ')} ${branches.join(' UNION ALL ')}`;
+    const result = await this.store.query(sql, c.params);
+    const tops: { key: string | number | boolean; n: number }[][] = fields.map(() => []);
+    const total = new Array<number>(fields.length + 1).fill(0);
+    for (const r of result) {
+      const f = num(r.f);
+      if (f < 0) { total[-1 - f] = num(r.n); continue; }
+      const scalar = infos[f].scalar;
+      const v = String(r.v);
+      tops[f].push({ key: scalar === 'VARCHAR' ? v : scalar === 'BOOLEAN' ? v === 'true' : Number(v), n: num(r.n) });
+    }
+    if (rows) rows.sessions = total[fields.length];
+    return tops.map((top, i) => {
+      // the union does not keep each branch's order: n descending, then the value ascending
+      top.sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const buckets = top.map((x) => ({ key: x.key as string | number, doc_count: Math.round(x.n) }));
+      const other = Math.round(total[i]) - buckets.reduce((n, b) => n + b.doc_count, 0);
+      return { buckets, sum_other_doc_count: Math.max(0, other) };
+    });
   }
 
   private pairSide(field: string): string {
@@ -583,7 +610,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       nodes: ((r.nodes as unknown[]) ?? []).filter((x) => x !== null).map(String), sums: p.sums.map((_, i) => num(r[`s${i}`])) }));
   }
 
-  async fileGroups(sq: SessionQuery): Promise<{ node: string; fileIds: number[]; count: number }[]> {
+  async fileGroups(sq: SessionQuery): Promise<FileGroup[]> {
     const c = await this.compile(sq);
     if (!c.columns.has('fileId')) return [];
     const node = c.columns.has('node') ? '"node"' : 'NULL::VARCHAR';
@@ -669,6 +696,37 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       out[i] = { id: String(ids.getItem(i) ?? ''), node, lastPacket: lp === null ? 0 : Number(lp), packetPos: numbersOfList(pos, i), fileId: numbersOfList(fid, i) };
     }
     return out;
+  }
+
+  /**
+   * An export's matches kept in a table of the in-memory database (visible to the stream's own
+   * connection): one filtered scan serves the survey, the size check and the packet references,
+   * which would otherwise each search the segments again.
+   */
+  async exportSnapshot(sq: SessionQuery, limit: number, o: { ids?: boolean; sums: string[] }): Promise<ExportSnapshot> {
+    const table = `packrat_export_${process.pid}_${++this.snapshots}`;
+    const sums = (cols: Set<string>) => o.sums.map((f, i) => {
+      const col = this.info(f).column!;
+      return `${cols.has(col) ? `CAST(${q(col)} AS DOUBLE)` : '0::DOUBLE'} AS s${i}`;
+    });
+    const { sql, params } = await this.exportSql(sq, (cols) => [EmbeddedSearchBackend.refColumns(cols, o.ids ?? true), ...sums(cols)].join(', '), limit, undefined);
+    await this.store.query(`CREATE TABLE ${table} AS ${sql}`, params);
+    let closed = false;
+    const close = async () => { if (!closed) { closed = true; await this.store.query(`DROP TABLE IF EXISTS ${table}`); } };
+    try {
+      const rows = await this.store.query(`SELECT "node" AS node, "fileId" AS f, count(*) AS n${o.sums.map((_, i) => `, sum(s${i}) AS s${i}`).join('')} ` +
+        `FROM ${table} GROUP BY ALL`);
+      const groups = rows.map((r) => ({ node: String(r.node ?? ''), fileIds: ((r.f as unknown[]) ?? []).map(Number), count: num(r.n),
+        sums: o.sums.map((_, i) => num(r[`s${i}`])) }));
+      const store = this.store;
+      // rows were inserted in export order; rowid keeps it
+      const refs = async function* (): AsyncGenerator<PacketRef[]> {
+        for await (const chunk of store.queryDataChunks(`SELECT ${ID}, "node", "lastPacket", "packetPos", "fileId" FROM ${table} ORDER BY rowid`)) {
+          yield EmbeddedSearchBackend.refsOfChunk(chunk);
+        }
+      };
+      return { groups, refs, close };
+    } catch (e) { await close(); throw e; }
   }
 
   async *streamDocs(sq: SessionQuery, limit: number): AsyncGenerator<SessionDoc[]> {
