@@ -1,33 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createHmac } from 'node:crypto';
 import { TestSession } from './testing.js';
-import { quicParser, hkdfExpandLabel, V1_SALT } from './quic.js';
+import { quicParser } from './quic.js';
+import { quicClientInitial } from './samples/naming-tls.js';
 import { clientHelloBody } from './tls-test-hello.js';
 
 const DCID = Buffer.from('8394c8f03e515708', 'hex');
 
 /** A protected client Initial (RFC 9001 §5) carrying one CRYPTO frame. */
-function initial(data: Uint8Array, offset: number, pn: number): Uint8Array {
-  const frame = Buffer.from([0x06, 0x40 | (offset >> 8), offset & 0xff, 0x40 | (data.length >> 8), data.length & 0xff, ...data]);
-  const plain = Buffer.concat([frame, Buffer.alloc(1200 - frame.length)]);
-  const prk = createHmac('sha256', V1_SALT).update(DCID).digest();
-  const secret = hkdfExpandLabel(prk, 'tls13 client in', 32);
-  const key = hkdfExpandLabel(secret, 'tls13 quic key', 16);
-  const iv = hkdfExpandLabel(secret, 'tls13 quic iv', 12);
-  const hp = hkdfExpandLabel(secret, 'tls13 quic hp', 16);
-  const length = 1 + plain.length + 16;
-  const header = Buffer.from([0xc0, 0, 0, 0, 1, DCID.length, ...DCID, 0, 0, 0x40 | (length >> 8), length & 0xff, pn]);
-  const nonce = Buffer.from(iv);
-  nonce[11] ^= pn;
-  const c = createCipheriv('aes-128-gcm', key, nonce);
-  c.setAAD(header);
-  const sealed = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
-  const mask = createCipheriv('aes-128-ecb', hp, null).update(sealed.subarray(3, 19));
-  header[0] ^= mask[0] & 0x0f;
-  header[header.length - 1] ^= mask[1];
-  return Buffer.concat([header, sealed]);
-}
+const initial = (data: Uint8Array, offset: number, pn: number) => quicClientInitial(DCID, data, pn, offset);
 
 const hello = () => { const b = clientHelloBody('quic.example'); return Uint8Array.from([1, b.length >> 16, (b.length >> 8) & 0xff, b.length & 0xff, ...b]); };
 

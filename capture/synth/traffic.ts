@@ -82,21 +82,7 @@ const enc = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 
 /** A complete TCP conversation: handshake, one request/response, FIN/ACK teardown. */
 export function tcpConversation(c: Endpoint, s: Endpoint, startUs: number, request: Uint8Array, response: Uint8Array, rttUs = 2000): Frame[] {
-  const out: Frame[] = [];
-  let t = startUs, cs = 1000, ss = 5000;
-  const push = (fromClient: boolean, seg: Uint8Array) => { out.push({ tsUs: t, data: fromClient ? ipv4Frame(c, s, 6, seg) : ipv4Frame(s, c, 6, seg, 60) }); t += rttUs / 2; };
-  push(true, tcpSegment(c.port, s.port, cs, 0, 0x02));
-  push(false, tcpSegment(s.port, c.port, ss, cs + 1, 0x12));
-  cs++; ss++;
-  push(true, tcpSegment(c.port, s.port, cs, ss, 0x10));
-  push(true, tcpSegment(c.port, s.port, cs, ss, 0x18, request)); cs += request.length;
-  push(false, tcpSegment(s.port, c.port, ss, cs, 0x10));
-  push(false, tcpSegment(s.port, c.port, ss, cs, 0x18, response)); ss += response.length;
-  push(true, tcpSegment(c.port, s.port, cs, ss, 0x10));
-  push(true, tcpSegment(c.port, s.port, cs, ss, 0x11)); cs++;
-  push(false, tcpSegment(s.port, c.port, ss, cs, 0x11)); ss++;
-  push(true, tcpSegment(c.port, s.port, cs, ss, 0x10));
-  return out;
+  return tcpDialog(c, s, startUs, [{ from: 'client', data: request }, { from: 'server', data: response }], { rttUs, mss: Infinity });
 }
 
 /** One message of a dialog: who sends it and its bytes. */

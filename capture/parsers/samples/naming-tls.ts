@@ -131,8 +131,9 @@ export function dtlsHandshake(type: number, msgSeq: number, body: number[]): num
  * protected with the keys derived from `dcid` as a real client does (no source connection id,
  * as Chrome sends).
  */
-export function quicClientInitial(dcid: number[], crypto: number[], pn: number): Uint8Array {
-  const frame = Buffer.from([0x06, 0x00, 0x40 | (crypto.length >> 8), crypto.length & 0xff, ...crypto]);
+export function quicClientInitial(dcid: ArrayLike<number>, crypto: ArrayLike<number>, pn: number, offset = 0): Uint8Array {
+  const off = offset < 64 ? [offset] : [0x40 | (offset >> 8), offset & 0xff];
+  const frame = Buffer.from([0x06, ...off, 0x40 | (crypto.length >> 8), crypto.length & 0xff, ...Array.from(crypto)]);
   const headerLen = 1 + 4 + 1 + dcid.length + 1 + 1 + 2 + 1; // flags, version, dcid, scid, token, length, pn
   const plain = Buffer.concat([frame, Buffer.alloc(1200 - headerLen - 16 - frame.length)]);
   const prk = createHmac('sha256', V1_SALT).update(Buffer.from(dcid)).digest();
@@ -141,7 +142,7 @@ export function quicClientInitial(dcid: number[], crypto: number[], pn: number):
   const iv = hkdfExpandLabel(secret, 'tls13 quic iv', 12);
   const hp = hkdfExpandLabel(secret, 'tls13 quic hp', 16);
   const length = 1 + plain.length + 16;
-  const header = Buffer.from([0xc0, 0, 0, 0, 1, dcid.length, ...dcid, 0, 0, 0x40 | (length >> 8), length & 0xff, pn]);
+  const header = Buffer.from([0xc0, 0, 0, 0, 1, dcid.length, ...Array.from(dcid), 0, 0, 0x40 | (length >> 8), length & 0xff, pn]);
   const nonce = Buffer.from(iv);
   nonce[11] ^= pn;
   const c = createCipheriv('aes-128-gcm', key, nonce);
