@@ -29,7 +29,7 @@ export const ID_COLUMN = '_id';
 export const EXTRA_COLUMN = '_extra';
 export const PACKET_RANGE_FLAG = '_packetRange';
 
-interface ValueSpec { name: string; scalar: Scalar; list: boolean; shadow?: string; col?: number }
+interface ValueSpec { name: string; scalar: Scalar; list: boolean; shadow?: string; col?: number; shadowCol?: number }
 /** One key path seen in documents, cached so walking a document concatenates no strings. */
 interface PathNode {
   path: string;
@@ -42,18 +42,58 @@ interface PathNode {
 }
 const MAX_PATH_NODES = 100000;
 
-interface ObjectFieldSpec { rest: string; name: string; scalar: Scalar; cnt?: string; shadow?: string }
+interface ObjectFieldSpec {
+  rest: string; name: string; scalar: Scalar; cnt?: string; shadow?: string;
+  /** Column indexes, found on first use (a column's index never changes). */
+  col?: number; cntCol?: number; shadowCol?: number;
+  /** `rest + 'Cnt'`, the key of the count in each object. */
+  cntKey?: string;
+}
 
 /**
- * A flattened document: the values by column name (lists as arrays, arrays of objects and
- * `_extra` as JSON text) and the indexes of the columns used.
+ * A flattened document: the values by column index (lists as arrays, arrays of objects and
+ * `_extra` as JSON text) and the columns used, in the order first set. One FlatRow is reused
+ * for every document a DocColumns flattens, so flattening allocates no per-row object keyed by
+ * ~60 column names (such an object goes to dictionary mode and is slow to stringify).
  */
-export interface FlatRow { obj: Record<string, unknown>; cols: number[] }
+export class FlatRow {
+  /** Value of each column set in this row (stale entries of other rows elsewhere). */
+  readonly vals: unknown[] = [];
+  /** Columns set in this row, in the order first set. */
+  readonly cols: number[] = [];
+  /** The document's `_id` when it is a usable one. */
+  id: string | undefined = undefined;
+  /** The document's lastPacket when it is a finite number. */
+  lastPacket: number | undefined = undefined;
+  /** Row serial at which each column was last set: a column set twice keeps its first place. */
+  private seen = new Int32Array(256);
+  private serial = 0;
 
-export interface FlatDoc {
-  row: FlatRow;
-  id: string | undefined;
-  lastPacket: number | undefined;
+  reset(): void {
+    this.cols.length = 0;
+    this.id = undefined;
+    this.lastPacket = undefined;
+    if (++this.serial === 0x7fffffff) { this.seen.fill(0); this.serial = 1; }
+  }
+
+  set(col: number, v: unknown): void {
+    if (col >= this.seen.length) {
+      const grown = new Int32Array(Math.max(col + 1, this.seen.length * 2));
+      grown.set(this.seen);
+      this.seen = grown;
+    }
+    if (this.seen[col] !== this.serial) { this.seen[col] = this.serial; this.cols.push(col); }
+    this.vals[col] = v;
+  }
+}
+
+/** JSON text of a column value: a number, boolean, string or array of them (`accepts` made sure). */
+function jsonValue(v: unknown): string {
+  switch (typeof v) {
+    case 'number': return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean': return v ? 'true' : 'false';
+    default: return JSON.stringify(v) ?? 'null';
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -72,18 +112,35 @@ interface WellFormed { isWellFormed(): boolean }
 
 export function acceptsScalar(t: Scalar, v: unknown): boolean {
   switch (t) {
-    case 'BIGINT': return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < MAX_INT && !Object.is(v, -0);
-    case 'DOUBLE': return typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0);
+    case 'BIGINT': return isBigint(v);
+    case 'DOUBLE': return isDouble(v);
     case 'BOOLEAN': return typeof v === 'boolean';
-    default: return typeof v === 'string' && (v as unknown as WellFormed).isWellFormed() && !(v as string).includes('\0');
+    default: return isVarchar(v);
   }
 }
 
+// -0 is refused (it would read back as 0): `1 / v > 0` tells it apart without Object.is.
+function isBigint(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v < MAX_INT && v > -MAX_INT && (v !== 0 || 1 / v > 0);
+}
+function isDouble(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v) && (v !== 0 || 1 / v > 0);
+}
+function isVarchar(v: unknown): boolean {
+  return typeof v === 'string' && (v as unknown as WellFormed).isWellFormed() && !v.includes('\0');
+}
+
+/** One loop per scalar type, so a list's elements are checked without a switch each. */
 function accepts(spec: { scalar: Scalar; list: boolean }, v: unknown): boolean {
   if (!spec.list) return acceptsScalar(spec.scalar, v);
   if (!Array.isArray(v)) return false;
-  for (const x of v) if (!acceptsScalar(spec.scalar, x)) return false;
-  return true;
+  const n = v.length;
+  switch (spec.scalar) {
+    case 'BIGINT': for (let i = 0; i < n; i++) if (!isBigint(v[i])) return false; return true;
+    case 'DOUBLE': for (let i = 0; i < n; i++) if (!isDouble(v[i])) return false; return true;
+    case 'BOOLEAN': for (let i = 0; i < n; i++) if (typeof v[i] !== 'boolean') return false; return true;
+    default: for (let i = 0; i < n; i++) if (!isVarchar(v[i])) return false; return true;
+  }
 }
 
 function sameKeys(a: string[] | undefined, b: string[] | undefined): boolean {
@@ -96,6 +153,13 @@ export class DocColumns {
   private readonly objectFields = new Map<string, ObjectFieldSpec[]>();
   private readonly index = new Map<string, number>();
   readonly infos: ColumnInfo[] = [];
+  /** Per column `{"name":` and `,"name":`: a row's JSON line is these plus its values' JSON. */
+  private readonly keyFirst: string[] = [];
+  private readonly keyNext: string[] = [];
+  private readonly row = new FlatRow();
+  /** Pieces of the line being made; entries past `partsUsed` are ''. */
+  private readonly parts: string[] = [];
+  private partsUsed = 0;
   private readonly root: PathNode = { path: '', keys: [], dotted: false, spec: undefined, objectFields: undefined, children: new Map() };
   private pathNodes = 0;
 
@@ -130,6 +194,9 @@ export class DocColumns {
       i = this.infos.length;
       this.infos.push({ name, role, scalar, list, keys });
       this.index.set(name, i);
+      const key = JSON.stringify(name) + ':';
+      this.keyFirst.push('{' + key);
+      this.keyNext.push(',' + key);
     }
     return i;
   }
@@ -163,14 +230,44 @@ export class DocColumns {
     if (!this.index.has(info.name)) this.column(info.name, info.role, info.scalar, info.list, info.keys);
   }
 
-  flatten(doc: Record<string, unknown>): FlatDoc {
-    const row: FlatRow = { obj: Object.create(null) as Record<string, unknown>, cols: [] };
+  /**
+   * Flatten `doc` into this DocColumns' one reused row (valid until the next call): its values
+   * by column, its `_id` when usable and its lastPacket.
+   */
+  flatten(doc: Record<string, unknown>): FlatRow {
+    const row = this.row;
+    row.reset();
     const id = typeof doc._id === 'string' && acceptsScalar('VARCHAR', doc._id) ? doc._id : undefined;
-    const extra = this.walk(doc, this.root, row, true) ?? {};
-    if (doc._id !== undefined && id === undefined) extra._id = doc._id; // odd id: keep, never lose
-    if (Object.keys(extra).length > 0) this.put(row, this.index.get(EXTRA_COLUMN)!, JSON.stringify(extra));
+    let extra = this.walk(doc, this.root, row, true);
+    if (doc._id !== undefined && id === undefined) (extra ??= {})._id = doc._id; // odd id: keep, never lose
+    if (extra) this.put(row, this.index.get(EXTRA_COLUMN)!, JSON.stringify(extra));
     const lp = doc.lastPacket;
-    return { row, id, lastPacket: typeof lp === 'number' && Number.isFinite(lp) ? lp : undefined };
+    row.id = id;
+    row.lastPacket = typeof lp === 'number' && Number.isFinite(lp) ? lp : undefined;
+    return row;
+  }
+
+  /**
+   * The row as one line of JSON keyed by column name, keys in the order first set. Joined from
+   * parts, so the line is one flat string (a `+=` chain would be a tree of ~120 pieces per row).
+   */
+  jsonLine(row: FlatRow): string {
+    const parts = this.parts;
+    const cols = row.cols;
+    const n = cols.length;
+    if (n === 0) return '{}';
+    // Filled by index and cut to length (never emptied): the array keeps its capacity.
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const c = cols[i];
+      parts[k++] = i === 0 ? this.keyFirst[c] : this.keyNext[c];
+      parts[k++] = jsonValue(row.vals[c]);
+      row.vals[c] = undefined; // let the value go
+    }
+    parts[k++] = '}';
+    for (let i = k; i < this.partsUsed; i++) parts[i] = '';
+    this.partsUsed = k;
+    return parts.join('');
   }
 
   private child(node: PathNode, k: string): PathNode {
@@ -201,14 +298,14 @@ export class DocColumns {
           : this.layoutColumn(spec.name, 'value', spec.scalar, spec.list, cn.keys);
         if (col >= 0) {
           this.put(row, col, v);
-          if (spec.shadow) this.setShadow(row, spec.shadow, v);
+          if (spec.shadow) this.setShadow(row, spec.shadowCol ??= this.column(spec.shadow, 'derived', 'VARCHAR', Array.isArray(v)), v);
           continue;
         }
       }
       if (isPlainObject(v)) {
         const sub = this.walk(v, cn, row, false);
         if (sub) (extra ??= {})[k] = sub;
-        else if (Object.keys(v).length === 0) (extra ??= {})[k] = {};
+        else if (hasNoKeys(v)) (extra ??= {})[k] = {};
         continue;
       }
       if (!spec && isObjectArray(v)) {
@@ -237,8 +334,7 @@ export class DocColumns {
     return this.column(name, role, scalar, list, layout);
   }
 
-  private setShadow(row: FlatRow, name: string, v: unknown): void {
-    const col = this.column(name, 'derived', 'VARCHAR', Array.isArray(v));
+  private setShadow(row: FlatRow, col: number, v: unknown): void {
     if (Array.isArray(v)) {
       const keys: string[] = [];
       for (const ip of v) { const s = ipSortKey(ip as string); if (s) keys.push(s); }
@@ -252,23 +348,24 @@ export class DocColumns {
   /** `dns.host` over `dns: [{host: [...]}, {host: [...]}]` → one list, as ES sees plain objects. */
   private deriveFromObjects(fields: ObjectFieldSpec[], objs: Record<string, unknown>[], row: FlatRow): void {
     for (const f of fields) {
-      const vals: unknown[] = [];
-      const cnts: number[] = [];
-      for (const o of objs) {
-        collect(o, f.rest, f.scalar, vals);
-        if (f.cnt) { const c = o[f.rest + 'Cnt']; if (acceptsScalar('BIGINT', c)) cnts.push(c as number); }
+      let vals: unknown[] | undefined;
+      let cnts: number[] | undefined;
+      const cntKey = f.cnt ? (f.cntKey ??= f.rest + 'Cnt') : undefined;
+      for (let i = 0; i < objs.length; i++) {
+        const o = objs[i];
+        vals = collect(o, f.rest, f.scalar, vals);
+        if (cntKey !== undefined) { const c = o[cntKey]; if (isBigint(c)) (cnts ??= []).push(c as number); }
       }
-      if (vals.length > 0) {
-        this.put(row, this.column(f.name, 'derived', f.scalar, true), vals);
-        if (f.shadow) this.setShadow(row, f.shadow, vals);
+      if (vals !== undefined) {
+        this.put(row, f.col ??= this.column(f.name, 'derived', f.scalar, true), vals);
+        if (f.shadow) this.setShadow(row, f.shadowCol ??= this.column(f.shadow, 'derived', 'VARCHAR', true), vals);
       }
-      if (f.cnt && cnts.length > 0) this.put(row, this.column(f.cnt, 'derived', 'BIGINT', true), cnts);
+      if (cnts !== undefined) this.put(row, f.cntCol ??= this.column(f.cnt!, 'derived', 'BIGINT', true), cnts);
     }
   }
 
   private put(row: FlatRow, col: number, v: unknown): void {
-    row.cols.push(col);
-    row.obj[this.infos[col].name] = v;
+    row.set(col, v);
   }
 
   /** Rebuild the document from a row read back (column name → JS value). */
@@ -295,21 +392,40 @@ export class DocColumns {
   }
 }
 
-function collect(o: unknown, rest: string, scalar: Scalar, out: unknown[]): void {
-  if (!isPlainObject(o)) return;
-  let v = o[rest];
+/** Values at `rest` in `o` appended to `out`, made on the first value found (most objects have none). */
+function collect(o: unknown, rest: string, scalar: Scalar, out: unknown[] | undefined): unknown[] | undefined {
+  if (!isPlainObject(o)) return out;
+  const v = o[rest];
   if (v === undefined) {
-    const dot = rest.indexOf('.');
-    if (dot < 0) return;
-    const head = o[rest.slice(0, dot)];
-    const tail = rest.slice(dot + 1);
-    if (Array.isArray(head)) for (const x of head) collect(x, tail, scalar, out);
-    else collect(head, tail, scalar, out);
-    return;
+    const split = splitFirstDot(rest);
+    if (!split) return out;
+    const head = o[split[0]];
+    const tail = split[1];
+    if (Array.isArray(head)) { for (const x of head) out = collect(x, tail, scalar, out); }
+    else out = collect(head, tail, scalar, out);
+    return out;
   }
-  if (Array.isArray(v)) { for (const x of v) if (acceptsScalar(scalar, x)) out.push(x); }
-  else if (acceptsScalar(scalar, v)) out.push(v);
-  v = undefined;
+  if (Array.isArray(v)) { for (const x of v) if (acceptsScalar(scalar, x)) (out ??= []).push(x); }
+  else if (acceptsScalar(scalar, v)) (out ??= []).push(v);
+  return out;
+}
+
+/** `a.b.c` → [`a`, `b.c`], made once per path (object field paths are few and fixed). */
+const dotSplits = new Map<string, [string, string] | null>();
+function splitFirstDot(path: string): [string, string] | null {
+  let r = dotSplits.get(path);
+  if (r === undefined) {
+    const dot = path.indexOf('.');
+    r = dot < 0 ? null : [path.slice(0, dot), path.slice(dot + 1)];
+    if (dotSplits.size < 10000) dotSplits.set(path, r);
+  }
+  return r;
+}
+
+/** True when `v` has no own enumerable key (as `Object.keys(v).length === 0`, without the array). */
+function hasNoKeys(v: Record<string, unknown>): boolean {
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+  return true;
 }
 
 function toJs(v: unknown): unknown {

@@ -20,13 +20,22 @@ export interface FlatBatch {
   columns: ColumnInfo[];
 }
 
-interface Open { lines: string[]; maxLine: number; minLast: number; maxLast: number; used: Set<number> }
+const HOUR_MS = 3600000;
+
+/** Lines of one partition since the last take, keyed by the partition's suffix. */
+interface Open {
+  lines: string[]; maxLine: number; minLast: number; maxLast: number;
+  /** Columns some line uses, in the order first used; `marked[c]` is 1 for each of them. */
+  used: number[]; marked: Uint8Array;
+}
 
 export class DocFlattener {
   readonly cols: DocColumns;
   readonly rotateIndex: RotateIndex;
   private readonly open = new Map<string, Open>();
   private readonly idCol: number;
+  private lastHour = NaN;
+  private lastSuffix = '';
   pendingRows = 0;
 
   constructor(registry: FieldRegistry, rotateIndex: string, cols?: DocColumns) {
@@ -36,30 +45,43 @@ export class DocFlattener {
   }
 
   add(doc: Record<string, unknown>): void {
-    const flat = this.cols.flatten(doc);
-    const last = flat.lastPacket ?? Date.now();
-    const suffix = partitionSuffix(last, this.rotateIndex);
-    flat.row.cols.push(this.idCol);
-    flat.row.obj[ID_COLUMN] = flat.id ?? newSessionId(suffix);
-    const name = PARTITION_PREFIX + suffix;
-    let p = this.open.get(name);
-    if (!p) { p = { lines: [], maxLine: 0, minLast: last, maxLast: last, used: new Set() }; this.open.set(name, p); }
-    const line = JSON.stringify(flat.row.obj);
+    const row = this.cols.flatten(doc);
+    const last = row.lastPacket ?? Date.now();
+    const suffix = this.suffixOf(last);
+    row.set(this.idCol, row.id ?? newSessionId(suffix));
+    let p = this.open.get(suffix);
+    if (!p) { p = { lines: [], maxLine: 0, minLast: last, maxLast: last, used: [], marked: new Uint8Array(this.cols.infos.length + 64) }; this.open.set(suffix, p); }
+    const line = this.cols.jsonLine(row);
     p.lines.push(line);
     if (line.length > p.maxLine) p.maxLine = line.length;
-    for (const c of flat.row.cols) p.used.add(c);
+    const cols = row.cols;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i];
+      if (c >= p.marked.length) { const m = new Uint8Array(this.cols.infos.length + 64); m.set(p.marked); p.marked = m; }
+      if (p.marked[c] === 0) { p.marked[c] = 1; p.used.push(c); }
+    }
     if (last < p.minLast) p.minLast = last;
     if (last > p.maxLast) p.maxLast = last;
     this.pendingRows++;
   }
 
+  /**
+   * Partition suffix of a lastPacket. Every rotation's partitions start on a whole UTC hour, so
+   * a time in the same hour as the one before has the same suffix (no Date per document).
+   */
+  private suffixOf(ms: number): string {
+    const hour = Math.floor(ms / HOUR_MS);
+    if (hour !== this.lastHour) { this.lastHour = hour; this.lastSuffix = partitionSuffix(ms, this.rotateIndex); }
+    return this.lastSuffix;
+  }
+
   /** Everything added since the last take, one batch per partition. */
   take(): FlatBatch[] {
     const out: FlatBatch[] = [];
-    for (const [partition, p] of this.open) {
+    for (const [suffix, p] of this.open) {
       out.push({
-        partition, text: p.lines.join('\n') + '\n', rows: p.lines.length, maxLine: p.maxLine, minLast: p.minLast, maxLast: p.maxLast,
-        columns: [...p.used].map((c) => this.cols.infos[c]),
+        partition: PARTITION_PREFIX + suffix, text: p.lines.join('\n') + '\n', rows: p.lines.length, maxLine: p.maxLine, minLast: p.minLast, maxLast: p.maxLast,
+        columns: p.used.map((c) => this.cols.infos[c]),
       });
     }
     this.open.clear();
