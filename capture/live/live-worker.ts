@@ -10,7 +10,7 @@ import { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
 import { defineConfigFields } from '../../db/fields/config-fields.js';
 import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
-import { PacketBatch } from '../readers/types.js';
+import { SharedBatchView } from '../pipeline/batch-view.js';
 import { PacketWorker } from '../pipeline/packet-worker.js';
 import { captureSettings } from '../pipeline/setup.js';
 import { adoptSharedTables, type SharedTables } from '../enrich/index.js';
@@ -66,20 +66,12 @@ const worker = new PacketWorker(captureSettings(config), init.node, (doc) => {
   flattener.add(doc);
   if (flattener.pendingRows >= FLAT_CHUNK_ROWS) parentPort!.postMessage({ type: 'flat', flat: flattener.take() } satisfies FromLiveWorker);
 }, init.threads);
-let batch: PacketBatch | undefined;
-let batchBuf: SharedArrayBuffer | undefined;
-let idx: Int32Array | undefined;
+const view = new SharedBatchView();
 
 parentPort!.on('message', (m: ToLiveWorker) => {
   try {
     if (m.type === 'batch') {
-      if (batchBuf !== m.buf || !batch) {
-        batchBuf = m.buf;
-        batch = new PacketBatch(new Uint8Array(m.buf), 0, new Float64Array(m.meta));
-      } else if (batch.meta.buffer !== m.meta) batch.meta = new Float64Array(m.meta);
-      if (idx?.buffer !== m.idx) idx = new Int32Array(m.idx);
-      batch.count = m.count;
-      worker.process(batch, idx, m.n);
+      worker.process(view.adopt(m), view.idx, m.n);
       parentPort!.postMessage({ type: 'done', id: m.id, flat: take(), packets: worker.packets } satisfies FromLiveWorker);
     } else if (m.type === 'fileOpened') {
       positions.fileOpened(m.num);

@@ -9,7 +9,7 @@ import { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
 import { defineConfigFields } from '../../db/fields/config-fields.js';
 import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
-import { PacketBatch } from '../readers/types.js';
+import { SharedBatchView } from './batch-view.js';
 import { PacketWorker } from './packet-worker.js';
 import { captureSettings } from './setup.js';
 import { parserErrors } from '../session/tcp.js';
@@ -68,18 +68,13 @@ const addFlat = (d: Record<string, unknown>) => {
 const worker = new PacketWorker(captureSettings(config), init.node, flattener ? addFlat : (d) => docs.push(d), init.threads);
 const none: FlatBatch[] = [];
 const takeFlat = () => (flattener && flattener.pendingRows ? flattener.take() : none);
-let batch: PacketBatch | undefined;
-let batchBuf: SharedArrayBuffer | undefined;
+const view = new SharedBatchView();
 
 parentPort!.on('message', (m: ToWorker) => {
   try {
     if (m.type === 'batch') {
-      if (batchBuf !== m.buf || !batch) {
-        batchBuf = m.buf;
-        batch = new PacketBatch(new Uint8Array(m.buf), 0, new Float64Array(m.meta));
-      } else if (batch.meta.buffer !== m.meta) batch.meta = new Float64Array(m.meta);
-      batch.count = m.count;
-      worker.process(batch, new Int32Array(m.idx), m.n);
+      const batch = view.adopt(m);
+      worker.process(batch, view.idx, m.n);
       const out = docs; docs = [];
       parentPort!.postMessage({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets, parserErrors: parserErrors.count } satisfies FromWorker);
     } else if (m.type === 'file') {
