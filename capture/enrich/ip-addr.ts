@@ -114,7 +114,7 @@ export function isSpecialAddress(addr: Uint8Array): boolean {
   addr = unmapV4(addr);
   if (addr.length === 4) {
     const n = v4Num(addr);
-    for (const [base, mask] of V4_SPECIAL) if (((n & mask) >>> 0) === base) return true;
+    for (let i = 0; i < V4_SPECIAL.length; i++) if (((n & V4_SPECIAL[i][1]) >>> 0) === V4_SPECIAL[i][0]) return true;
     return false;
   }
   let zero = true;

@@ -3,6 +3,7 @@
 // nothing about session fields: it reports what it reads to an `HttpSink`, with the same
 // message boundaries as the nodejs http_parser Arkime uses (a body is reported in one piece per
 // contiguous region of the bytes handed to `feed`, which decides what "first body chunk" means).
+import { latin1Slice } from './text.js';
 
 export interface HttpHead {
   isRequest: boolean;
@@ -53,7 +54,7 @@ for (let c = 0x30; c <= 0x39; c++) START_CHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) START_CHAR[c] = 1;
 
 function latin1(buf: Uint8Array, start: number, end: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+  return latin1Slice.call(buf, start, end);
 }
 
 function indexOfLf(buf: Uint8Array, from: number, end: number): number {

@@ -17,9 +17,12 @@ export function latin1ToText(s: string): string {
   }
 }
 
+/** Node's latin1 decoder behind Buffer#toString, callable on any Uint8Array: no Buffer view per string. */
+export const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
 /** Bytes as a latin1 string, one char per byte (no copy of the bytes before decoding). */
 export function latin1(buf: Uint8Array, off: number, len: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + off, len).toString('latin1');
+  return latin1Slice.call(buf, off, off + len);
 }
 
 /** Bytes → text: UTF-8 when valid, else latin1 (one char per byte). */
@@ -45,7 +48,14 @@ export function isUtf8(buf: Uint8Array, off: number, len: number): boolean {
 
 /** Lower-case A-Z only (GLib's g_ascii_strdown), leaving every other character alone. */
 export function asciiLower(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+  let upper = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+    if (c >= 0x41 && c <= 0x5a) upper = true;
+  }
+  // All ASCII: toLowerCase changes A-Z only.
+  return upper ? s.toLowerCase() : s;
 }
 
 /** C isspace(): space, \t, \n, \v, \f, \r. */

@@ -3,7 +3,8 @@ import { core } from '../../db/fields/core.js';
 import { FieldRegistry, type Field } from '../../db/fields/registry.js';
 import { macNumText, type Session } from './session.js';
 import { PacketKind } from '../decode/packet.js';
-import { setPath, writeIpCompanions } from './field-values.js';
+import { writeIpCompanions } from './field-values.js';
+import { DocBuilder } from './doc-shape.js';
 import { TCP_FLAG_NAMES } from './tcp.js';
 
 export interface IpInfo {
@@ -38,29 +39,49 @@ function cntOf(f: Field): string {
   return p;
 }
 
-/** `values` hold no duplicates (Sets, and the TTL/DSCP lists kept unique as they fill). */
-function listWithCnt(doc: Record<string, unknown>, f: Field, values: Iterable<unknown>): void {
-  const a = [...values];
+/**
+ * `values` hold no duplicates (Sets, and the TTL/DSCP lists kept unique as they fill); an array
+ * is a fresh one made for this document and goes in as it is. The core fields written here have
+ * at most one dot in their path and their count's (`dot1q.idCnt`).
+ */
+function listWithCnt(doc: DocBuilder, f: Field, values: Set<unknown> | unknown[]): void {
+  const a = Array.isArray(values) ? values : [...values];
   if (a.length === 0) return;
-  setPath(doc, f.db, a);
-  setDeep(doc, cntOf(f), a.length);
+  doc.setPath(f.db, a);
+  doc.setPath(cntOf(f), a.length);
 }
 
-const pathParts = new Map<string, string[]>();
-/** Set a dotted path creating nested objects all the way (ECS layout: source.geo.country_iso_code). */
-function setDeep(doc: Record<string, unknown>, path: string, value: unknown): void {
-  let parts = pathParts.get(path);
-  if (!parts) { parts = path.split('.'); pathParts.set(path, parts); } // field paths: a bounded set
-  let o = doc;
-  for (let i = 0; i < parts.length - 1; i++) {
-    let n = o[parts[i]] as Record<string, unknown> | undefined;
-    if (!n || typeof n !== 'object') { n = {}; o[parts[i]] = n; }
-    o = n;
+/** MAC text and vendor per MAC number: a few MACs (gateways) are in most sessions. */
+const MAC_CACHE_MAX = 4096;
+const macTexts = new Map<number, string>();
+function macTextOf(v: number): string {
+  let t = macTexts.get(v);
+  if (t === undefined) {
+    if (macTexts.size >= MAC_CACHE_MAX) macTexts.clear();
+    t = macNumText(v);
+    macTexts.set(v, t);
   }
-  o[parts[parts.length - 1]] = value;
+  return t;
 }
 
-function endpoint(s: Session, side: 0 | 1, opts: DocOptions, doc: Record<string, unknown>, tags: Set<string>): Record<string, unknown> {
+/** [override-ips] tags of the document being built, in the order met (usually none). */
+const ipTags: string[] = [];
+
+/** Vendor per MAC number, per enricher (the enricher parses the MAC text back each time). */
+const vendorCaches = new WeakMap<DocEnricher, Map<number, string | null>>();
+function vendorOf(e: DocEnricher, num: number, text: string): string | undefined {
+  let cache = vendorCaches.get(e);
+  if (cache === undefined) { cache = new Map(); vendorCaches.set(e, cache); }
+  let v = cache.get(num);
+  if (v === undefined) {
+    if (cache.size >= MAC_CACHE_MAX) cache.clear();
+    v = e.ouiOfMac(text) ?? null;
+    cache.set(num, v);
+  }
+  return v ?? undefined;
+}
+
+function endpoint(s: Session, side: 0 | 1, opts: DocOptions, doc: DocBuilder): Record<string, unknown> {
   const e: Record<string, unknown> = { bytes: s.bytes[side], packets: s.packets[side] };
   if (s.ipVersion !== 0) {
     const ip = side === 0 ? s.srcIp : s.dstIp;
@@ -68,24 +89,32 @@ function endpoint(s: Session, side: 0 | 1, opts: DocOptions, doc: Record<string,
     e.port = side === 0 ? s.srcPort : s.dstPort;
     const info = opts.enricher.ip(ip);
     if (info) {
-      if (info.country) e.geo = { country_iso_code: info.country, ...(info.region ? { region_iso_code: info.region } : {}), ...(info.city ? { city_name: info.city } : {}) };
+      if (info.country) {
+        const geo: Record<string, unknown> = { country_iso_code: info.country };
+        if (info.region) geo.region_iso_code = info.region;
+        if (info.city) geo.city_name = info.city;
+        e.geo = geo;
+      }
       if (info.asn !== undefined) {
         const as: Record<string, unknown> = { full: info.asn };
         if (info.asnNumber !== undefined) as.number = info.asnNumber;
         if (info.asnOrg !== undefined) as.organization = { name: info.asnOrg };
         e.as = as;
       }
-      if (info.rir) doc[side === 0 ? 'srcRIR' : 'dstRIR'] = info.rir;
-      if (info.tags) for (const t of info.tags) tags.add(t);
+      if (info.rir) doc.set(side === 0 ? 'srcRIR' : 'dstRIR', info.rir);
+      if (info.tags) for (const t of info.tags) ipTags.push(t);
     }
   }
   const macNums = s.macsOf(side);
   if (macNums) {
-    const macs = macNums.map(macNumText);
+    const macs = macNums.map(macTextOf);
     e.mac = macs;
     e['mac-cnt'] = macs.length;
-    const vendors = new Set<string>();
-    for (const m of macs) { const v = opts.enricher.ouiOfMac(m); if (v) vendors.add(v); }
+    const vendors: string[] = [];
+    for (let i = 0; i < macs.length; i++) {
+      const v = vendorOf(opts.enricher, macNums[i], macs[i]);
+      if (v && !vendors.includes(v)) vendors.push(v);
+    }
     listWithCnt(doc, side === 0 ? core.srcOui : core.dstOui, vendors);
   }
   return e;
@@ -106,23 +135,27 @@ export function gapEncode(pos: number[]): number[] {
   return out;
 }
 
-export function buildDocument(s: Session, final: boolean, opts: DocOptions): Record<string, unknown> {
-  const doc: Record<string, unknown> = {};
-  const tags = new Set<string>(s.tags);
-  for (const t of opts.extraTags) tags.add(t);
-  doc.firstPacket = s.firstPacketMs;
-  doc.lastPacket = s.lastPacketMs;
-  doc.length = s.lastPacketMs - s.firstPacketMs;
-  doc.packetRange = { gte: s.firstPacketMs, lte: s.lastPacketMs };
-  doc.ipProtocol = s.ipProtocol;
-  if (s.ethertype) doc.ethertype = s.ethertype;
-  doc['@timestamp'] = Date.now();
-  doc.node = opts.node;
-  doc.segmentCnt = s.segmentCnt;
-  if (s.rootId) doc.rootId = s.rootId;
+/** One builder per thread: buildDocument runs to completion before the next one starts. */
+const builder = new DocBuilder();
+const TCP_FLAG_COUNT = TCP_FLAG_NAMES.length;
 
-  doc.source = endpoint(s, 0, opts, doc, tags);
-  doc.destination = endpoint(s, 1, opts, doc, tags);
+export function buildDocument(s: Session, final: boolean, opts: DocOptions): Record<string, unknown> {
+  const doc = builder;
+  doc.reset();
+  ipTags.length = 0;
+  doc.set('firstPacket', s.firstPacketMs);
+  doc.set('lastPacket', s.lastPacketMs);
+  doc.set('length', s.lastPacketMs - s.firstPacketMs);
+  doc.set('packetRange', { gte: s.firstPacketMs, lte: s.lastPacketMs });
+  doc.set('ipProtocol', s.ipProtocol);
+  if (s.ethertype) doc.set('ethertype', s.ethertype);
+  doc.set('@timestamp', Date.now());
+  doc.set('node', opts.node);
+  doc.set('segmentCnt', s.segmentCnt);
+  if (s.rootId) doc.set('rootId', s.rootId);
+
+  doc.set('source', endpoint(s, 0, opts, doc));
+  doc.set('destination', endpoint(s, 1, opts, doc));
   const network: Record<string, unknown> = {
     packets: s.packets[0] + s.packets[1],
     bytes: s.bytes[0] + s.bytes[1],
@@ -134,10 +167,10 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     if (cid) network.community_id = cid;
   }
   if (s.vlans?.size) network.vlan = { id: [...s.vlans], 'id-cnt': s.vlans.size };
-  doc.network = network;
-  doc.client = { bytes: s.dataBytes[0] };
-  doc.server = { bytes: s.dataBytes[1] };
-  doc.totDataBytes = s.dataBytes[0] + s.dataBytes[1];
+  doc.set('network', network);
+  doc.set('client', { bytes: s.dataBytes[0] });
+  doc.set('server', { bytes: s.dataBytes[1] });
+  doc.set('totDataBytes', s.dataBytes[0] + s.dataBytes[1]);
 
   if (s.dot1q?.size) listWithCnt(doc, core.dot1q, s.dot1q);
   if (s.dot1ad?.size) listWithCnt(doc, core.dot1ad, s.dot1ad);
@@ -148,14 +181,14 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     listWithCnt(doc, core.srcDscp, s.sideValues(s.dscps, 0));
     listWithCnt(doc, core.dstDscp, s.sideValues(s.dscps, 1));
   }
-  if (s.payload8[0] !== undefined) doc.srcPayload8 = s.payload8[0];
-  if (s.payload8[1] !== undefined) doc.dstPayload8 = s.payload8[1];
+  if (s.payload8[0] !== undefined) doc.set('srcPayload8', s.payload8[0]);
+  if (s.payload8[1] !== undefined) doc.set('dstPayload8', s.payload8[1]);
   for (let side = 0; side < 2 && (s.outerMacs || s.outerIps); side++) {
     const outerMacs = s.outerMacs?.[side], outerIps = s.outerIps?.[side];
     if (outerMacs?.size) {
       const f = side === 0 ? core.srcOuterMac : core.dstOuterMac;
-      doc[f.db] = [...outerMacs];
-      doc[`${f.db}-cnt`] = outerMacs.size;
+      doc.set(f.db, [...outerMacs]);
+      doc.set(`${f.db}-cnt`, outerMacs.size);
       const vendors = new Set<string>();
       for (const m of outerMacs) { const v = opts.enricher.ouiOfMac(m); if (v) vendors.add(v); }
       listWithCnt(doc, side === 0 ? core.srcOuterOui : core.dstOuterOui, vendors);
@@ -163,8 +196,8 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     if (outerIps?.size) {
       const f = side === 0 ? core.srcOuterIp : core.dstOuterIp;
       const ips = [...outerIps];
-      doc[f.db] = ips;
-      doc[cntOf(f)] = ips.length;
+      doc.set(f.db, ips);
+      doc.set(cntOf(f), ips.length);
       writeIpCompanions(doc, f.db.slice(0, -2), ips, (ip) => opts.enricher.ip(ip));
     }
   }
@@ -172,33 +205,41 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
   if (s.ipProtocol === 6) {
     const c = s.tcpFlagCnt;
     const flags: Record<string, number> = {};
-    for (let i = 0; i < TCP_FLAG_NAMES.length; i++) flags[TCP_FLAG_NAMES[i]] = c[i];
-    doc.tcpflags = flags;
+    for (let i = 0; i < TCP_FLAG_COUNT; i++) flags[TCP_FLAG_NAMES[i]] = c[i];
+    doc.set('tcpflags', flags);
     const seq: Record<string, number> = {};
     if (s.synSeq >= 0) seq.src = s.tcpSeqSrc;
     if (s.synAckSeq >= 0) seq.dst = s.tcpSeqDst;
     // Handshake facts belong to the segment that saw a SYN or SYN-ACK.
     const handshake = c[0] + c[1] > 0;
-    if (handshake && (s.synSeq >= 0 || s.synAckSeq >= 0)) doc.tcpseq = seq;
-    if (s.synTimeUs >= 0 && s.ackTimeUs >= 0) doc.initRTT = Math.floor((s.ackTimeUs - s.synTimeUs) / 2 / 1000);
-    if (s.isns) doc.srcISNCnt = s.isns.size;
+    if (handshake && (s.synSeq >= 0 || s.synAckSeq >= 0)) doc.set('tcpseq', seq);
+    if (s.synTimeUs >= 0 && s.ackTimeUs >= 0) doc.set('initRTT', Math.floor((s.ackTimeUs - s.synTimeUs) / 2 / 1000));
+    if (s.isns) doc.set('srcISNCnt', s.isns.size);
     if (handshake) {
-      doc.tcpSynValidated = s.synValidated;
-      doc.tcpSynAckValidated = s.synAckValidated;
+      doc.set('tcpSynValidated', s.synValidated);
+      doc.set('tcpSynAckValidated', s.synAckValidated);
     }
   }
   if (s.icmpTypes) {
-    doc.icmp = { type: [...s.icmpTypes], code: [...s.icmpCodes!] };
+    doc.set('icmp', { type: [...s.icmpTypes], code: [...s.icmpCodes!] });
   }
 
-  s.values.writeTo(doc, undefined, (ip) => opts.enricher.ip(ip));
+  s.values.writeInto(doc, undefined, (ip) => opts.enricher.ip(ip));
 
-  if (s.protocols.size) { doc.protocol = [...s.protocols]; doc.protocolCnt = s.protocols.size; }
-  if (tags.size) { doc.tags = [...tags]; doc.tagsCnt = tags.size; }
+  if (s.protocols.size) { doc.set('protocol', [...s.protocols]); doc.set('protocolCnt', s.protocols.size); }
+  // The session's tags, then --tag ones, then those of its addresses; a Set only when merging.
+  let tags: ReadonlySet<string> | undefined = s.tags;
+  if (opts.extraTags.length || ipTags.length) {
+    const all = new Set<string>(s.tags);
+    for (const t of opts.extraTags) all.add(t);
+    for (const t of ipTags) all.add(t);
+    tags = all;
+  }
+  if (tags?.size) { doc.set('tags', [...tags]); doc.set('tagsCnt', tags.size); }
 
   // packetPos already holds a -fileNum marker before each file's positions (SessionTable).
-  doc.packetPos = opts.gapPacketPos ? gapEncode(s.packetPos) : s.packetPos.slice();
-  doc.fileId = s.fileIds ? s.fileIds.slice() : [];
-  if (opts.enablePacketLen) doc.packetLen = s.packetLen ? s.packetLen.slice() : [];
-  return doc;
+  doc.set('packetPos', opts.gapPacketPos ? gapEncode(s.packetPos) : s.packetPos.slice());
+  doc.set('fileId', s.fileIds ? s.fileIds.slice() : []);
+  if (opts.enablePacketLen) doc.set('packetLen', s.packetLen ? s.packetLen.slice() : []);
+  return doc.build();
 }

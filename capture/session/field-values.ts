@@ -1,6 +1,7 @@
 // Per-session storage of SPI field values, keyed by field slot, and their layout into an
 // Arkime document. Allocated lazily: a session that sets no protocol field pays nothing.
 import { FieldRegistry, fields as registry, type Field } from '../../db/fields/registry.js';
+import { PlainTarget, type DocTarget } from './doc-shape.js';
 
 /** List fields Arkime defines with LINKED_SESSIONS: copied into every segment. */
 const LINKED_LISTS = new Set(['user']);
@@ -86,56 +87,83 @@ export class FieldValues {
    * a `<db>Cnt` (or `<db>-cnt`) companion when the field has one; object groups get `<group>Cnt`.
    */
   writeTo(doc: Record<string, unknown>, reg: FieldRegistry = registry, ipInfo?: IpCompanionLookup): void {
-    if (this.values) for (const [id, v] of this.values) {
-      const f = reg.byId(id);
-      let out: unknown;
-      let n = 1;
-      // Arkime's Cnt for an array field counts its elements.
-      if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = v.length; } else out = v;
-      setPath(doc, f.db, out);
-      const cp = cntPathOf(f);
-      if (cp && (v instanceof Set || Array.isArray(v))) setPath(doc, cp, n);
-      if (ipInfo && f.kind === 'ip') {
-        const base = ipBaseOf(f);
-        if (Array.isArray(out)) {
-          writeIpCompanions(doc, base, out as string[], ipInfo);
-        } else {
-          // A single IP gets single companions, and only the known ones.
-          const info = ipInfo(out as string);
-          const k = companionKeys(base);
-          if (info?.country) setPath(doc, k[0], info.country);
-          if (info?.asn) setPath(doc, k[1], info.asn);
-          if (info?.rir) setPath(doc, k[2], info.rir);
-        }
-      }
-    }
+    this.writeInto(new PlainTarget(doc), reg, ipInfo);
+  }
+
+  /** writeTo into any DocTarget (the document builder). */
+  writeInto(doc: DocTarget, reg: FieldRegistry = registry, ipInfo?: IpCompanionLookup): void {
+    // forEach, not for-of over entries: no [id, value] pair per value.
+    if (this.values) this.values.forEach((v, id) => writeValue(doc, reg.byId(id), v, ipInfo));
     if (this.objects) {
-      for (const [group, arr] of this.objects) {
+      this.objects.forEach((arr, group) => {
         if (ipInfo) for (const o of arr) addObjectCompanions(group, o, reg, ipInfo);
-        setPath(doc, group, arr);
-        doc[`${group}Cnt`] = arr.length;
-      }
+        doc.setPath(group, arr);
+        doc.set(groupCntKey(group), arr.length);
+      });
     }
   }
+}
+
+function writeValue(doc: DocTarget, f: Field, v: unknown, ipInfo: IpCompanionLookup | undefined): void {
+  let out: unknown;
+  let n = 1;
+  const list = v instanceof Set || Array.isArray(v);
+  // Arkime's Cnt for an array field counts its elements.
+  if (v instanceof Set) { out = [...v]; n = v.size; } else if (Array.isArray(v)) { out = v.slice(); n = v.length; } else out = v;
+  doc.setPath(f.db, out);
+  const cp = cntPathOf(f);
+  if (cp && list) doc.setPath(cp, n);
+  if (ipInfo && f.kind === 'ip') {
+    const base = ipBaseOf(f);
+    if (Array.isArray(out)) {
+      writeIpCompanions(doc, base, out as string[], ipInfo);
+    } else {
+      // A single IP gets single companions, and only the known ones.
+      const info = ipInfo(out as string);
+      const k = companionKeys(base);
+      if (info?.country) doc.setPath(k[0], info.country);
+      if (info?.asn) doc.setPath(k[1], info.asn);
+      if (info?.rir) doc.setPath(k[2], info.rir);
+    }
+  }
+}
+
+const groupCntKeys = new Map<string, string>();
+function groupCntKey(group: string): string {
+  let k = groupCntKeys.get(group);
+  if (k === undefined) { k = `${group}Cnt`; if (groupCntKeys.size < 10000) groupCntKeys.set(group, k); }
+  return k;
 }
 
 export type IpCompanionLookup = (ip: string) => { country?: string; asn?: string; rir?: string } | undefined;
 
+/** Per object group, its keys that hold IPs (`dns` → `ip`), found once per key seen. */
+const objectIpKeys = new Map<string, Map<string, boolean>>();
+function isObjectIpKey(group: string, key: string, reg: FieldRegistry): boolean {
+  let keys = objectIpKeys.get(group);
+  if (keys === undefined) { keys = new Map(); objectIpKeys.set(group, keys); }
+  let ip = keys.get(key);
+  if (ip === undefined) {
+    const f = reg.byDb(`${group}.${key}`);
+    ip = f !== undefined && f.kind === 'ip' && (key.endsWith('Ip') || key === 'ip');
+    if (keys.size < 10000 && reg === registry) keys.set(key, ip);
+  }
+  return ip;
+}
+
 /** IP values inside objects (`dns[].ip`) get GEO/ASN/RIR arrays beside them (`dns[].GEO`). */
 function addObjectCompanions(group: string, o: Record<string, unknown>, reg: FieldRegistry, ipInfo: IpCompanionLookup): void {
   for (const key of Object.keys(o)) {
-    const f = reg.byDb(`${group}.${key}`);
-    if (!f || f.kind !== 'ip' || !key.endsWith('Ip') && key !== 'ip') continue;
+    if (!isObjectIpKey(group, key, reg)) continue;
     const v = o[key];
-    writeIpCompanions(o, key.slice(0, -2), (Array.isArray(v) ? v : [v]) as string[], ipInfo, false);
+    const k = companionKeys(key.slice(0, -2));
+    const c = ipCompanions((Array.isArray(v) ? v : [v]) as string[], ipInfo);
+    o[k[0]] = c[0]; o[k[1]] = c[1]; o[k[2]] = c[2];
   }
 }
 
-/**
- * Arkime's companions of an IP array: `<base>GEO`, `<base>ASN`, `<base>RIR`, parallel arrays
- * with '---' / '' for unknown. `nested` splits the path at its first dot (document groups).
- */
-export function writeIpCompanions(doc: Record<string, unknown>, base: string, ips: string[], ipInfo: IpCompanionLookup, nested = true): void {
+/** Arkime's companions of an IP array: GEO, ASN, RIR arrays with '---' / '' for unknown. */
+function ipCompanions(ips: string[], ipInfo: IpCompanionLookup): [string[], string[], string[]] {
   const n = ips.length;
   const geo: string[] = new Array(n), asn: string[] = new Array(n), rir: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -144,9 +172,17 @@ export function writeIpCompanions(doc: Record<string, unknown>, base: string, ip
     asn[i] = info?.asn ?? '---';
     rir[i] = info?.rir ?? '';
   }
+  return [geo, asn, rir];
+}
+
+/**
+ * Arkime's companions of an IP array: `<base>GEO`, `<base>ASN`, `<base>RIR`, parallel arrays
+ * with '---' / '' for unknown, at paths split at their first dot (document groups).
+ */
+export function writeIpCompanions(doc: DocTarget, base: string, ips: string[], ipInfo: IpCompanionLookup): void {
+  const c = ipCompanions(ips, ipInfo);
   const k = companionKeys(base);
-  if (nested) { setPath(doc, k[0], geo); setPath(doc, k[1], asn); setPath(doc, k[2], rir); }
-  else { doc[k[0]] = geo; doc[k[1]] = asn; doc[k[2]] = rir; }
+  doc.setPath(k[0], c[0]); doc.setPath(k[1], c[1]); doc.setPath(k[2], c[2]);
 }
 
 /** Bounded caches of strings derived from paths: field paths and config header names are few. */
@@ -160,26 +196,4 @@ function companionKeys(base: string): [string, string, string] {
     companionCache.set(base, k);
   }
   return k;
-}
-
-const splitCache = new Map<string, [string, string] | null>();
-/** `path` split at its first dot (null when it has none), made once per distinct path. */
-function splitPath(path: string): [string, string] | null {
-  let sp = splitCache.get(path);
-  if (sp === undefined) {
-    if (splitCache.size >= PATH_CACHE_MAX) splitCache.clear();
-    const dot = path.indexOf('.');
-    sp = dot < 0 ? null : [path.slice(0, dot), path.slice(dot + 1)];
-    splitCache.set(path, sp);
-  }
-  return sp;
-}
-
-/** Set `path` in `doc` the Arkime way: split at the first dot only. */
-export function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
-  const sp = splitPath(path);
-  if (sp === null) { doc[path] = value; return; }
-  let obj = doc[sp[0]] as Record<string, unknown> | undefined;
-  if (obj === undefined || typeof obj !== 'object' || Array.isArray(obj)) { obj = {}; doc[sp[0]] = obj; }
-  obj[sp[1]] = value;
 }

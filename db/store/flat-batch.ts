@@ -79,8 +79,12 @@ export class DocFlattener {
   take(): FlatBatch[] {
     const out: FlatBatch[] = [];
     for (const [suffix, p] of this.open) {
+      const rows = p.lines.length;
+      // A last empty line gives the final '\n' in the one flat string join makes (`+ '\n'` would
+      // make a cons string that posting it flattens into another copy of the text).
+      p.lines.push('');
       out.push({
-        partition: PARTITION_PREFIX + suffix, text: p.lines.join('\n') + '\n', rows: p.lines.length, maxLine: p.maxLine, minLast: p.minLast, maxLast: p.maxLast,
+        partition: PARTITION_PREFIX + suffix, text: p.lines.join('\n'), rows, maxLine: p.maxLine, minLast: p.minLast, maxLast: p.maxLast,
         columns: p.used.map((c) => this.cols.infos[c]),
       });
     }
