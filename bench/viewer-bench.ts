@@ -188,13 +188,19 @@ async function main(): Promise<void> {
   // the same export read by a separate process (curl into /dev/null): the client's work is not
   // on the viewer's event loop
   const curlRuns: [number, number][] = [];
+  const firstByte: number[] = [];
+  // this process is the viewer: its CPU while curl reads is the viewer's cost of the export
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) {
-    const out = await new Promise<string>((resolve) => execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', '-H',
+    const out = await new Promise<string>((resolve) => execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total} %{time_starttransfer}', '-H',
       'authorization: Bearer bench-key', base + exportPath], (err, o) => resolve(err ? '' : o)));
     if (!out) break;
-    const [size, secs] = out.split(' ').map(Number);
+    const [size, secs, ttfb] = out.split(' ').map(Number);
     curlRuns.push([secs * 1000, size]);
+    firstByte.push(ttfb * 1000);
   }
+  const cpu = process.cpuUsage(cpu0);
+  const curlGB = curlRuns.reduce((n, r) => n + r[1], 0) / 1e9;
   process.stdout.write(`viewer bench: ${await viewer.context.backend.total()} sessions in ${dataDir}\n`);
   for (const [name, t, goal] of report) process.stdout.write(`  ${name.padEnd(40)} ${t.toFixed(1).padStart(9)} ms   (goal ${goal} ms, ratio ${(t / goal).toFixed(2)})\n`);
   const exportLine = (name: string, rs: [number, number][]) => {
@@ -204,7 +210,13 @@ async function main(): Promise<void> {
       `(runs ${all.map((x) => x.toFixed(0)).join(' ')}; goal 1000 MB/s, ratio ${(mbs / 1000).toFixed(2)})\n`);
   };
   exportLine('pcap export (fetch, same process)', fetchRuns);
-  if (curlRuns.length) exportLine('pcap export (curl, separate process)', curlRuns);
+  if (curlRuns.length) {
+    exportLine('pcap export (curl, separate process)', curlRuns);
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    process.stdout.write(`  ${'  time to first byte (curl)'.padEnd(40)} median ${median(firstByte).toFixed(0)} ms (runs ${firstByte.map((x) => x.toFixed(0)).join(' ')})\n`);
+    process.stdout.write(`  ${'  viewer CPU per GB (curl runs)'.padEnd(40)} ${(cpu.user / 1e3 / curlGB).toFixed(0)} ms user + ` +
+      `${(cpu.system / 1e3 / curlGB).toFixed(0)} ms system; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  }
   else process.stdout.write('  pcap export (curl): curl not available\n');
   await viewer.close();
   if (!process.argv.includes('--keep')) fs.rmSync(root, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePcapHeader, pcapHeaderBytes, writeRecordHeader, PCAP_RECORD_HEADER_LEN } from '../db/pcap/format.js';
-import { PacketEncoder } from './export.js';
+import { ChunkPool, PacketEncoder } from './export.js';
 
 const headerBytes = pcapHeaderBytes({ linktype: 1 });
 const header = parsePcapHeader(headerBytes, 0);
@@ -54,4 +54,32 @@ test('the byte bound refuses the record that would cross it, inside a run too', 
   assert.equal(taken, 3);
   assert.equal(enc.full, true);
   assert.deepEqual(out(enc), Buffer.concat([Buffer.from(headerBytes), a.buf.subarray(0, 3 * 116)]));
+});
+
+test('with a pool, a long run of a stable source goes out as a lent view; short runs are copied', () => {
+  const a = records(200, 1000, 5); // ~200 KB side by side
+  const b = records(3, 50, 9);
+  const pool = new ChunkPool();
+  const enc = new PacketEncoder('pcap', 1e12, pool);
+  for (const off of a.offs) enc.record(a.buf, off, header, headerBytes, true);
+  for (const off of b.offs) enc.record(b.buf, off, header, headerBytes, true); // 198 bytes: copied
+  const pieces = enc.take(true);
+  assert.deepEqual(Buffer.concat(pieces), Buffer.concat([Buffer.from(headerBytes), a.buf, b.buf]));
+  const view = pieces.find((p) => p.buffer === a.buf.buffer);
+  assert.ok(view, 'the long run is a view of its source');
+  assert.equal(view!.length, a.buf.length);
+  assert.ok(!pieces.some((p) => p.buffer === b.buf.buffer), 'the short run was copied');
+  assert.equal(pool.leases.isLent(a.buf), true);
+  for (const p of pieces) pool.give(p);
+  assert.equal(pool.leases.isLent(a.buf), false); // written: its block may be read into again
+});
+
+test('an unstable source (a remote reader\'s reused buffer) is always copied', () => {
+  const a = records(200, 1000, 6);
+  const enc = new PacketEncoder('pcap', 1e12, new ChunkPool());
+  for (const off of a.offs) enc.record(a.buf, off, header, headerBytes);
+  enc.flushRun();
+  a.buf.fill(0);
+  const again = records(200, 1000, 6);
+  assert.deepEqual(Buffer.concat(enc.take(true)), Buffer.concat([Buffer.from(headerBytes), again.buf]));
 });

@@ -8,10 +8,15 @@ import {
   PCAPNG_IDB_LEN, PCAPNG_SHB_LEN, MAX_CAPLEN, type PcapHeader,
 } from '../db/pcap/format.js';
 import { REMOTE_BATCH, type NodeLinks } from './multinode.js';
-import { decodePacketPosInto, PcapFiles, type PacketPositions, type PcapFile } from './pcap-source.js';
+import { BufferLeases, decodePacketPosInto, PcapFiles, type PacketPositions, type PcapFile } from './pcap-source.js';
 
 const CHUNK = 1 << 20;
 const PAGE = 10000;
+/**
+ * A run of side-by-side records at least this long goes out as a view of the file's block (lent
+ * until the socket has taken it) instead of being copied; shorter runs are gathered into chunks.
+ */
+const DIRECT_RUN = 32 << 10;
 
 export interface ExportLimits { maxSessions: number; maxBytes: number }
 
@@ -19,55 +24,79 @@ export interface ExportLimits { maxSessions: number; maxBytes: number }
 export interface ExportStats { skipped: number }
 
 /**
- * Output chunks handed back once the response has flushed them, so a long export reuses a few
- * megabytes instead of leaving a gigabyte of buffers to the garbage collector.
+ * Output memory handed out and given back once the response has flushed it (its write callback):
+ * the pool's own chunks are reused, so a long export turns over a few megabytes instead of leaving
+ * a gigabyte of buffers to the garbage collector; file blocks lent as views go back to their cache.
  */
 export class ChunkPool {
   private readonly free: Buffer[] = [];
-  constructor(private readonly max = 32) {}
-  take(n = CHUNK): Buffer { return n <= CHUNK ? this.free.pop() ?? Buffer.allocUnsafe(CHUNK) : Buffer.allocUnsafe(n); }
-  /** Return a chunk (or a view of one) the consumer is done with. */
+  private readonly own = new WeakSet<ArrayBufferLike>();
+  constructor(readonly leases: BufferLeases = new BufferLeases(), private readonly max = 32) {}
+  /** A buffer of at least `n` bytes, lent to the taker. */
+  take(n = CHUNK): Buffer {
+    let b: Buffer;
+    if (n > CHUNK) b = Buffer.allocUnsafe(n);
+    else { b = this.free.pop() ?? Buffer.allocUnsafe(CHUNK); this.own.add(b.buffer); }
+    this.leases.lend(b);
+    return b;
+  }
+  /** Give back a buffer (or a view of one) that was handed out; the last one back frees a chunk. */
   give(chunk: Buffer): void {
-    if (chunk.buffer.byteLength !== CHUNK || this.free.length >= this.max) return;
+    if (this.leases.giveBack(chunk) > 0 || !this.own.has(chunk.buffer) || this.free.length >= this.max) return;
     this.free.push(Buffer.from(chunk.buffer, 0, CHUNK));
   }
 }
 
-/** Collects output into large chunks; `take()` hands a full chunk to the stream. */
+/**
+ * Collects output into large chunks. `cut()` hands out what was written since the last cut
+ * (a view, lent through the pool) and writing goes on after it in the same chunk.
+ */
 class ChunkWriter {
-  constructor(private readonly pool?: ChunkPool) {}
-  buf: Buffer = Buffer.allocUnsafe(CHUNK);
+  buf: Buffer;
+  /** Start of what has not been handed out yet. */
+  private start = 0;
   off = 0;
-  written = 0;
-  /** Room for `n` more bytes, flushing the current chunk first if needed. */
+  constructor(private readonly pool?: ChunkPool) { this.buf = this.fresh(CHUNK); }
+  private fresh(n: number): Buffer { return this.pool ? this.pool.take(n) : Buffer.allocUnsafe(Math.max(CHUNK, n)); }
+  cut(): Buffer | undefined {
+    if (this.off === this.start) return undefined;
+    const piece = this.buf.subarray(this.start, this.off);
+    this.pool?.leases.lend(piece);
+    this.start = this.off;
+    return piece;
+  }
+  /** Room for `n` more bytes; when the chunk is full, the part not handed out yet is returned. */
   room(n: number): Buffer | undefined {
     if (this.off + n <= this.buf.length) return undefined;
-    const full = this.buf.subarray(0, this.off);
-    this.buf = this.pool ? this.pool.take(n) : Buffer.allocUnsafe(Math.max(CHUNK, n));
-    this.off = 0;
-    return full.length ? full : undefined;
+    const rest = this.cut();
+    this.pool?.give(this.buf); // the writer's own lease
+    this.buf = this.fresh(n);
+    this.start = this.off = 0;
+    return rest;
   }
-  advance(n: number): void { this.off += n; this.written += n; }
-  /** Copy `b[start, end)` in, filling each chunk to the brim before the next; returns the full chunks. */
-  put(b: Buffer, start: number, end: number, full: Buffer[]): void {
+  advance(n: number): void { this.off += n; }
+  /** Copy `b[start, end)` in, filling each chunk to the brim before the next; full chunks go to `out`. */
+  put(b: Buffer, start: number, end: number, out: Buffer[]): void {
     while (start < end) {
-      if (this.off === this.buf.length) { const c = this.room(1); if (c) full.push(c); }
+      if (this.off === this.buf.length) { const c = this.room(1); if (c) out.push(c); }
       const n = Math.min(end - start, this.buf.length - this.off);
       b.copy(this.buf, this.off, start, start + n);
       this.advance(n);
       start += n;
     }
   }
-  rest(): Buffer | undefined { return this.off ? this.buf.subarray(0, this.off) : undefined; }
 }
 
 /**
- * Writes pcap records taken from any classic pcap source as one pcap or pcapng stream. Full 1 MiB
- * chunks collect in `ready`; `full` is set once the byte bound refused a record.
+ * Writes pcap records taken from any classic pcap source as one pcap or pcapng stream. Output
+ * pieces collect in `ready` (full chunks, and with a pool, long runs as views of the source);
+ * `full` is set once the byte bound refused a record.
  */
 export class PacketEncoder {
   private readonly w: ChunkWriter;
-  readonly ready: Buffer[] = [];
+  ready: Buffer[] = [];
+  /** Bytes in `ready`. */
+  readyBytes = 0;
   full = false;
   /** Bytes output so far. */
   private total = 0;
@@ -77,25 +106,43 @@ export class PacketEncoder {
   private readonly ifaces = new Map<number, number>(); // linktype → interface id (pcapng)
   /**
    * Records taken as they are, not copied yet: neighbours in the same buffer form one run, copied
-   * at once when the next record is elsewhere (a session's packets mostly sit side by side).
+   * (or lent, when long and its buffer is `stable`) at once when the next record is elsewhere.
    */
   private runBuf: Buffer | undefined;
   private runStart = 0;
   private runEnd = 0;
+  private runStable = false;
 
-  constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number, pool?: ChunkPool) { this.w = new ChunkWriter(pool); }
+  constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number, private readonly pool?: ChunkPool) { this.w = new ChunkWriter(pool); }
 
-  private room(n: number): void { this.flushRun(); const c = this.w.room(n); if (c) this.ready.push(c); }
+  private push(c: Buffer): void { this.ready.push(c); this.readyBytes += c.length; }
 
-  /** Copy the pending run out; call before the buffer it lies in can change (any read). */
+  private room(n: number): void { this.flushRun(); const c = this.w.room(n); if (c) this.push(c); }
+
+  /** Hand the pending run out; call before the buffer it lies in can change (any read). */
   flushRun(): void {
-    if (this.runBuf === undefined) return;
-    this.w.put(this.runBuf, this.runStart, this.runEnd, this.ready);
+    const b = this.runBuf;
+    if (b === undefined) return;
     this.runBuf = undefined;
+    if (this.runStable && this.pool && this.runEnd - this.runStart >= DIRECT_RUN) {
+      const head = this.w.cut();
+      if (head) this.push(head);
+      const view = b.subarray(this.runStart, this.runEnd);
+      this.pool.leases.lend(view);
+      this.push(view);
+      return;
+    }
+    const had = this.ready.length;
+    this.w.put(b, this.runStart, this.runEnd, this.ready);
+    for (let i = had; i < this.ready.length; i++) this.readyBytes += this.ready[i].length;
   }
 
-  /** Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is reached. */
-  record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array): boolean {
+  /**
+   * Append the record whose 16-byte header is at `off` in `b`; false once the byte bound is
+   * reached. `stable`: `b` is not rewritten while lent through the pool's leases (a PcapFile's
+   * blocks), so a long run of it may go out as a view.
+   */
+  record(b: Buffer, off: number, h: PcapHeader, headerBytes: Uint8Array, stable = false): boolean {
     const w = this.w;
     const caplen = u32(b, off + 8, h.littleEndian);
     if (!this.started) {
@@ -117,7 +164,7 @@ export class PacketEncoder {
       if (h.littleEndian === this.outLe && h.nanos === this.outNanos) {
         if (b === this.runBuf && off === this.runEnd) { this.runEnd += n; return true; }
         this.flushRun();
-        this.runBuf = b; this.runStart = off; this.runEnd = off + n;
+        this.runBuf = b; this.runStart = off; this.runEnd = off + n; this.runStable = stable;
         return true;
       }
       this.room(n);
@@ -149,13 +196,16 @@ export class PacketEncoder {
     return true;
   }
 
-  /** Takes the full chunks (and with `all`, the partial one too). */
-  *drain(all = false): Generator<Buffer> {
-    if (all) this.flushRun();
-    for (const c of this.ready) yield c;
-    this.ready.length = 0;
-    if (all) { const r = this.w.rest(); if (r) { this.w.off = 0; yield r; } }
+  /** Takes the pieces ready (and with `all`, everything written so far). */
+  take(all = false): Buffer[] {
+    if (all) { this.flushRun(); const r = this.w.cut(); if (r) this.push(r); }
+    const out = this.ready;
+    this.ready = [];
+    this.readyBytes = 0;
+    return out;
   }
+
+  *drain(all = false): Generator<Buffer> { yield* this.take(all); }
 }
 
 /**
@@ -166,7 +216,23 @@ export class PacketEncoder {
  */
 export async function* packetExport(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
   limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool, refs?: AsyncIterable<PacketRef[]>): AsyncGenerator<Buffer> {
+  for await (const batch of packetExportBatches(backend, files, q, format, limits, nodes, stats, pool, refs)) yield* batch;
+}
+
+/** Output gathered before it is handed on as one batch (one corked socket write); the first goes sooner. */
+const BATCH = 4 << 20;
+const FIRST_BATCH = 64 << 10;
+
+/**
+ * packetExport in batches of about 4 MiB. With a pool sharing `files.leases`, long runs of
+ * records go out as views of the files' blocks: give every piece back to the pool once written.
+ */
+export async function* packetExportBatches(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
+  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool, refs?: AsyncIterable<PacketRef[]>): AsyncGenerator<Buffer[]> {
   const enc = new PacketEncoder(format, limits.maxBytes, pool);
+  // the files' blocks may be lent only when the pool's leases are the ones their cache honours
+  const lendable = pool !== undefined && pool.leases === files.leases;
+  let batch = FIRST_BATCH;
   let sessions = 0;
   // kept across sessions: neighbouring sessions share a file, and most of their reads hit its blocks
   const at: PacketPositions = { files: [], positions: [] };
@@ -190,9 +256,9 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
           const f = cur!;
           let off = f.recordInWindow(at.positions[k]);
           if (off < 0) { enc.flushRun(); off = await f.record(at.positions[k]); } // the read may reuse a block the run lies in
-          if (!enc.record(f.buffer, off, f.header, f.headerBytes)) break;
-          if (enc.ready.length) yield* enc.drain();
+          if (!enc.record(f.buffer, off, f.header, f.headerBytes, lendable)) break;
         }
+        if (enc.readyBytes >= batch) { batch = BATCH; yield enc.take(); }
         continue;
       }
       // a run of sessions another node's viewer must serve: one signed request for the run
@@ -205,14 +271,15 @@ export async function* packetExport(backend: SessionSearchBackend, files: PcapFi
         for await (const rd of nodes!.pcap(remote, ref.node, ids)) {
           for (let off = rd.next(); off >= 0; off = rd.next()) if (!enc.record(rd.buffer, off, rd.header!, rd.headerBytes)) break;
           enc.flushRun(); // the reader's next block may reuse its buffer
-          if (enc.ready.length) yield* enc.drain();
+          if (enc.readyBytes >= batch) { batch = BATCH; yield enc.take(); }
           if (enc.full) break;
         }
       } catch (e) { nodes!.warn(remote, e as Error); }
     }
     if (enc.full || sessions >= limits.maxSessions) break;
   }
-  yield* enc.drain(true);
+  const last = enc.take(true);
+  if (last.length) yield last;
 }
 
 /** Batches of packet references: one streamed statement where the backend has it, else pages. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pcapHeaderBytes, writeRecordHeader, PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from '../db/pcap/format.js';
-import { decodePacketPos, PcapFile } from './pcap-source.js';
+import { BufferLeases, decodePacketPos, PcapFile } from './pcap-source.js';
 
 /** A pcap of records with caplen cycling 1..70000 and payload bytes that depend on the position. */
 function writeTestPcap(file: string, bytes: number): number[] {
@@ -68,4 +68,28 @@ test('a record cut short by the end of the file is an error naming the file and 
 test('gap0 packetPos decodes to absolute positions per file', () => {
   assert.deepEqual(decodePacketPos([-1, 24, 100, 0, 0, -2, 24, 50], true), { files: [1, 1, 1, 1, 2, 2], positions: [24, 124, 224, 324, 24, 74] });
   assert.deepEqual(decodePacketPos([-3, 24, 124], false), { files: [3, 3], positions: [24, 124] });
+});
+
+test('a block lent out is never read into again while lent; other blocks are', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-pcapsrc-'));
+  try {
+    const file = path.join(dir, 'lend.pcap');
+    const positions = writeTestPcap(file, 40 << 20);
+    const whole = fs.readFileSync(file);
+    const leases = new BufferLeases();
+    const f = await PcapFile.open({ node: 'n', num: 1, name: file }, leases);
+    // lend the block of the first record, as an export handing it to a socket would
+    const off = await f.record(positions[0]);
+    const lent = f.buffer;
+    const copy = Buffer.from(lent);
+    leases.lend(lent.subarray(off, off + 100));
+    // read every record of the file: far more blocks than the cache keeps
+    for (const pos of positions) {
+      const o = await f.record(pos);
+      const caplen = f.buffer.readUInt32LE(o + 8);
+      assert.ok(f.buffer.subarray(o, o + PCAP_RECORD_HEADER_LEN + caplen).equals(whole.subarray(pos, pos + PCAP_RECORD_HEADER_LEN + caplen)));
+    }
+    assert.ok(lent.equals(copy), 'the lent block was not overwritten');
+    await f.close();
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });

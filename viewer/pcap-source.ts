@@ -1,7 +1,8 @@
 // Reading a session's packets back from pcap files: decode packetPos (gap0 or plain, with
 // `-fileNum` markers), find each file through the control store's registry, and read records
 // through a per-file window buffer so the packets of a session that sit close together cost one
-// read. Records are handed out as (buffer, offset, length) views valid until the next read.
+// read. Records are handed out as (buffer, offset, length) views valid until the next read, or
+// for as long as their buffer is lent out (BufferLeases: an export writing a block to a socket).
 import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ControlStore, FileDoc } from '../db/store/control-store.js';
@@ -39,6 +40,22 @@ export function decodePacketPosInto(out: PacketPositions, packetPos: readonly nu
   return n;
 }
 
+/**
+ * Buffers handed to a consumer that reads them later (a socket write in flight), counted per
+ * underlying memory: while lent, a file's block cache reads into other buffers instead.
+ */
+export class BufferLeases {
+  private readonly lent = new Map<ArrayBufferLike, number>();
+  lend(b: Uint8Array): void { this.lent.set(b.buffer, (this.lent.get(b.buffer) ?? 0) + 1); }
+  /** Give one lease back; returns how many are left on that memory. */
+  giveBack(b: Uint8Array): number {
+    const n = (this.lent.get(b.buffer) ?? 1) - 1;
+    if (n > 0) this.lent.set(b.buffer, n); else this.lent.delete(b.buffer);
+    return n;
+  }
+  isLent(b: Uint8Array): boolean { return this.lent.has(b.buffer); }
+}
+
 /** Read size and alignment: neighbouring sessions' packets cost one read (4 MiB measured slower: cache). */
 const BLOCK = 1 << 20;
 /**
@@ -61,17 +78,18 @@ export class PcapFile {
   private readonly reading = new Map<number, Promise<Block>>(); // blocks being read (ahead)
   private straddle: Buffer = Buffer.alloc(0);
 
-  private constructor(readonly doc: FileDoc, private readonly fh: FileHandle, readonly header: PcapHeader, headerBytes: Uint8Array, readonly size: number) {
+  private constructor(readonly doc: FileDoc, private readonly fh: FileHandle, readonly header: PcapHeader, headerBytes: Uint8Array, readonly size: number,
+    private readonly leases?: BufferLeases) {
     this.headerBytes = headerBytes;
   }
 
-  static async open(doc: FileDoc): Promise<PcapFile> {
+  static async open(doc: FileDoc, leases?: BufferLeases): Promise<PcapFile> {
     const fh = await open(doc.name, 'r');
     try {
       const size = (await fh.stat()).size;
       const hb = new Uint8Array(PCAP_HEADER_LEN);
       await fh.read(hb, 0, PCAP_HEADER_LEN, 0);
-      return new PcapFile(doc, fh, parsePcapHeader(hb, 0), hb, size);
+      return new PcapFile(doc, fh, parsePcapHeader(hb, 0), hb, size, leases);
     } catch (e) {
       await fh.close();
       if (e instanceof PcapFormatError) throw new Error(`${doc.name}: ${e.message} (only classic pcap files can be read back)`);
@@ -83,11 +101,15 @@ export class PcapFile {
     this.buf = b.buf; this.winStart = no * BLOCK; this.winEnd = this.winStart + b.len;
   }
 
-  /** A buffer for one more block: a new one while under the cap, else the least recently used block's. */
+  /**
+   * A buffer for one more block: a new one while under the cap, else the least recently used
+   * block's that is not lent out (with every block lent, one more: the cache outgrows its cap while
+   * the socket holds them).
+   */
   private freeBuffer(keep: number): Buffer {
     if (this.blocks.size + this.reading.size < BLOCKS_PER_FILE) return Buffer.allocUnsafe(BLOCK);
     for (const [oldNo, old] of this.blocks) {
-      if (oldNo === keep) continue;
+      if (oldNo === keep || this.leases?.isLent(old.buf)) continue;
       this.blocks.delete(oldNo);
       // views of it were only valid until the next read; the window must not point into it
       if (old.buf === this.buf) { this.buf = Buffer.alloc(0); this.winStart = this.winEnd = 0; }
@@ -127,7 +149,7 @@ export class PcapFile {
     if (pos >= this.winStart && pos + len <= this.winEnd) return;
     const no = Math.floor(pos / BLOCK);
     if (pos + len <= (no + 1) * BLOCK) { this.useBlock(no, await this.block(no)); return; }
-    if (this.straddle.length < len) this.straddle = Buffer.allocUnsafe(Math.max(1 << 16, len));
+    if (this.straddle.length < len || this.leases?.isLent(this.straddle)) this.straddle = Buffer.allocUnsafe(Math.max(1 << 16, len));
     if (len > BLOCK) {
       // a record longer than a block: one read just for it
       const { bytesRead } = await this.fh.read(this.straddle, 0, len, pos);
@@ -203,6 +225,8 @@ export class PcapFiles {
   private readonly goneCache = new Map<string, string>();
   private lastGone = { node: '', num: -1, why: '' };
   private lastGap0 = { node: '', num: -1, gap0: false };
+  /** Lent-out buffers of these files' blocks (see BufferLeases). */
+  readonly leases = new BufferLeases();
   constructor(private readonly control: ControlStore, private readonly maxOpen = 32) {}
 
   fileDoc(node: string, num: number): FileDoc {
@@ -215,7 +239,7 @@ export class PcapFiles {
     const key = `${node}-${num}`;
     let f = this.open.get(key);
     if (f) { this.open.delete(key); this.open.set(key, f); return f; }
-    f = PcapFile.open(this.fileDoc(node, num));
+    f = PcapFile.open(this.fileDoc(node, num), this.leases);
     f.catch(() => this.open.delete(key));
     this.open.set(key, f);
     if (this.open.size > this.maxOpen) {

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { UserDoc } from '../db/store/control-store.js';
 import type { FileGroup, SessionDoc, SessionQuery } from '../db/store/search-backend.js';
-import { ChunkPool, csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, type ExportStats } from './export.js';
+import { ChunkPool, csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, packetExportBatches, type ExportStats } from './export.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { sessionPackets } from './packet-view.js';
 import { PcapFiles } from './pcap-source.js';
@@ -188,17 +188,18 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
     try { survey = await exportSurvey(v, files, q, snap?.groups); } catch (e) { await snap?.close(); throw e; }
     const { gone, remote } = survey;
     const stats: ExportStats = { skipped: 0 };
-    const pool = new ChunkPool();
+    // the files' blocks go out as views, lent until the socket has taken them
+    const pool = new ChunkPool(files.leases);
     // no node of the matches has a viewUrl: every packet is read here (and no ids are needed)
-    const gen = packetExport(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? v.nodes : undefined, stats, pool,
-      snap?.refs());
+    const gen = packetExportBatches(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? v.nodes : undefined, stats,
+      pool, snap?.refs());
     const done = async () => {
       await files.close();
       await snap?.close();
       if (stats.skipped) console.log(`${ctx.path}: skipped ${stats.skipped} sessions with SPI data only (pcap expired)`);
     };
     // the first chunk before the response starts: an empty export is a 404
-    let first: IteratorResult<Buffer>;
+    let first: IteratorResult<Buffer[]>;
     try { first = await gen.next(); } catch (e) { await done(); throw e; }
     if (first.done) {
       await done();
@@ -214,16 +215,24 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
   };
 }
 
+/** Output queued in the response beyond what the socket took before the export waits for 'drain'. */
+const QUEUED_MAX = 8 << 20;
+
 /**
- * Writes an export straight to the response: a chunk goes back to the pool once the socket has
- * taken it (its write callback), and writing waits for 'drain' while the socket is full.
+ * Writes an export straight to the response, each batch corked into one HTTP chunk and one
+ * writev; a piece goes back to the pool once the socket has taken it (its write callback), and
+ * producing waits for 'drain' while more than QUEUED_MAX is queued.
  */
-async function pump(ctx: Context, head: Buffer, gen: AsyncGenerator<Buffer>, pool: ChunkPool, done: () => Promise<void>): Promise<void> {
+async function pump(ctx: Context, head: Buffer[], gen: AsyncGenerator<Buffer[]>, pool: ChunkPool, done: () => Promise<void>): Promise<void> {
   const res = ctx.res;
   ctx.status = 200;
   ctx.respond = false;
-  const write = async (c: Buffer): Promise<void> => {
-    if (res.write(c, () => pool.give(c))) return;
+  res.socket?.setNoDelay(true);
+  const write = async (batch: Buffer[]): Promise<void> => {
+    res.cork();
+    for (const c of batch) res.write(c, () => pool.give(c));
+    res.uncork();
+    if (res.writableLength < QUEUED_MAX || res.destroyed) return;
     await new Promise<void>((resolve) => {
       const go = () => { res.off('drain', go); res.off('close', go); resolve(); };
       res.on('drain', go); res.on('close', go);

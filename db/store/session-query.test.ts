@@ -131,3 +131,29 @@ test('an export snapshot holds the first matches in export order, groups them, a
   const tables = await store.query(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name LIKE 'packrat_export_%'`);
   assert.equal(Number(tables[0].n), 0, 'no snapshot table left behind');
 });
+
+test('a tag every match needs skips the segments whose statistics leave it out, and counts stay exact', async () => {
+  const b = new EmbeddedSearchBackend(store, control, fields);
+  const segmentsRead = async (e: string) =>
+    (await (b as unknown as { compile(q: { expressions: string[] }): Promise<{ segments: unknown[] }> }).compile({ expressions: [e] })).segments.length;
+  const all = await segmentsRead('tags != small');
+  assert.ok(all >= 2);
+  assert.equal(await segmentsRead('tags == small'), 1); // the small sessions' own segment
+  assert.equal(await segmentsRead('tags == small && port.dst == 80'), 1);
+  assert.equal(await segmentsRead('tags == small || tags == big'), all); // an OR rules out nothing
+  assert.equal(await b.count({ expressions: ['tags == small'] }), SMALL);
+  assert.equal(await b.count({ expressions: ['tags == small && port.dst == 80'] }), SMALL / 4);
+  assert.equal(await b.count({ expressions: ['tags == [small,big]'] }), BIG + SMALL);
+  assert.equal(await b.count({ expressions: ['tags != small'] }), BIG);
+  assert.equal(await b.count({ expressions: ['tags == nowhere'] }), 0); // every segment ruled out
+  // a tag the viewer laid over a session of the other segment: statistics cannot rule it out
+  const [one] = await b.search({ expressions: ['tags == big'] }, { length: 1 });
+  assert.equal(await b.updateTags({ expressions: [], ids: [one.id] }, ['small'], [], 1), 1);
+  try {
+    assert.equal(await segmentsRead('tags == small'), all);
+    assert.equal(await b.count({ expressions: ['tags == small'] }), SMALL + 1);
+  } finally {
+    await b.updateTags({ expressions: [], ids: [one.id] }, [], ['small'], 1);
+  }
+  assert.equal(await b.count({ expressions: ['tags == small'] }), SMALL);
+});

@@ -17,7 +17,9 @@ import path from 'node:path';
 import type { DuckDBDataChunk, DuckDBListVector, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { FieldRegistry } from '../fields/registry.js';
 import { ipSortKey, q } from '../fields/columns.js';
+import { buildDsl, type Dsl } from '../expr/build-dsl.js';
 import { compileToSql } from '../expr/compile-sql.js';
+import { parseExpression } from '../expr/parser.js';
 import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
 import { ExpressionError } from '../expr/errors.js';
 import { fieldView, type FieldInfo } from '../expr/field-view.js';
@@ -81,6 +83,40 @@ function segmentInside(s: Segment, range: TimeRange): boolean {
     (range.stop === undefined || s.maxLast <= Math.round(range.stop * 1000));
 }
 
+/** A string list field every match must hold one of `values` in (from the query's top-level AND). */
+interface RequiredTerm { db: string; values: string[] }
+
+/**
+ * The `term`/`terms` conditions on string values that every match must meet: the query DSL's
+ * top-level term, or the terms under a bool of only filter/must clauses (an AND), recursively.
+ */
+function requiredTerms(dsl: Dsl, out: RequiredTerm[]): void {
+  if (dsl === null || typeof dsl !== 'object') return;
+  const keys = Object.keys(dsl);
+  if (keys.length !== 1) return;
+  const body = dsl[keys[0]];
+  if (body === null || typeof body !== 'object') return;
+  if (keys[0] === 'term' || keys[0] === 'terms') {
+    const fieldKeys = Object.keys(body);
+    if (fieldKeys.length !== 1) return;
+    const v = body[fieldKeys[0]];
+    const values = keys[0] === 'term' ? [v] : v;
+    if (Array.isArray(values) && values.length > 0 && values.every((x) => typeof x === 'string')) out.push({ db: fieldKeys[0], values });
+    return;
+  }
+  if (keys[0] !== 'bool' || Object.keys(body).some((k) => k !== 'filter' && k !== 'must')) return;
+  for (const k of ['filter', 'must']) {
+    const c = body[k];
+    if (Array.isArray(c)) for (const x of c) requiredTerms(x, out); else if (c !== undefined) requiredTerms(c, out);
+  }
+}
+
+/** Parquet orders string statistics by their UTF-8 bytes. */
+const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** One Parquet row group's string statistics (min/max null when not written). */
+interface StringStat { rows: number; min: string | null; max: string | null; nulls: number }
+
 const STATS_CACHE_MAX = 20000;
 /** SPI view: a match of more sessions than this is estimated from a sample (see termsMany). */
 const SPI_EXACT_ROWS = 1_000_000;
@@ -112,6 +148,9 @@ export function whereForm(sql: string): string {
 export class EmbeddedSearchBackend implements SessionSearchBackend {
   private overlayVersion = -1;
   private overlayRows = 0;
+  /** Every tag the overlay sets: a segment's own statistics cannot rule those out. */
+  private overlayTags = new Set<string>();
+  private readonly stringStatsCache = new Map<string, StringStat[]>();
   private overlayLoad: Promise<void> = Promise.resolve();
   private readonly statsCache = new Map<string, RowGroupStat[]>();
   private snapshots = 0;
@@ -150,6 +189,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       await this.store.query(`CREATE OR REPLACE TABLE ${OVERLAY} AS SELECT j->>'id' AS id, ` +
         `from_json(j->'tags', '["VARCHAR"]') AS tags FROM (SELECT unnest(from_json(${sqlString(json)}::JSON, '["JSON"]')) AS j)`);
       this.overlayRows = edits.size;
+      this.overlayTags = new Set([...edits.values()].flat());
       this.overlayVersion = v;
     });
     return this.overlayLoad;
@@ -204,7 +244,21 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       if (own) partitions = partitions.filter((p) => own.includes(p));
     }
     const all = this.store.segments(partitions);
-    const segments = sq.segmentsAll ? all : all.filter((g) => segmentCanMatch(g, range));
+    let segments = sq.segmentsAll ? all : all.filter((g) => segmentCanMatch(g, range));
+    // a segment whose statistics rule out a term every match needs is not read at all
+    const required: RequiredTerm[] = [];
+    if (!sq.segmentsAll) {
+      for (const e of sq.expressions) {
+        if (e.trim() === '') continue;
+        try { requiredTerms(buildDsl(parseExpression(e, this.registry), { registry: this.registry }), required); } catch { /* compiled below: errors reported there */ }
+      }
+    }
+    let prunedAll = false;
+    if (required.length && segments.length) {
+      const kept = await this.segmentsMeeting(segments, required);
+      prunedAll = kept.length === 0;
+      if (!prunedAll) segments = kept;
+    }
     const cols = new Set(segments.flatMap((g) => g.columns));
     const overlay = this.overlayRows > 0;
     const hasColumn = (c: string) => cols.has(c) || (overlay && (c === 'tags' || c === 'tagsCnt'));
@@ -242,6 +296,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     }
     const time = EmbeddedSessionStore.timeCondition(range);
     if (time) parts.push(time);
+    if (prunedAll) parts.push('FALSE');
     let where = parts.length ? parts.join(' AND ') : 'TRUE';
     const from = this.source(segments, partitions, filename);
     if (sq.segmentsAll) {
@@ -251,6 +306,50 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       if (cols.has('rootId')) params.push(...params.slice(), ...params.slice());
     }
     return { where, params, from, partitions, segments, columns: cols, timeOnly };
+  }
+
+  /**
+   * The segments that can hold a match of every required term: a list column of strings whose
+   * row groups' min/max each leave out all of the term's values cannot (DuckDB prunes row groups
+   * by scalar comparisons itself, but not by list_contains). Tags the overlay sets are never ruled out.
+   */
+  private async segmentsMeeting(segments: Segment[], required: RequiredTerm[]): Promise<Segment[]> {
+    const checks: { column: string; values: string[] }[] = [];
+    for (const t of required) {
+      const info = fieldView(this.registry).byDb(t.db);
+      if (!info || info.column === undefined || !info.list || info.scalar !== 'VARCHAR' || info.kind === 'ip') continue;
+      if (info.column === 'tags' && this.overlayRows > 0 && t.values.some((v) => this.overlayTags.has(v))) continue;
+      checks.push({ column: info.column, values: t.values });
+    }
+    if (checks.length === 0) return segments;
+    const out: Segment[] = [];
+    for (const g of segments) {
+      let can = true;
+      for (const c of checks) {
+        if (!g.columns.includes(c.column)) can = false; // NULL everywhere: no match
+        else can = (await this.stringStats(g.path, `${c.column}, list, element`)).some((st) => st.min === null || st.max === null
+          || c.values.some((v) => utf8Order(v, st.min!) >= 0 && utf8Order(v, st.max!) <= 0));
+        if (!can) break;
+      }
+      if (can) out.push(g);
+    }
+    return out;
+  }
+
+  /** Per-row-group string statistics of a column path in a segment; cached (segments never change). */
+  private async stringStats(file: string, path: string): Promise<StringStat[]> {
+    const key = `${file}\0${path}`;
+    const hit = this.stringStatsCache.get(key);
+    if (hit) return hit;
+    const rows = await this.store.query(`SELECT row_group_num_rows AS n, stats_min_value AS lo, stats_max_value AS hi, stats_null_count AS nulls ` +
+      `FROM parquet_metadata(?) WHERE path_in_schema = ? ORDER BY row_group_id`, [file, path]);
+    // no statistics at all (another writer's file): one unknown group, never ruled out
+    const out = rows.length === 0 ? [{ rows: 0, min: null, max: null, nulls: 0 }] : rows.map((r) => ({ rows: num(r.n),
+      min: r.lo === null || r.lo === undefined ? null : String(r.lo), max: r.hi === null || r.hi === undefined ? null : String(r.hi),
+      nulls: r.nulls === null ? num(r.n) : num(r.nulls) }));
+    if (this.stringStatsCache.size >= STATS_CACHE_MAX) this.stringStatsCache.clear();
+    this.stringStatsCache.set(key, out);
+    return out;
   }
 
   /** Per-row-group statistics of a numeric column in a segment; cached (segments never change). */
@@ -681,19 +780,24 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     for await (const chunk of this.store.queryDataChunks(sql, params)) yield EmbeddedSearchBackend.refsOfChunk(chunk);
   }
 
-  /** PacketRefs of one chunk of `refColumns` (id, node, lastPacket, packetPos, fileId) without row objects. */
-  private static refsOfChunk(chunk: DuckDBDataChunk): PacketRef[] {
+  /**
+   * PacketRefs of one chunk of `refColumns` (id, node, lastPacket, packetPos, fileId) without row
+   * objects. With `nodeNames` the node column holds 1-based positions in it, and without `ids` the
+   * id column is not read: decoding strings row by row costs more than the rest.
+   */
+  private static refsOfChunk(chunk: DuckDBDataChunk, ids = true, nodeNames?: string[]): PacketRef[] {
     const n = chunk.rowCount;
-    const ids = chunk.getColumnVector(0), nodes = chunk.getColumnVector(1), last = chunk.getColumnVector(2);
+    const idV = chunk.getColumnVector(0), nodes = chunk.getColumnVector(1), last = chunk.getColumnVector(2);
     const pos = chunk.getColumnVector(3), fid = chunk.getColumnVector(4);
     const out = new Array<PacketRef>(n);
     let prevNode = '';
     for (let i = 0; i < n; i++) {
       const nodeV = nodes.getItem(i);
       // consecutive sessions mostly share a node: keep one string
-      const node = nodeV === null ? '' : nodeV === prevNode ? prevNode : (prevNode = String(nodeV));
+      const node = nodeV === null ? '' : nodeNames ? nodeNames[Number(nodeV) - 1] ?? '' : nodeV === prevNode ? prevNode : (prevNode = String(nodeV));
       const lp = last.getItem(i);
-      out[i] = { id: String(ids.getItem(i) ?? ''), node, lastPacket: lp === null ? 0 : Number(lp), packetPos: numbersOfList(pos, i), fileId: numbersOfList(fid, i) };
+      out[i] = { id: ids ? String(idV.getItem(i) ?? '') : '', node, lastPacket: lp === null ? 0 : Number(lp), packetPos: numbersOfList(pos, i),
+        fileId: numbersOfList(fid, i) };
     }
     return out;
   }
@@ -719,10 +823,14 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       const groups = rows.map((r) => ({ node: String(r.node ?? ''), fileIds: ((r.f as unknown[]) ?? []).map(Number), count: num(r.n),
         sums: o.sums.map((_, i) => num(r[`s${i}`])) }));
       const store = this.store;
+      const ids = o.ids ?? true;
+      // the few node names once; each row carries its position among them
+      const nodeNames = [...new Set(groups.map((g) => g.node))];
+      const node = `list_position([${nodeNames.map(sqlString).join(', ')}]::VARCHAR[], COALESCE("node", ''))`;
       // rows were inserted in export order; rowid keeps it
       const refs = async function* (): AsyncGenerator<PacketRef[]> {
-        for await (const chunk of store.queryDataChunks(`SELECT ${ID}, "node", "lastPacket", "packetPos", "fileId" FROM ${table} ORDER BY rowid`)) {
-          yield EmbeddedSearchBackend.refsOfChunk(chunk);
+        for await (const chunk of store.queryDataChunks(`SELECT ${ids ? ID : 'NULL'}, ${node}, "lastPacket", "packetPos", "fileId" FROM ${table} ORDER BY rowid`)) {
+          yield EmbeddedSearchBackend.refsOfChunk(chunk, ids, nodeNames);
         }
       };
       return { groups, refs, close };
