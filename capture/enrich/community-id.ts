@@ -7,8 +7,9 @@
 // (mode 'arkime', the default): every protocol hashes its ports (0/0 for ESP, AH, ...), and
 // one-way ICMP types are ordered like any other flow. Mode 'spec' follows the spec: ports only for
 // TCP/UDP/SCTP/ICMP/ICMPv6, one-way ICMP types keep their direction.
-// Computed once per session: a reused scratch buffer, one hash object per call.
-import { createHash } from 'node:crypto';
+// Computed once per session: a reused scratch buffer and its views, a one-shot hash where Node
+// has crypto.hash (20.12+; no Hash object per call).
+import * as crypto from 'node:crypto';
 import { parseIp, unmapV4 } from './ip-addr.js';
 
 export const PROTO_ICMP = 1;
@@ -28,6 +29,14 @@ const ICMP6_PAIRS: Record<number, number> = {
 export type CommunityIdMode = 'arkime' | 'spec';
 
 const scratch = Buffer.alloc(2 + 16 + 16 + 2 + 4);
+/** scratch.subarray(0, n) per length n used (four lengths: IPv4/IPv6, with or without ports). */
+const scratchViews: Buffer[] = [];
+
+type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'base64') => string;
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
+function sha1Base64(data: Uint8Array): string {
+  return oneShot ? oneShot('sha1', data, 'base64') : crypto.createHash('sha1').update(data).digest('base64');
+}
 
 function hasPorts(proto: number): boolean {
   return proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP ||
@@ -78,7 +87,7 @@ export function communityId(
     scratch[o++] = (p1 >> 8) & 0xff; scratch[o++] = p1 & 0xff;
     scratch[o++] = (p2 >> 8) & 0xff; scratch[o++] = p2 & 0xff;
   }
-  return '1:' + createHash('sha1').update(scratch.subarray(0, o)).digest('base64');
+  return '1:' + sha1Base64(scratchViews[o] ??= scratch.subarray(0, o));
 }
 
 /** Same from address text ("10.0.0.1", "2001:db8::1"); IPv4-mapped IPv6 counts as IPv4. */
