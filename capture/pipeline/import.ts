@@ -24,6 +24,9 @@ import { Progress } from './progress.js';
 import { InputQueue, PcapCopy, PcapDirMonitor, deleteInput } from './offline-files.js';
 import './setup.js'; // registers every parser's fields before the store opens
 
+/** At the end of `capture -r`, merge only partitions that gathered at least this many segments. */
+const IMPORT_END_MERGE_SEGMENTS = 16;
+
 export interface ImportOptions {
   tags: string[];
   /** --copy: write the packets into pcapDir (Arkime file names) and register the copy. */
@@ -267,7 +270,9 @@ export async function runImport(config: Config, node: string, files: string[], o
   if (failure) throw failure;
   await store.flush();
   await Promise.all(workers.map((w) => w.terminate()));
-  await embedded?.releaseMerges(threads); // the packet threads' cores are free now
+  // The packet threads' cores are free now. A partition left with a few segments is not worth
+  // the wait (ES merges in the background too); the 32-segment bound and `db optimize` remain.
+  await embedded?.releaseMerges(threads, IMPORT_END_MERGE_SEGMENTS);
   await store.close();
   control.close();
   const seconds = (performance.now() - t0) / 1000;

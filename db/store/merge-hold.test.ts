@@ -44,6 +44,21 @@ test('held merges wait for release, then merge the full tier with more threads',
   }
 });
 
+test('a release with a segment minimum leaves smaller partitions alone', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-hold-'));
+  const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields });
+  try {
+    store.holdMerges();
+    for (let s = 0; s < 5; s++) await flushSegment(store, s, 10);
+    await store.releaseMerges(1, 6);
+    assert.equal(store.segments().length, 5, 'five segments are below the minimum of six');
+    assert.equal(await store.count(), 50);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a held partition that gathers too many segments merges anyway', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-hold-'));
   const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields });

@@ -270,13 +270,19 @@ export class EmbeddedSessionStore {
   }
 
   /**
-   * Run the automatic merges held back since holdMerges(), and stop holding. `threads`: DuckDB
-   * threads for these merges (the cores the import's packet threads no longer use).
+   * Run the automatic merges held back since holdMerges() in partitions holding at least
+   * `minSegments` live segments, and stop holding. `threads`: DuckDB threads for these merges
+   * (the cores the import's packet threads no longer use).
    */
-  async releaseMerges(threads = this.writerThreads): Promise<void> {
+  async releaseMerges(threads = this.writerThreads, minSegments = 0): Promise<void> {
     const held = this.mergeHold;
     this.mergeHold = undefined;
-    if (!held || !this.autoMerge || held.size === 0) return;
+    if (!held || !this.autoMerge) return;
+    for (const name of held) {
+      const dir = this.partitionDir(name);
+      if (fs.existsSync(path.join(dir, MANIFEST)) && readManifest(dir).segments.length < minSegments) held.delete(name);
+    }
+    if (held.size === 0) return;
     const more = threads > this.writerThreads;
     if (more) await this.serial(() => this.writeCon.run(`SET threads = ${Math.floor(threads)}`));
     try {
