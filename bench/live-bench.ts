@@ -92,6 +92,19 @@ function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
   return { cpuTicks: Number(f[11]) + Number(f[12]), rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) };
 }
 
+/** Seconds until the capture's stats show `sent` packets taken from the ring and none queued (at most 60 s). */
+async function waitCaughtUp(live: { lastStats(): { packets: number; packetQueue: number } | undefined }, sent: number): Promise<number> {
+  const t0 = performance.now();
+  // A stats line printed before the last packet arrived could already look caught up: skip it.
+  await new Promise((r) => setTimeout(r, 1100));
+  for (let i = 0; i < 240; i++) {
+    const st = live.lastStats();
+    if (st && st.packets >= sent && st.packetQueue === 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return (performance.now() - t0) / 1000 - 1.1;
+}
+
 /** Seconds until the process used < 10% CPU over half a second (at most 60 s, at least 1 s). */
 async function waitIdle(pid: number): Promise<number> {
   const t0 = performance.now();
@@ -242,8 +255,12 @@ async function run(lab: VethLabT, threads: number, pps: number, secs: number, sa
   });
   if (timer) clearInterval(timer);
   const machineBusy = cpuBusy(cpuBefore, cpuTimes());
-  // The capture may still be working through queued blocks: how long it lags shows it kept up or not.
-  const drainSeconds = await waitIdle(pid);
+  // The capture may still be working through queued blocks: how long it lags shows it kept up or
+  // not. Caught up = the stats (every second, in the control store) show every sent packet taken
+  // from the ring and none queued for the workers; segment writes and merges after that are not backlog.
+  const sentNow = Number(/sent (\d+) pps/.exec(out)?.[1] ?? 0);
+  const drainSeconds = await waitCaughtUp(live, sentNow);
+  await waitIdle(pid);
   const after = procStat(pid);
   const threadsAfter = threadTicks(pid);
   const vethAfter = vethCounters(lab);

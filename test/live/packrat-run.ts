@@ -39,6 +39,20 @@ export class PackratLive {
   /** Removes the capture's config, session store and pcap files (benchmarks write gigabytes). */
   cleanUp(): void { rmSync(this.dir, { recursive: true, force: true }); }
 
+  /** The latest stats (written every statsInterval s): packets taken from the ring, packets queued for the workers. */
+  lastStats(): { packets: number; packetQueue: number } | undefined {
+    let control: ControlStore | undefined;
+    try {
+      control = ControlStore.open(join(this.dir, 'data'), { readOnly: true });
+      const st = control.getStats(this.node) as Record<string, unknown> | undefined;
+      return st ? { packets: Number(st.totalPackets), packetQueue: Number(st.packetQueue) } : undefined;
+    } catch {
+      return undefined; // not written yet, or busy: the caller polls again
+    } finally {
+      control?.close();
+    }
+  }
+
   /** The capture process (ip netns exec replaces itself with node). */
   get pid(): number { return this.child!.pid!; }
 
