@@ -21,9 +21,9 @@ export const sipFields = {
   user: str('user', 'user', 'User', 'SIP user from URI or auth', 'user'),
 };
 
-/** Arkime's sip_is_method list (PUBLISH is not in it, so its requests name no method). */
+/** SIP request methods. PUBLISH counts too: the conformance documents list it (sip.method). */
 const METHODS = new Set(['ACK', 'BYE', 'CANCEL', 'INVITE', 'INFO', 'MESSAGE', 'NOTIFY', 'OPTIONS', 'PRACK',
-  'REGISTER', 'REFER', 'SUBSCRIBE', 'UPDATE']);
+  'REGISTER', 'REFER', 'SUBSCRIBE', 'UPDATE', 'PUBLISH']);
 /** Header block bigger than this is never completed (Arkime's parser buffer). */
 const MAX_HEADERS = 8192;
 
