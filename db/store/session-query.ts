@@ -337,32 +337,32 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   /** Per-row-group string statistics of a column path in a segment; cached (segments never change). */
-  private async stringStats(file: string, path: string): Promise<StringStat[]> {
-    const key = `${file}\0${path}`;
-    const hit = this.stringStatsCache.get(key);
-    if (hit) return hit;
-    const rows = await this.store.query(`SELECT row_group_num_rows AS n, stats_min_value AS lo, stats_max_value AS hi, stats_null_count AS nulls ` +
-      `FROM parquet_metadata(?) WHERE path_in_schema = ? ORDER BY row_group_id`, [file, path]);
-    // no statistics at all (another writer's file): one unknown group, never ruled out
-    const out = rows.length === 0 ? [{ rows: 0, min: null, max: null, nulls: 0 }] : rows.map((r) => ({ rows: num(r.n),
-      min: r.lo === null || r.lo === undefined ? null : String(r.lo), max: r.hi === null || r.hi === undefined ? null : String(r.hi),
-      nulls: r.nulls === null ? num(r.n) : num(r.nulls) }));
-    if (this.stringStatsCache.size >= STATS_CACHE_MAX) this.stringStatsCache.clear();
-    this.stringStatsCache.set(key, out);
-    return out;
+  private stringStats(file: string, path: string): Promise<StringStat[]> {
+    return this.cachedStats(this.stringStatsCache, file, path, (rows) => rows.length === 0
+      // no statistics at all (another writer's file): one unknown group, never ruled out
+      ? [{ rows: 0, min: null, max: null, nulls: 0 }]
+      : rows.map((r) => ({ rows: num(r.n),
+        min: r.lo === null || r.lo === undefined ? null : String(r.lo), max: r.hi === null || r.hi === undefined ? null : String(r.hi),
+        nulls: r.nulls === null ? num(r.n) : num(r.nulls) })));
   }
 
   /** Per-row-group statistics of a numeric column in a segment; cached (segments never change). */
-  private async rowGroupStats(file: string, column: string): Promise<RowGroupStat[]> {
-    const key = `${file}\0${column}`;
-    const hit = this.statsCache.get(key);
+  private rowGroupStats(file: string, column: string): Promise<RowGroupStat[]> {
+    return this.cachedStats(this.statsCache, file, column, (rows) => rows.map((r) => ({ rows: num(r.n),
+      min: r.lo === null ? null : Number(r.lo), max: r.hi === null ? null : Number(r.hi),
+      nulls: r.nulls === null ? num(r.n) : num(r.nulls) })));
+  }
+
+  /** Row-group statistics of `path` in `file` from the Parquet metadata, through a bounded cache. */
+  private async cachedStats<T>(cache: Map<string, T[]>, file: string, path: string, shape: (rows: Record<string, any>[]) => T[]): Promise<T[]> {
+    const key = `${file}\0${path}`;
+    const hit = cache.get(key);
     if (hit) return hit;
     const rows = await this.store.query(`SELECT row_group_num_rows AS n, stats_min_value AS lo, stats_max_value AS hi, stats_null_count AS nulls ` +
-      `FROM parquet_metadata(?) WHERE path_in_schema = ? ORDER BY row_group_id`, [file, column]);
-    const out = rows.map((r) => ({ rows: num(r.n), min: r.lo === null ? null : Number(r.lo), max: r.hi === null ? null : Number(r.hi),
-      nulls: r.nulls === null ? num(r.n) : num(r.nulls) }));
-    if (this.statsCache.size >= STATS_CACHE_MAX) this.statsCache.clear();
-    this.statsCache.set(key, out);
+      `FROM parquet_metadata(?) WHERE path_in_schema = ? ORDER BY row_group_id`, [file, path]);
+    const out = shape(rows);
+    if (cache.size >= STATS_CACHE_MAX) cache.clear();
+    cache.set(key, out);
     return out;
   }
 
