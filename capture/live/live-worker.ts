@@ -5,15 +5,13 @@
 // partition crosses back to the capture's main thread, which keeps that thread (the one emptying
 // the kernel ring) free of structured clones and document flattening.
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
-import { defineConfigFields } from '../../db/fields/config-fields.js';
 import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
 import { SharedBatchView } from '../pipeline/batch-view.js';
 import { PacketWorker } from '../pipeline/packet-worker.js';
+import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from '../pipeline/worker-config.js';
 import { captureSettings } from '../pipeline/setup.js';
-import { adoptSharedTables, type SharedTables } from '../enrich/index.js';
+import type { SharedTables } from '../enrich/index.js';
 import { FilePositions } from './file-positions.js';
 
 export interface LiveWorkerInit {
@@ -45,20 +43,12 @@ export type FromLiveWorker =
   | { type: 'finished'; flat: FlatBatch[] }
   | { type: 'error'; message: string };
 
-// Same heap policy as the offline worker (see pipeline/worker-thread.ts): a heap near its live set.
-setFlagsFromString('--heap-growing-percent=50');
-
 const init = workerData as LiveWorkerInit;
-adoptSharedTables(init.shared);
-const config = init.configFile ? Config.load(init.configFile, init.node) : Config.fromText(init.configText ?? '[default]\n', init.node);
-for (const [k, v] of init.overrides) config.override(k, v);
 // The workers keep one plain position per packet; packetPos is laid out below.
-config.override('gapPacketPos', 'false');
-defineConfigFields((name) => config.section(name));
+const config = startPacketWorkerThread(init, [['gapPacketPos', 'false']]);
 
 const positions = new FilePositions();
 const flattener = new DocFlattener(fields, init.rotateIndex);
-const FLAT_CHUNK_ROWS = 2000;
 const none: FlatBatch[] = [];
 const take = (): FlatBatch[] => (flattener.pendingRows ? flattener.take() : none);
 const worker = new PacketWorker(captureSettings(config), init.node, (doc) => {

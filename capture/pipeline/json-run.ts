@@ -11,15 +11,13 @@ export interface JsonRunResult { packets: number; sessions: number; errors: stri
 
 export function runJson(config: Config, node: string, files: string[], extraTags: string[] = []): JsonRunResult {
   let out = '';
-  let sessions = 0;
   const flushOut = () => { if (out) { writeStdout(out); out = ''; } };
   const result = runToDocs(config, node, files, (doc) => {
-    sessions++;
     out += JSON.stringify(doc) + '\n';
     if (out.length > 1 << 20) flushOut();
   }, extraTags, (message) => process.stderr.write(`packrat: ${message}; sessions before it are kept\n`));
   flushOut();
-  return { ...result, sessions };
+  return result;
 }
 
 /** Capture `files` in this thread and hand each session document to `onDoc` (tests use it too). */

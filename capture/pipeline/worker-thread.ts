@@ -4,16 +4,14 @@
 // into the embedded store's staging lines when `flat` is set (one string per partition crosses
 // back, not a structured clone of every document), else as document objects for other sinks.
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
-import { defineConfigFields } from '../../db/fields/config-fields.js';
 import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
 import { SharedBatchView } from './batch-view.js';
 import { PacketWorker } from './packet-worker.js';
+import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from './worker-config.js';
 import { captureSettings } from './setup.js';
 import { parserErrors } from '../session/tcp.js';
-import { adoptSharedTables, type SharedTables } from '../enrich/index.js';
+import type { SharedTables } from '../enrich/index.js';
 
 export interface WorkerInit {
   configFile?: string; configText?: string; overrides: [string, string][]; node: string; threads: number;
@@ -41,26 +39,10 @@ export type FromWorker =
   // heapUsed: this thread's V8 heap (bytes), for the live stats.
   | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number; heapUsed: number };
 
-/**
- * V8 lets a heap grow up to 4x its live size before the next full collection. A packet worker
- * keeps a modest live set (its open sessions) but turns over a great deal of short-lived
- * garbage, so its heap would sit near 4x live for the whole run. Growing by half of live each
- * time keeps each worker's heap near the sessions it holds, for a few more (cheap) full GCs.
- * The flag is process-wide; set once, when a packet-worker thread starts.
- */
-const HEAP_GROWING_PERCENT = 50;
-setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-
 const init = workerData as WorkerInit;
-adoptSharedTables(init.shared);
-const config = init.configFile ? Config.load(init.configFile, init.node) : Config.fromText(init.configText ?? '[default]\n', init.node);
-for (const [k, v] of init.overrides) config.override(k, v);
-// `[headers-*]` fields must exist before the flattener lays out its columns.
-defineConfigFields((name) => config.section(name));
+const config = startPacketWorkerThread(init);
 let docs: Record<string, unknown>[] = [];
 const flattener = init.flat ? new DocFlattener(fields, init.flat.rotateIndex) : undefined;
-/** Rows of flattened documents that make a 'flat' message of their own (a few MB of text). */
-const FLAT_CHUNK_ROWS = 2000;
 const addFlat = (d: Record<string, unknown>) => {
   flattener!.add(d);
   if (flattener!.pendingRows >= FLAT_CHUNK_ROWS) parentPort!.postMessage({ type: 'flat', flat: flattener!.take() } satisfies FromWorker);
