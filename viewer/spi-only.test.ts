@@ -118,4 +118,5 @@ test('export skips expired sessions and says how many; 404 when none is exportab
   const ng = await fetch(`${base}/api/sessions.pcapng?date=-1`, { headers: admin });
   assert.equal(ng.status, 200);
   assert.equal(ng.headers.get('x-packrat-skipped-sessions'), String(dead));
+  await ng.arrayBuffer(); // read it to the end: an unread body keeps the connection (and the export) open
 });
