@@ -48,9 +48,14 @@ export async function search(page: Page, expression: string): Promise<number> {
   return waitForCount(page);
 }
 
+/** The count once the result on screen is the one for the URL's expression (not the previous search's). */
 export async function waitForCount(page: Page): Promise<number> {
   await page.waitForSelector('[data-test=count]');
-  await page.waitForFunction(() => !document.querySelector('[data-test=search]')?.hasAttribute('disabled'));
+  await page.waitForFunction(() => {
+    const shown = document.querySelector('[data-test=count]')?.getAttribute('data-expression');
+    const wanted = new URLSearchParams(location.search).get('expression') || '';
+    return shown === wanted && !document.querySelector('[data-test=search]')?.hasAttribute('disabled');
+  });
   const text = await page.locator('[data-test=count] strong').innerText();
   return Number(text.replace(/[^0-9]/g, ''));
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launch, repoRoot, shot, uiBuilt, type Browser } from './browser.js';
-import { analystScenario, login, search, tourPages, readPcapFile } from './scenario.js';
+import { analystScenario, login, search, tourPages, readPcapFile, waitForCount } from './scenario.js';
 import { startStub, stubData, type StubServer } from './stub-api.js';
 
 let stub: StubServer;
@@ -48,7 +48,7 @@ test('field autocomplete offers fields by prefix and Tab accepts', async () => {
   await input.pressSequentially('== host1.example');
   await input.press('Enter');
   await page.waitForFunction(() => new URLSearchParams(location.search).get('expression') === 'host.http == host1.example');
-  const n = Number((await page.locator('[data-test=count] strong').innerText()).replace(/\D/g, ''));
+  const n = await waitForCount(page);
   assert.ok(n > 0 && n < 40, `host filter narrows (${n})`);
   await shot(page, 'stub-autocomplete');
 });
