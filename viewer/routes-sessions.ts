@@ -211,8 +211,25 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
     if (gone > 0) ctx.set('X-Packrat-Skipped-Sessions', String(gone));
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`sessions.${format}`);
-    await pump(ctx, first.value, gen, pool, done);
+    await tracked(v, pump(ctx, v.limits.exportIdleMs, first.value, gen, pool, done));
   };
+}
+
+/** Keeps a streaming export in v.exports until it ends, so closing the viewer waits for it. */
+async function tracked(v: ViewerContext, p: Promise<void>): Promise<void> {
+  v.exports.add(p);
+  try { await p; } finally { v.exports.delete(p); }
+}
+
+/**
+ * Cuts a streamed response whose client takes no bytes for `ms`: a download left open but
+ * never read would otherwise hold its snapshot and pcap file blocks for as long as the socket lives.
+ */
+function cutWhenIdle(ctx: Context, ms: number): void {
+  ctx.res.setTimeout(ms, () => {
+    console.error(`${ctx.path}: export cut: the client took no bytes for ${ms / 1000} s`);
+    ctx.res.destroy();
+  });
 }
 
 /** Output queued in the response beyond what the socket took before the export waits for 'drain'. */
@@ -223,11 +240,12 @@ const QUEUED_MAX = 8 << 20;
  * writev; a piece goes back to the pool once the socket has taken it (its write callback), and
  * producing waits for 'drain' while more than QUEUED_MAX is queued.
  */
-async function pump(ctx: Context, head: Buffer[], gen: AsyncGenerator<Buffer[]>, pool: ChunkPool, done: () => Promise<void>): Promise<void> {
+async function pump(ctx: Context, idleMs: number, head: Buffer[], gen: AsyncGenerator<Buffer[]>, pool: ChunkPool, done: () => Promise<void>): Promise<void> {
   const res = ctx.res;
   ctx.status = 200;
   ctx.respond = false;
   res.socket?.setNoDelay(true);
+  cutWhenIdle(ctx, idleMs);
   const write = async (batch: Buffer[]): Promise<void> => {
     res.cork();
     for (const c of batch) res.write(c, () => pool.give(c));
@@ -282,6 +300,7 @@ function sessionPcapRoute(format: 'pcap' | 'pcapng') {
     const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, v.nodes);
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`${d.id}.${format}`);
+    cutWhenIdle(ctx, v.limits.exportIdleMs);
     ctx.body = Readable.from((async function* () { try { yield* gen; } finally { await files.close(); } })(), { objectMode: false });
   };
 }
@@ -291,6 +310,7 @@ async function csvRoute(ctx: Context, v: ViewerContext): Promise<void> {
   const fields = p.fields ? p.fields.split(',').map((s) => s.trim()).filter(Boolean) : CSV_DEFAULT_FIELDS;
   ctx.type = 'text/csv';
   ctx.attachment('sessions.csv');
+  cutWhenIdle(ctx, v.limits.exportIdleMs);
   ctx.body = Readable.from(csvExport(v.backend, v.registry, q, fields, { maxSessions, maxBytes: v.limits.maxPcapBytes }));
 }
 

@@ -35,6 +35,8 @@ export interface ViewerLimits {
   maxPcapBytes: number;
   /** Hours searched when a request names no time (Arkime defaultTimeRange). */
   defaultHours: number;
+  /** An export whose client takes no bytes for this long is cut (Packrat exportIdleTimeout, seconds). */
+  exportIdleMs: number;
 }
 
 export interface ViewerContext {
@@ -45,6 +47,8 @@ export interface ViewerContext {
   limits: ViewerLimits;
   /** Other nodes' viewers, for packets whose pcap files this viewer cannot read. */
   nodes?: NodeLinks;
+  /** Exports still streaming; close() waits for them to let go of the store. */
+  exports: Set<Promise<void>>;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -66,6 +70,7 @@ export function limitsFromConfig(config: Config): ViewerLimits {
     maxAggSize: config.int('maxAggSize', 10_000, 1),
     maxPcapBytes: config.int('maxPcapBytes', 16 * 1024 ** 3, 1024),
     defaultHours: config.int('defaultTimeRange', 1),
+    exportIdleMs: config.int('exportIdleTimeout', 120, 1) * 1000,
   };
 }
 
@@ -161,6 +166,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     backend, control, registry: o.registry, auth: new Authenticator(control, o.auth),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
     nodes: new NodeLinks(o.config, control),
+    exports: new Set(),
   };
   const app = new Koa();
   app.proxy = o.config.bool('trustProxy', false);
@@ -192,6 +198,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     async close() {
       stopPcapExpiry?.();
       if (server) await new Promise<void>((r) => { server!.closeAllConnections?.(); server!.close(() => r()); });
+      await Promise.all(v.exports); // cut by closeAllConnections: they end at their next write
       await closeBackend();
       control.close();
     },

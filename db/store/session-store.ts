@@ -136,6 +136,10 @@ export class EmbeddedSessionStore {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** Reads under way (a query, a stream's next chunk): close() lets them finish, DuckDB must not close under them. */
+  private readonly reads = new Set<Promise<unknown>>();
+  /** Connections of streams still open (a consumer may stop without returning the generator). */
+  private readonly streams = new Set<DuckDBConnection>();
   /** Set while automatic merges are held (holdMerges): the partitions that wait for one. */
   private mergeHold: Set<string> | undefined;
 
@@ -535,8 +539,28 @@ export class EmbeddedSessionStore {
   }
 
   async query(sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
-    const r = await this.readCon.runAndReadAll(sql, params);
+    const r = await this.read(() => this.readCon.runAndReadAll(sql, params));
     return r.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  /** Runs one step of a read, refused once the store is closed and waited for by close(). */
+  private read<T>(step: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`session store in ${this.dataDir} is closed`));
+    const p = step();
+    this.reads.add(p);
+    const forget = () => { this.reads.delete(p); };
+    p.then(forget, forget);
+    return p;
+  }
+
+  private async openStream(): Promise<DuckDBConnection> {
+    const con = await this.read(() => this.db.connect());
+    this.streams.add(con);
+    return con;
+  }
+
+  private closeStream(con: DuckDBConnection): void {
+    if (this.streams.delete(con)) con.closeSync();
   }
 
   /**
@@ -544,20 +568,20 @@ export class EmbeddedSessionStore {
    * export neither holds its whole result nor blocks other requests' queries.
    */
   async *queryChunks(sql: string, params?: DuckDBValue[]): AsyncGenerator<Record<string, unknown>[]> {
-    const con = await this.db.connect();
+    const con = await this.openStream();
     try {
-      const r = await con.stream(sql, params);
-      for await (const rows of r.yieldRowObjectJs()) yield rows as Record<string, unknown>[];
-    } finally { con.closeSync(); }
+      const it = (await this.read(() => con.stream(sql, params))).yieldRowObjectJs();
+      for (let n = await this.read(() => it.next()); !n.done; n = await this.read(() => it.next())) yield n.value as Record<string, unknown>[];
+    } finally { this.closeStream(con); }
   }
 
   /** Like queryChunks, but DuckDB's column chunks as they come: no JS object per row (exports). */
   async *queryDataChunks(sql: string, params?: DuckDBValue[]): AsyncGenerator<import('@duckdb/node-api').DuckDBDataChunk> {
-    const con = await this.db.connect();
+    const con = await this.openStream();
     try {
-      const r = await con.stream(sql, params);
-      for (let c = await r.fetchChunk(); c && c.rowCount > 0; c = await r.fetchChunk()) yield c;
-    } finally { con.closeSync(); }
+      const r = await this.read(() => con.stream(sql, params));
+      for (let c = await this.read(() => r.fetchChunk()); c && c.rowCount > 0; c = await this.read(() => r.fetchChunk())) yield c;
+    } finally { this.closeStream(con); }
   }
 
   /** Partitions that can hold matches for a time range (Arkime's index pruning). */
@@ -648,6 +672,8 @@ export class EmbeddedSessionStore {
     let seen: Promise<unknown>;
     do { seen = this.chain; await seen; } while (seen !== this.chain);
     this.closed = true;
+    while (this.reads.size > 0) await Promise.allSettled([...this.reads]);
+    for (const con of [...this.streams]) this.closeStream(con); // streams left unfinished by their readers
     for (const name of [...this.pending.keys()]) this.dropPending(name); // never flushed: not kept
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
