@@ -62,7 +62,7 @@ const stringify = time(() => { for (const d of docs) sink += JSON.stringify(d).l
 const flattener = new DocFlattener(fields, 'daily');
 const add = time(() => {
   for (const d of docs) flattener.add(d);
-  for (const b of flattener.take()) sink += b.text.length;
+  for (const b of flattener.take()) sink += b.bytes.length;
 }, docs.length);
 console.log(`${docs.length} documents, ${rounds} rounds (median)`);
 if (build) console.log(`buildDocument         ${build.toFixed(2)} µs/doc  ratio to stringify ${(build / stringify).toFixed(2)}  (${finals.length} final sessions)`);

@@ -6,7 +6,7 @@
 // the kernel ring) free of structured clones and document flattening.
 import { parentPort, workerData } from 'node:worker_threads';
 import { fields } from '../../db/fields/registry.js';
-import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
+import { DocFlattener, transferList, type FlatBatch } from '../../db/store/flat-batch.js';
 import { SharedBatchView } from '../pipeline/batch-view.js';
 import { PacketWorker } from '../pipeline/packet-worker.js';
 import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from '../pipeline/worker-config.js';
@@ -50,11 +50,13 @@ const config = startPacketWorkerThread(init, [['gapPacketPos', 'false']]);
 const positions = new FilePositions();
 const flattener = new DocFlattener(fields, init.rotateIndex);
 const none: FlatBatch[] = [];
+/** Posts to the main thread; the batches' line buffers are transferred, not copied. */
+const post = (m: FromLiveWorker) => parentPort!.postMessage(m, 'flat' in m ? transferList(m.flat) : undefined);
 const take = (): FlatBatch[] => (flattener.pendingRows ? flattener.take() : none);
 const worker = new PacketWorker(captureSettings(config), init.node, (doc) => {
   positions.rewrite(doc, init.gap);
   flattener.add(doc);
-  if (flattener.pendingRows >= FLAT_CHUNK_ROWS) parentPort!.postMessage({ type: 'flat', flat: flattener.take() } satisfies FromLiveWorker);
+  if (flattener.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'flat', flat: flattener.take() } satisfies FromLiveWorker);
 }, init.threads);
 const view = new SharedBatchView();
 
@@ -62,18 +64,18 @@ parentPort!.on('message', (m: ToLiveWorker) => {
   try {
     if (m.type === 'batch') {
       worker.process(view.adopt(m), view.idx, m.n);
-      parentPort!.postMessage({ type: 'done', id: m.id, flat: take(), packets: worker.packets } satisfies FromLiveWorker);
+      post({ type: 'done', id: m.id, flat: take(), packets: worker.packets } satisfies FromLiveWorker);
     } else if (m.type === 'fileOpened') {
       positions.fileOpened(m.num);
     } else if (m.type === 'tick') {
       worker.table.nowUs = m.nowUs;
       worker.table.expire();
-      parentPort!.postMessage({ type: 'ticked', flat: take(), active: worker.table.count, heapUsed: process.memoryUsage().heapUsed } satisfies FromLiveWorker);
+      post({ type: 'ticked', flat: take(), active: worker.table.count, heapUsed: process.memoryUsage().heapUsed } satisfies FromLiveWorker);
     } else if (m.type === 'finish') {
       worker.finish();
-      parentPort!.postMessage({ type: 'finished', flat: take() } satisfies FromLiveWorker);
+      post({ type: 'finished', flat: take() } satisfies FromLiveWorker);
     }
   } catch (e) {
-    parentPort!.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromLiveWorker);
+    post({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromLiveWorker);
   }
 });

@@ -5,7 +5,7 @@
 // back, not a structured clone of every document), else as document objects for other sinks.
 import { parentPort, workerData } from 'node:worker_threads';
 import { fields } from '../../db/fields/registry.js';
-import { DocFlattener, type FlatBatch } from '../../db/store/flat-batch.js';
+import { DocFlattener, transferList, type FlatBatch } from '../../db/store/flat-batch.js';
 import { SharedBatchView } from './batch-view.js';
 import { PacketWorker } from './packet-worker.js';
 import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from './worker-config.js';
@@ -45,10 +45,12 @@ let docs: Record<string, unknown>[] = [];
 const flattener = init.flat ? new DocFlattener(fields, init.flat.rotateIndex) : undefined;
 const addFlat = (d: Record<string, unknown>) => {
   flattener!.add(d);
-  if (flattener!.pendingRows >= FLAT_CHUNK_ROWS) parentPort!.postMessage({ type: 'flat', flat: flattener!.take() } satisfies FromWorker);
+  if (flattener!.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'flat', flat: flattener!.take() } satisfies FromWorker);
 };
 const worker = new PacketWorker(captureSettings(config), init.node, flattener ? addFlat : (d) => docs.push(d), init.threads);
 const none: FlatBatch[] = [];
+/** Posts to the main thread; the batches' line buffers are transferred, not copied. */
+const post = (m: FromWorker) => parentPort!.postMessage(m, 'flat' in m ? transferList(m.flat) : undefined);
 const takeFlat = () => (flattener && flattener.pendingRows ? flattener.take() : none);
 const view = new SharedBatchView();
 
@@ -58,20 +60,20 @@ parentPort!.on('message', (m: ToWorker) => {
       const batch = view.adopt(m);
       worker.process(batch, view.idx, m.n);
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets, parserErrors: parserErrors.count } satisfies FromWorker);
+      post({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets, parserErrors: parserErrors.count } satisfies FromWorker);
     } else if (m.type === 'file') {
       worker.setFile(m.fileNum, m.tags);
     } else if (m.type === 'tick') {
       worker.table.nowUs = m.nowUs;
       worker.table.expire();
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'ticked', docs: out, packets: worker.packets, active: worker.table.count, saved: worker.table.saved, heapUsed: process.memoryUsage().heapUsed } satisfies FromWorker);
+      post({ type: 'ticked', docs: out, packets: worker.packets, active: worker.table.count, saved: worker.table.saved, heapUsed: process.memoryUsage().heapUsed } satisfies FromWorker);
     } else if (m.type === 'finish') {
       worker.finish();
       const out = docs; docs = [];
-      parentPort!.postMessage({ type: 'finished', docs: out, flat: takeFlat(), packets: worker.packets, corrupt: worker.corrupt, parserErrors: parserErrors.count } satisfies FromWorker);
+      post({ type: 'finished', docs: out, flat: takeFlat(), packets: worker.packets, corrupt: worker.corrupt, parserErrors: parserErrors.count } satisfies FromWorker);
     }
   } catch (e) {
-    parentPort!.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromWorker);
+    post({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromWorker);
   }
 });

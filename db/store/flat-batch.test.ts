@@ -35,7 +35,7 @@ test('documents flattened by two separate flatteners (two workers) round-trip ex
     const batches = [...workers[0].take(), ...workers[1].take()];
     assert.equal(workers[0].pendingRows, 0);
     assert.equal(batches.reduce((n, b) => n + b.rows, 0), bodies.length);
-    for (const b of batches) assert.equal(b.text.split('\n').length - 1, b.rows, `${b.partition}: one line per row`);
+    for (const b of batches) assert.equal(Buffer.from(b.bytes).toString().split('\n').length - 1, b.rows, `${b.partition}: one line per row`);
     store.appendBatches(batches);
     assert.equal(store.pendingCount, bodies.length);
     assert.ok(stagingFiles(dir).length > 0, 'pending rows wait in staging files');
@@ -69,7 +69,7 @@ test('a batch naming something that is not a partition is refused by name', asyn
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-flat-'));
   const store = await EmbeddedSessionStore.open(dir, { rotateIndex: 'daily', registry: fields });
   try {
-    assert.throws(() => store.appendBatches([{ partition: '../evil', text: '{}\n', rows: 1, maxLine: 2, minLast: 0, maxLast: 0, columns: [] }]),
+    assert.throws(() => store.appendBatches([{ partition: '../evil', bytes: Buffer.from('{}\n'), rows: 1, maxLine: 2, minLast: 0, maxLast: 0, columns: [] }]),
       /'\.\.\/evil' is not a session partition name/);
   } finally {
     await store.close();

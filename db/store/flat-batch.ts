@@ -1,7 +1,8 @@
 // Session documents turned into the embedded store's staging format: per partition, lines of
 // JSON keyed by column name plus the layout of every column they use. A packet worker thread
-// makes these itself so that only one string per partition crosses to the writing thread
-// (no structured clone of document objects, no per-value appender calls there).
+// makes these itself, each line encoded as UTF-8 straight into one buffer per partition, so the
+// writing thread gets bytes it only writes to a file: the buffer is transferred, not copied (no
+// structured clone of documents or strings, no per-value appender calls there).
 import type { FieldRegistry } from '../fields/registry.js';
 import { DocColumns, ID_COLUMN, type ColumnInfo } from './doc-columns.js';
 import { PARTITION_PREFIX, checkRotateIndex, newSessionId, partitionSuffix, type RotateIndex } from './partition-name.js';
@@ -9,8 +10,8 @@ import { PARTITION_PREFIX, checkRotateIndex, newSessionId, partitionSuffix, type
 export interface FlatBatch {
   /** Partition name, e.g. `sessions3-240131`. */
   partition: string;
-  /** One JSON object per line, each ending in '\n'. */
-  text: string;
+  /** One JSON object per line, each ending in '\n', UTF-8; owns its ArrayBuffer (transferable). */
+  bytes: Uint8Array;
   rows: number;
   /** Length of the longest line (UTF-16 units): sizes the JSON reader's buffer. */
   maxLine: number;
@@ -21,10 +22,17 @@ export interface FlatBatch {
 }
 
 const HOUR_MS = 3600000;
+/** Smallest size of a partition's line buffer. */
+const MIN_BUFFER = 256 << 10;
+
+/** The ArrayBuffers of batches, to transfer them with postMessage instead of copying. */
+export function transferList(batches: readonly FlatBatch[]): ArrayBuffer[] {
+  return batches.map((b) => b.bytes.buffer as ArrayBuffer);
+}
 
 /** Lines of one partition since the last take, keyed by the partition's suffix. */
 interface Open {
-  lines: string[]; maxLine: number; minLast: number; maxLast: number;
+  buf: Buffer; len: number; rows: number; maxLine: number; minLast: number; maxLast: number;
   /** Columns some line uses, in the order first used; `marked[c]` is 1 for each of them. */
   used: number[]; marked: Uint8Array;
 }
@@ -33,6 +41,8 @@ export class DocFlattener {
   readonly cols: DocColumns;
   readonly rotateIndex: RotateIndex;
   private readonly open = new Map<string, Open>();
+  /** Size of the largest buffer of the last take: the next ones start there instead of growing again. */
+  private bufferSize = MIN_BUFFER;
   private readonly idCol: number;
   private lastHour = NaN;
   private lastSuffix = '';
@@ -50,9 +60,22 @@ export class DocFlattener {
     const suffix = this.suffixOf(last);
     row.set(this.idCol, row.id ?? newSessionId(suffix));
     let p = this.open.get(suffix);
-    if (!p) { p = { lines: [], maxLine: 0, minLast: last, maxLast: last, used: [], marked: new Uint8Array(this.cols.infos.length + 64) }; this.open.set(suffix, p); }
+    if (!p) {
+      // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool, so it can be transferred
+      p = { buf: Buffer.allocUnsafeSlow(this.bufferSize), len: 0, rows: 0, maxLine: 0, minLast: last, maxLast: last,
+        used: [], marked: new Uint8Array(this.cols.infos.length + 64) };
+      this.open.set(suffix, p);
+    }
     const line = this.cols.jsonLine(row);
-    p.lines.push(line);
+    const need = p.len + line.length * 3 + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (need > p.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(need, p.buf.length * 2));
+      p.buf.copy(bigger, 0, 0, p.len);
+      p.buf = bigger;
+    }
+    p.len += p.buf.write(line, p.len);
+    p.buf[p.len++] = 10;
+    p.rows++;
     if (line.length > p.maxLine) p.maxLine = line.length;
     const cols = row.cols;
     for (let i = 0; i < cols.length; i++) {
@@ -78,18 +101,17 @@ export class DocFlattener {
   /** Everything added since the last take, one batch per partition. */
   take(): FlatBatch[] {
     const out: FlatBatch[] = [];
+    let size = MIN_BUFFER;
     for (const [suffix, p] of this.open) {
-      const rows = p.lines.length;
-      // A last empty line gives the final '\n' in the one flat string join makes (`+ '\n'` would
-      // make a cons string that posting it flattens into another copy of the text).
-      p.lines.push('');
+      if (p.buf.length > size) size = p.buf.length;
       out.push({
-        partition: PARTITION_PREFIX + suffix, text: p.lines.join('\n'), rows, maxLine: p.maxLine, minLast: p.minLast, maxLast: p.maxLast,
+        partition: PARTITION_PREFIX + suffix, bytes: p.buf.subarray(0, p.len), rows: p.rows, maxLine: p.maxLine, minLast: p.minLast, maxLast: p.maxLast,
         columns: p.used.map((c) => this.cols.infos[c]),
       });
     }
     this.open.clear();
     this.pendingRows = 0;
+    this.bufferSize = size;
     return out;
   }
 }
