@@ -1,8 +1,8 @@
-// The packets the fuzzer starts from: every packet of every capture file in a folder, copied
+// The packets the fuzzer starts from: every packet of every capture file in some folders, copied
 // once, with where its IP, transport header and payload lie (found by our own decoder) so
 // mutations can aim at length fields.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DecodedPacket, PacketKind } from '../capture/decode/packet.js';
 import { decodePacket } from '../capture/decode/decode.js';
 import { newFileBatch, openPacketSource } from '../capture/readers/open.js';
@@ -38,17 +38,26 @@ export interface Corpus {
   ports: number[];
 }
 
-export function loadCorpus(dir: string): Corpus {
-  const names = readdirSync(dir).filter((n) => /\.(pcap|pcapng|cap)$/i.test(n)).sort();
-  if (names.length === 0) throw new Error(`${dir}: no .pcap/.pcapng files to fuzz from`);
+/**
+ * Every capture file of `dirs`, folder by folder, names sorted (a seed's rounds depend on the
+ * order). With several folders a file is named by its last two folders
+ * too (`conformance/pcaps/x.pcap`, `samples/pcaps/x.pcap`).
+ */
+export function loadCorpus(dirs: string | readonly string[]): Corpus {
+  const list = typeof dirs === 'string' ? [dirs] : dirs;
+  const entries: { path: string; name: string }[] = [];
+  for (const dir of list) {
+    const names = readdirSync(dir).filter((n) => /\.(pcap|pcapng|cap)$/i.test(n)).sort();
+    if (names.length === 0) throw new Error(`${dir}: no .pcap/.pcapng files to fuzz from`);
+    for (const name of names) entries.push({ path: join(dir, name), name: list.length > 1 ? `${basename(dirname(dir))}/${basename(dir)}/${name}` : name });
+  }
   const batch = newFileBatch(4 << 20);
   const p = new DecodedPacket();
   const files: CorpusFile[] = [];
   const faults: string[] = [];
   const ports = new Set<number>();
   let total = 0;
-  for (const name of names) {
-    const path = join(dir, name);
+  for (const { path, name } of entries) {
     const packets: CorpusPacket[] = [];
     let src;
     try { src = openPacketSource(path); } catch (e) { faults.push((e as Error).message); continue; }
@@ -72,7 +81,7 @@ export function loadCorpus(dir: string): Corpus {
     }
     if (packets.length) { files.push({ name, packets }); total += packets.length; }
   }
-  if (files.length === 0) throw new Error(`${dir}: no packets in ${names.length} capture file(s)`);
+  if (files.length === 0) throw new Error(`${list.join(', ')}: no packets in ${entries.length} capture file(s)`);
   return { files, packets: total, faults, ports: [...ports].sort((a, b) => a - b) };
 }
 

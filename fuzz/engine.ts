@@ -54,7 +54,8 @@ x-priority=type:integer
 export interface FuzzOptions {
   seed: number;
   packets: number;
-  pcaps: string;
+  /** Corpus folders (read when `corpus` is not given). */
+  pcaps: string | readonly string[];
   /** config.ini text; default FUZZ_CONFIG. */
   configText?: string;
   /** Go on after an uncaught exception (the round is abandoned); default stop at the first. */

@@ -28,6 +28,14 @@ test('20,000 mutated packets: no exception escapes, documents are built', () => 
   assert.ok(r.rounds > 50);
 });
 
+test('with the parser samples beside the conformance pcaps, 50,000 packets reach every parser', () => {
+  const both = [pcaps, resolve(repoRoot, 'capture/parsers/samples/pcaps')];
+  const r = runFuzz({ seed: 20240601, packets: 50_000, pcaps: both, corpus: loadCorpus(both) });
+  assert.deepEqual(r.crashes, []);
+  assert.deepEqual(r.parsersNotReached, []);
+  assert.ok(r.parsersReached >= 47, `reached ${r.parsersReached}`);
+});
+
 test('the same seed gives the same run; a round replays alone', () => {
   const a = runFuzz({ seed: 42, packets: 3_000, pcaps, corpus });
   const b = runFuzz({ seed: 42, packets: 3_000, pcaps, corpus });

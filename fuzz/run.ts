@@ -13,16 +13,18 @@ import { mutationNames } from './mutate.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_SEED = 20240601;
+const DEFAULT_PCAPS = [resolve(repoRoot, '../shared/conformance/pcaps'), resolve(repoRoot, 'capture/parsers/samples/pcaps')];
 
 interface Args {
-  seed: number; packets: number; pcaps: string; replay?: number; write?: string; keepGoing: boolean;
+  seed: number; packets: number; pcaps: string[]; replay?: number; write?: string; keepGoing: boolean;
   strict: boolean; maxRssMb: number; hangSec: number; config?: string; quiet: boolean; inject?: Injection;
 }
 
 const USAGE = `usage: node dist/fuzz/run.js [options]
   --seed N         random seed (default ${DEFAULT_SEED})
   --packets N      mutated packets to run (default 1000000)
-  --pcaps DIR      corpus folder (default ../shared/conformance/pcaps)
+  --pcaps DIR      corpus folder, repeatable (default: ../shared/conformance/pcaps and the
+                   parser samples, capture/parsers/samples/pcaps, so every parser is reached)
   --replay ROUND   run only that round of the seed (a failure report names it)
   --write FILE     with --replay: also write the round's mutated packets as a pcap
   --keep-going     report every failure instead of stopping at the first
@@ -34,7 +36,7 @@ const USAGE = `usage: node dist/fuzz/run.js [options]
   --inject KIND    check the harness itself: crash, hang or memory, on purpose from round 3`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seed: DEFAULT_SEED, packets: 1_000_000, pcaps: resolve(repoRoot, '../shared/conformance/pcaps'), keepGoing: false, strict: false, maxRssMb: 1024, hangSec: 10, quiet: false };
+  const a: Args = { seed: DEFAULT_SEED, packets: 1_000_000, pcaps: DEFAULT_PCAPS, keepGoing: false, strict: false, maxRssMb: 1024, hangSec: 10, quiet: false };
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a non-negative integer, got ${v === undefined ? 'nothing' : `'${v}'`}`);
@@ -45,7 +47,7 @@ function parseArgs(argv: string[]): Args {
     switch (f) {
       case '--seed': a.seed = num(f, argv[++i]); break;
       case '--packets': a.packets = num(f, argv[++i]); break;
-      case '--pcaps': a.pcaps = resolve(argv[++i] ?? ''); break;
+      case '--pcaps': a.pcaps = [...(a.pcaps === DEFAULT_PCAPS ? [] : a.pcaps), resolve(argv[++i] ?? '')]; break;
       case '--replay': a.replay = num(f, argv[++i]); break;
       case '--write': a.write = argv[++i]; if (!a.write) throw new Error('--write needs a file name'); break;
       case '--keep-going': a.keepGoing = true; break;
@@ -144,7 +146,7 @@ function main(): void {
 function report(r: FuzzResult, args: Args, peakRss: number): number {
   const secs = r.elapsedMs / 1000;
   const lines = [
-    `fuzz: seed ${r.seed}, corpus ${r.corpusFiles} files / ${r.corpusPackets} packets from ${args.pcaps}`,
+    `fuzz: seed ${r.seed}, corpus ${r.corpusFiles} files / ${r.corpusPackets} packets from ${args.pcaps.join(', ')}`,
     ...r.corpusFaults.map((f) => `  corpus fault (packets before it kept): ${f}`),
     `  packets        ${r.packets} in ${r.rounds} rounds (${r.mutatedPackets} mutated, ${r.droppedPackets} dropped, ${r.duplicatedPackets} duplicated)`,
     `  rate           ${Math.round(r.packets / secs)} packets/s (${secs.toFixed(1)} s)`,

@@ -3,7 +3,7 @@
 // exchange form one session. Direction is decided by ports, data bytes are UDP payload, and
 // the datagram goes straight to the DHCP parser (no classifiers, no payload8).
 import type { DecodedPacket } from '../decode/packet.js';
-import { isDhcp4, parseDhcp4, parseDhcp6, NAMES_V6_COUNT } from '../parsers/dhcp.js';
+import { dhcpParser, dhcpv6Parser, isDhcp4, NAMES_V6_COUNT } from '../parsers/dhcp.js';
 import type { Session } from './session.js';
 
 /** Key byte 0 for DHCP sessions: distinct from the IP versions 0, 4 and 6 of ordinary keys. */
@@ -31,7 +31,9 @@ export function buildDhcpKey(p: DecodedPacket, key: Uint8Array): boolean {
 
 export function dhcpProtocol(key: Uint8Array): string { return key[0] === DHCP4_KEY ? 'dhcp' : 'dhcpv6'; }
 
+/** Through the parsers' own entry points, so whatever watches parsers (the fuzzer) sees these too. */
 export function parseDhcpDatagram(s: Session, buf: Uint8Array, off: number, len: number): void {
-  if (s.key[0] === DHCP4_KEY) { if (len >= 256) parseDhcp4(s, buf, off, len); }
-  else parseDhcp6(s, buf, off, len);
+  if (s.key[0] === DHCP4_KEY) { if (len >= 256) dhcpParser.parse!(NO_STATE, s, 0, buf, off, len); }
+  else dhcpv6Parser.parse!(NO_STATE, s, 0, buf, off, len);
 }
+const NO_STATE = {};

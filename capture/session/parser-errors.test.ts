@@ -108,3 +108,33 @@ test('a UDP parser that throws is detached for the rest of its session', () => {
   assert.equal(saved.length, 1);
   assert.equal(saved[0].packets[0], 3);
 });
+
+test('a DHCP or ARP parser that throws loses its packet, not the capture: counted, the session saved', async () => {
+  const { dhcpParser } = await import('../parsers/dhcp.js');
+  const { registerEtherParser, etherParser, ETHER_ARP } = await import('./ether-sessions.js');
+  const { etherFrame } = await import('../synth/traffic.js');
+  const dhcpParse = dhcpParser.parse, arpParse = etherParser(ETHER_ARP);
+  dhcpParser.parse = () => { throw new RangeError('dhcp: offset out of bounds'); };
+  registerEtherParser(ETHER_ARP, () => { throw new RangeError('arp: offset out of bounds'); });
+  try {
+    const saved: Session[] = [];
+    const table = tableWith([], saved);
+    const before = parserErrors.count;
+    // A DHCPDISCOVER (BOOTP request with the magic cookie), client 68 -> server 67, twice.
+    const bootp = new Uint8Array(300);
+    bootp.set([1, 1, 6, 0, 0x12, 0x34, 0x56, 0x78]);
+    bootp.set(C.mac, 28);
+    bootp.set([0x63, 0x82, 0x53, 0x63, 53, 1, 1, 255], 236);
+    const client: Endpoint = { ...C, ip: [0, 0, 0, 0], port: 68 }, server: Endpoint = { ...S, ip: [255, 255, 255, 255], port: 67 };
+    for (let i = 0; i < 2; i++) feed(table, ipv4Frame(client, server, 17, udpDatagram(68, 67, bootp)), T0 + i * 10);
+    // An ARP request for 192.0.2.80.
+    const arp = new Uint8Array([0, 1, 8, 0, 6, 4, 0, 1, ...C.mac, ...C.ip, 0, 0, 0, 0, 0, 0, ...S.ip]);
+    feed(table, etherFrame([255, 255, 255, 255, 255, 255], C.mac, 0x0806, arp), T0 + 20);
+    table.closeAll();
+    assert.equal(parserErrors.count - before, 3);
+    assert.deepEqual(saved.map((s) => [s.packets[0] + s.packets[1]]).sort(), [[1], [2]]);
+  } finally {
+    dhcpParser.parse = dhcpParse;
+    if (arpParse) registerEtherParser(ETHER_ARP, arpParse);
+  }
+});

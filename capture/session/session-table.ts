@@ -5,7 +5,7 @@ import type { ParserConfig } from '../parsers/api.js';
 import { Classifiers } from '../parsers/classify.js';
 import { buildKey, hashKey, keysEqual, isSingleSessionProto, KEY_LEN, type KeyOptions } from './flow-key.js';
 import { Session, QueueKind, QUEUE_COUNT, ADDR_SRC, ADDR_DST, macText, ipText } from './session.js';
-import { processTcp, deliverDatagram, finishParsers, flushSinglePush } from './tcp.js';
+import { processTcp, deliverDatagram, finishParsers, flushSinglePush, parserErrors } from './tcp.js';
 import { processSctp } from './sctp.js';
 import { etherParser, etherProtocolName } from './ether-sessions.js';
 import { ipProtoParser } from './ip-proto-sessions.js';
@@ -257,8 +257,11 @@ export class SessionTable {
       }
     }
     if (p.kind !== PacketKind.Ok) {
-      if (p.etherProto !== 0) etherParser(p.etherProto)?.(s, buf, p.payloadOff, p.payloadLen);
-      else if (p.kind === PacketKind.UnknownIp) ipProtoParser(p.ipProtocol)?.(s, buf, p.payloadOff, p.payloadLen, s.packets[0] + s.packets[1]);
+      // A parser that throws loses its packet, never the capture (as classifiers and TCP parsers).
+      try {
+        if (p.etherProto !== 0) etherParser(p.etherProto)?.(s, buf, p.payloadOff, p.payloadLen);
+        else if (p.kind === PacketKind.UnknownIp) ipProtoParser(p.ipProtocol)?.(s, buf, p.payloadOff, p.payloadLen, s.packets[0] + s.packets[1]);
+      } catch { parserErrors.count++; }
       return;
     }
 
@@ -269,7 +272,7 @@ export class SessionTable {
       case 17:
         if (p.payloadLen > 0) {
           s.dataBytes[dir] += p.payloadLen;
-          if (s.dhcp) parseDhcpDatagram(s, buf, p.payloadOff, p.payloadLen);
+          if (s.dhcp) { try { parseDhcpDatagram(s, buf, p.payloadOff, p.payloadLen); } catch { parserErrors.count++; } }
           else deliverDatagram(this.opts.classifiers, s, dir, buf, p.payloadOff, p.payloadLen);
         }
         break;
