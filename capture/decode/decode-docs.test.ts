@@ -62,8 +62,9 @@ test('every encapsulation gives the session of its inner flow, named as Arkime n
     assert.deepEqual([...d.protocol].sort(), want[name], name);
   });
   assert.deepEqual(byPort.get(5000)!.network.vlan.id, [100]);
-  // QinQ: the outermost id is the session's VLAN; each tag is kept by its kind.
-  assert.deepEqual(byPort.get(5001)!.network.vlan.id, [200]);
+  // QinQ: vlan.id lists every tag of the stack, outer first (Arkime's dot1ad.pcap: [1525, 30]);
+  // each tag is also kept by its kind.
+  assert.deepEqual(byPort.get(5001)!.network.vlan.id, [200, 300]);
   assert.deepEqual(byPort.get(5001)!.dot1ad.id, [200]);
   assert.deepEqual(byPort.get(5001)!.dot1q.id, [300]);
   assert.deepEqual(byPort.get(5006)!.vni, [42]);

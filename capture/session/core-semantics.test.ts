@@ -145,3 +145,44 @@ test('IGMP packets between any addresses are one session, all from its first sou
   assert.equal(docs[0].source.mac.length, 2);
   assert.equal(docs[0].network.community_id, undefined);
 });
+
+test('initRTT is halved whole milliseconds, the microseconds truncated across a second boundary', () => {
+  // smb-port80.pcap: SYN at .833103, first ACK at .158288 of the next second: 325.185 ms gives 163.
+  const syn = 1_379_519_109_833_103, ack = 1_379_519_110_158_288;
+  let docs = capture([tcp(C, S, syn, 100, 0, SYN), tcp(S, C, syn + 100_000, 500, 101, SYN | ACK), tcp(C, S, ack, 101, 501, ACK)]);
+  assert.equal(docs[0].initRTT, 163);
+  // Within one second the quotient is plain: 11.837 ms gives 5 (80211http.pcap).
+  docs = capture([tcp(C, S, T0 + 739_049, 100, 0, SYN), tcp(S, C, T0 + 745_000, 500, 101, SYN | ACK), tcp(C, S, T0 + 750_886, 101, 501, ACK)]);
+  assert.equal(docs[0].initRTT, 5);
+});
+
+test('the client\'s first ACK validates the SYN-ACK even when it carries data', () => {
+  const docs = capture([tcp(C, S, T0, 100, 0, SYN), tcp(S, C, T0 + 10, 500, 101, SYN | ACK),
+    tcp(C, S, T0 + 20, 101, 501, PSH | ACK, bytes('hello'))]);
+  assert.equal(docs[0].tcpSynValidated, true);
+  assert.equal(docs[0].tcpSynAckValidated, true);
+});
+
+test('a file out of time order gives a positive length and the range the packets span', () => {
+  // dns-flags0110.pcap: the answer is stamped 36 ms before the query that precedes it.
+  const q: Frame = { tsUs: T0 + 363_000, data: ipv4Frame(S, C, 17, udpDatagram(53, C.port, bytes('answer'))) };
+  const a: Frame = { tsUs: T0 + 327_000, data: ipv4Frame(C, S, 17, udpDatagram(C.port, 53, bytes('query'))) };
+  const docs = capture([q, a]);
+  assert.equal(docs[0].firstPacket, (T0 + 363_000) / 1000);
+  assert.equal(docs[0].lastPacket, (T0 + 327_000) / 1000);
+  assert.equal(docs[0].length, 36);
+  assert.deepEqual(docs[0].packetRange, { gte: (T0 + 327_000) / 1000, lte: (T0 + 363_000) / 1000 });
+});
+
+test('MACs come from the first 10 packets of each direction only', () => {
+  const frames: Frame[] = [];
+  for (let i = 0; i < 12; i++) {
+    // Each datagram from C goes to another destination MAC; only the first 10 count.
+    const to: Endpoint = { ...S, mac: [0, 6, 7, 8, 9, 10 + i] };
+    frames.push({ tsUs: T0 + i * 1000, data: ipv4Frame(C, to, 17, udpDatagram(C.port, S.port, bytes(`d${i}`))) });
+  }
+  const docs = capture(frames);
+  assert.equal(docs[0].network.packets, 12);
+  assert.equal(docs[0].destination['mac-cnt'], 10);
+  assert.ok(!docs[0].destination.mac.includes('00:06:07:08:09:14'), 'the 11th frame adds no MAC');
+});

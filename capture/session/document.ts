@@ -120,6 +120,17 @@ function endpoint(s: Session, side: 0 | 1, opts: DocOptions, doc: DocBuilder): R
   return e;
 }
 
+/**
+ * Half the SYN to first-ACK time in ms, as Arkime computes it: whole seconds apart times 1000
+ * plus the microsecond difference truncated toward zero, then halved. An ACK in the next second
+ * therefore rounds up where the plain quotient would not (smb-port80.pcap: 325.185 ms gives 163).
+ */
+export function initRtt(synUs: number, ackUs: number): number {
+  const synSec = Math.floor(synUs / 1e6), ackSec = Math.floor(ackUs / 1e6);
+  const ms = (ackSec - synSec) * 1000 + Math.trunc(((ackUs - ackSec * 1e6) - (synUs - synSec * 1e6)) / 1000);
+  return Math.trunc(ms / 2);
+}
+
 /** Arkime gap0 encoding: each position as the gap from the previous, a repeated gap as 0. */
 export function gapEncode(pos: number[]): number[] {
   const out: number[] = new Array(pos.length);
@@ -145,8 +156,11 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
   ipTags.length = 0;
   doc.set('firstPacket', s.firstPacketMs);
   doc.set('lastPacket', s.lastPacketMs);
-  doc.set('length', s.lastPacketMs - s.firstPacketMs);
-  doc.set('packetRange', { gte: s.firstPacketMs, lte: s.lastPacketMs });
+  // A pcap out of time order can put the last packet before the first: Arkime writes the
+  // distance and the range the two span (dns-flags0110.pcap).
+  const early = Math.min(s.firstPacketMs, s.lastPacketMs), late = Math.max(s.firstPacketMs, s.lastPacketMs);
+  doc.set('length', late - early);
+  doc.set('packetRange', { gte: early, lte: late });
   doc.set('ipProtocol', s.ipProtocol);
   if (s.ethertype) doc.set('ethertype', s.ethertype);
   doc.set('@timestamp', Date.now());
@@ -213,7 +227,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     // Handshake facts belong to the segment that saw a SYN or SYN-ACK.
     const handshake = c[0] + c[1] > 0;
     if (handshake && (s.synSeq >= 0 || s.synAckSeq >= 0)) doc.set('tcpseq', seq);
-    if (s.synTimeUs >= 0 && s.ackTimeUs >= 0) doc.set('initRTT', Math.floor((s.ackTimeUs - s.synTimeUs) / 2 / 1000));
+    if (s.synTimeUs >= 0 && s.ackTimeUs >= 0) doc.set('initRTT', initRtt(s.synTimeUs, s.ackTimeUs));
     if (s.isns) doc.set('srcISNCnt', s.isns.size);
     if (handshake) {
       doc.set('tcpSynValidated', s.synValidated);

@@ -212,15 +212,17 @@ export class SessionTable {
       if (segPackets >= this.opts.maxPackets || s.midSaveWanted) this.midSave(s, p.tsSec);
     }
 
-    if (p.macOff >= 0) {
-      const src: 0 | 1 = dir;
-      this.addMac(s, src, buf, p.macOff + 6);
-      this.addMac(s, (src ^ 1) as 0 | 1, buf, p.macOff);
-    }
-    // Tunnel outer headers, first 10 packets per direction. As Arkime writes them they do not
-    // follow the inner direction: srcOuter* is the outer frame's first MAC (its destination)
-    // and the outer IP source, dstOuter* the second MAC and the outer IP destination.
-    if (s.packets[dir] <= 10) {
+    // MACs, VLAN ids, VNIs and tunnel outer headers come from the first 10 packets per direction
+    // only, as Arkime reads them (igmp.pcap: later frames to other groups add no MACs). Outer
+    // headers do not follow the inner direction: srcOuter* is the outer frame's first MAC (its
+    // destination) and the outer IP source, dstOuter* the second MAC and the outer IP destination.
+    const firstTen = s.packets[dir] <= 10;
+    if (firstTen) {
+      if (p.macOff >= 0) {
+        const src: 0 | 1 = dir;
+        this.addMac(s, src, buf, p.macOff + 6);
+        this.addMac(s, (src ^ 1) as 0 | 1, buf, p.macOff);
+      }
       if (p.outerMacOff >= 0) {
         const macs = s.outerMacs ??= [new Set(), new Set()];
         macs[0].add(macText(buf, p.outerMacOff));
@@ -236,14 +238,14 @@ export class SessionTable {
     }
     if (p.encap) for (const [bit, name] of ENCAP_NAMES) if (p.encap & bit) s.protocols.add(name);
     if (p.vlanCount) {
-      s.vlans ??= new Set();
-      s.vlans.add(p.vlanIds[0]);
+      // Every tag of the stack, outer first, as Arkime lists QinQ and 802.1ad (dot1ad.pcap, twovlan.pcap).
       for (let i = 0; i < p.vlanCount; i++) {
+        if (firstTen) (s.vlans ??= new Set()).add(p.vlanIds[i]);
         if (p.vlanIsAd[i]) (s.dot1ad ??= new Set()).add(p.vlanIds[i]);
         else (s.dot1q ??= new Set()).add(p.vlanIds[i]);
       }
     }
-    if (p.vni >= 0) (s.vnis ??= new Set()).add(p.vni);
+    if (p.vni >= 0 && firstTen) (s.vnis ??= new Set()).add(p.vni);
     if (s.ipVersion !== 0 && s.ttlSeen[dir] < 10) {
       s.ttlSeen[dir]++;
       const ttl = (dir << 8) | p.ttl;

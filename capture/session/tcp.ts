@@ -68,8 +68,10 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
   if ((f & (TH_FIN | TH_RST | TH_PUSH | TH_ACK)) === TH_ACK) {
     c[F_ACK]++;
     if (s.ackTimeUs < 0 && s.synTimeUs >= 0) s.ackTimeUs = tsUs;
-    if (!s.synAckValidated && s.synAckSeq >= 0 && dir === 0 && p.tcpAck === ((s.synAckSeq + 1) >>> 0)) s.synAckValidated = true;
   }
+  // The client's first ACK may carry data (PSH): it validates the SYN-ACK all the same
+  // (wireshark-smb-on-windows10.pcap, http-tcp-seq-issue.pcap).
+  if ((f & TH_ACK) && !s.synAckValidated && s.synAckSeq >= 0 && dir === 0 && p.tcpAck === ((s.synAckSeq + 1) >>> 0)) s.synAckValidated = true;
   if (f & TH_PUSH) c[F_PSH]++;
   if (s.tcpParsingStopped) return;
 
