@@ -186,3 +186,21 @@ test('MACs come from the first 10 packets of each direction only', () => {
   assert.equal(docs[0].destination['mac-cnt'], 10);
   assert.ok(!docs[0].destination.mac.includes('00:06:07:08:09:14'), 'the 11th frame adds no MAC');
 });
+
+test('a session\'s own SYN arriving after its FINs joins it; a SYN with another ISN starts a new session', () => {
+  const FIN = 0x01;
+  // tcp-reassembly-synthetic.pcap: SYN-ACK first (SYN missed), an exchange, both FINs, then the SYN.
+  const closed: Frame[] = [
+    tcp(S, C, T0, 500, 101, SYN | ACK), tcp(C, S, T0 + 10, 101, 501, ACK),
+    tcp(C, S, T0 + 20, 101, 501, PSH | ACK, bytes('ping')), tcp(S, C, T0 + 30, 501, 105, PSH | ACK, bytes('pong')),
+    tcp(C, S, T0 + 40, 105, 505, FIN | ACK), tcp(S, C, T0 + 50, 505, 106, FIN | ACK), tcp(C, S, T0 + 60, 106, 506, ACK),
+  ];
+  let docs = capture([...closed, tcp(C, S, T0 + 70, 100, 0, SYN)]);
+  assert.equal(docs.length, 1);
+  assert.equal(docs[0].network.packets, 8);
+  assert.equal(docs[0].tcpflags.syn, 1);
+  assert.equal(docs[0].tcpseq.src, 100);
+  assert.equal(docs[0].tcpSynValidated, true);
+  docs = capture([...closed, tcp(C, S, T0 + 70, 9000, 0, SYN)]);
+  assert.equal(docs.length, 2, 'port reuse: a new ISN is a new session');
+});

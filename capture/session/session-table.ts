@@ -87,8 +87,9 @@ export class SessionTable {
     const h = hashKey(this.key) & 0x3fffffff;
     let s = this.lookup(h);
     if (s && p.ipProtocol === 6 && kind === PacketKind.Ok && (p.tcpFlags & 0x12) === 0x02 && (s.finCount > 0 || s.rstSeen) &&
-        s.tcpSeqSrc !== p.tcpSeq) {
-      // Port reuse: a fresh SYN on a session that already closed.
+        clientIsn(s) !== p.tcpSeq) {
+      // Port reuse: a fresh SYN on a session that already closed. The session's own SYN, late
+      // or retransmitted, stays in it (tcp-reassembly-synthetic.pcap).
       this.close(s, true);
       s = undefined;
     }
@@ -480,3 +481,9 @@ function transportName(proto: number): string {
 const OTHER_IP: Record<number, string> = { 2: 'igmp', 89: 'ospf', 103: 'pim' };
 function isOtherIpProto(proto: number): boolean { return OTHER_IP[proto] !== undefined; }
 function otherIpProtoName(proto: number): string | undefined { return OTHER_IP[proto]; }
+
+/** The client's initial sequence number: from its SYN, else from the SYN-ACK's ack; -1 if unknown. */
+function clientIsn(s: Session): number {
+  if (s.synSeq >= 0) return s.tcpSeqSrc;
+  return s.synAckAck >= 0 ? (s.synAckAck - 1) >>> 0 : -1;
+}

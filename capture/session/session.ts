@@ -80,6 +80,8 @@ export class Session implements SessionApi {
   synTimeUs = -1;
   ackTimeUs = -1;
   synAckSeq = -1;
+  /** The first SYN-ACK's acknowledgement: the client's ISN + 1 even when its SYN was missed. */
+  synAckAck = -1;
   synSeq = -1;
   synValidated = false;
   synAckValidated = false;

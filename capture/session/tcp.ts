@@ -43,13 +43,18 @@ export function processTcp(table: SessionTable, s: Session, p: DecodedPacket, di
       c[F_SYNACK]++;
       if (s.synAckSeq < 0) {
         s.synAckSeq = p.tcpSeq;
+        s.synAckAck = p.tcpAck;
         if (s.synSeq >= 0 && p.tcpAck === ((s.synSeq + 1) >>> 0)) s.synValidated = true;
       }
       // SYN-ACK first: the SYN was missed; Arkime then reports the SYN-ACK's sequence as tcpseq.dst.
       if (!s.haveTcpSession) { ns[o] = p.tcpAck; s.tcpSeqDst = p.tcpSeq; }
     } else {
       c[F_SYN]++;
-      if (s.synSeq < 0) { s.synSeq = p.tcpSeq; s.tcpSeqSrc = p.tcpSeq; }
+      if (s.synSeq < 0) {
+        s.synSeq = p.tcpSeq; s.tcpSeqSrc = p.tcpSeq;
+        // A SYN arriving after its SYN-ACK (reordered or retransmitted) is validated by it.
+        if (s.synAckAck >= 0 && s.synAckAck === ((p.tcpSeq + 1) >>> 0)) s.synValidated = true;
+      }
       if (s.synTimeUs < 0) { s.synTimeUs = tsUs; s.ackTimeUs = -1; }
       (s.isns ??= new Set()).add(p.tcpSeq);
     }
