@@ -1,6 +1,6 @@
 // Link layers: each decoder finds where the network layer starts and which ethertype it has,
 // then hands over to `decodeEthertype`. Tables keyed on link type and ethertype drive the chain.
-import { DecodedPacket, PacketKind, ENCAP_MPLS, ENCAP_PPPOE, ETHER_ARP, ETHER_LLDP, ETHER_ISIS } from './packet.js';
+import { DecodedPacket, PacketKind, ENCAP_MPLS, ENCAP_PPPOE, ETHER_ARP, ETHER_LLDP, ETHER_ISIS, ETHER_XID } from './packet.js';
 import { decodeIpv4, decodeIpv6, decodeErspan, addVlan } from './ip.js';
 
 export const DLT_NULL = 0, DLT_EN10MB = 1, DLT_RAW = 101, DLT_FRELAY = 107, DLT_LOOP = 108,
@@ -59,6 +59,8 @@ export function decodeEthernet(p: DecodedPacket, buf: Uint8Array, off: number, e
     if (end - off >= 18 && buf[off + 14] === 0xfe && buf[off + 15] === 0xfe && buf[off + 16] === 0x03 && buf[off + 17] === 0x83) {
       p.etherProto = ETHER_ISIS; // LLC fe fe 03, NLPID 0x83
       p.payloadOff = off + 17; p.payloadLen = end - off - 17;
+    } else if (end - off >= 17 && (buf[off + 16] | 0x10) === 0xbf) {
+      p.etherProto = ETHER_XID; // LLC U-frame XID (control 0xaf, or 0xbf with poll/final): Arkime names it xid
     }
     return PacketKind.UnknownEther;
   }

@@ -98,7 +98,7 @@ export const TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08, TH_ACK
   TH_URG = 0x20, TH_ECE = 0x40, TH_CWR = 0x80, TH_AE = 0x100;
 
 // Non-IP protocols that get sessions of their own (DecodedPacket.etherProto).
-export const ETHER_NONE = 0, ETHER_ARP = 1, ETHER_LLDP = 2, ETHER_ISIS = 3;
+export const ETHER_NONE = 0, ETHER_ARP = 1, ETHER_LLDP = 2, ETHER_ISIS = 3, ETHER_XID = 4;
 
 // Encapsulations that add a protocol name to the session.
 export const ENCAP_GRE = 1, ENCAP_VXLAN = 2, ENCAP_GENEVE = 4, ENCAP_GTP = 8, ENCAP_MPLS = 16,

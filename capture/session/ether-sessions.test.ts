@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DecodedPacket } from '../decode/packet.js';
 import { decodePacket } from '../decode/decode.js';
 import { buildKey, KEY_LEN } from './flow-key.js';
-import { ETHER_ARP, ETHER_ISIS, ETHER_LLDP, etherProtocolName, registerEtherParser, etherParser } from './ether-sessions.js';
+import { ETHER_ARP, ETHER_ISIS, ETHER_LLDP, ETHER_XID, etherProtocolName, registerEtherParser, etherParser } from './ether-sessions.js';
 
 const opts = { trackVlan: false, trackVni: false, collapse: new Map<number, number>() };
 const MAC_A = [2, 0, 0, 0, 0, 1], MAC_B = [2, 0, 0, 0, 0, 2];
@@ -53,4 +53,14 @@ test('LLDP is marked, an 802.3 length beyond the frame is corrupt, and registere
   etherParser(ETHER_LLDP)!({} as never, new Uint8Array(4), 0, 4);
   assert.equal(seen, 4);
   assert.throws(() => registerEtherParser(99, () => {}), /unknown ether protocol code 99/);
+});
+
+test('an LLC XID frame is named xid; a frame of an ethertype nobody decodes is unknown-ether', () => {
+  // xid.pcap: 802.3 length 6, DSAP 0x00, SSAP 0x01, control 0xaf (XID response).
+  const xid = keyOf(frame(6, [0x00, 0x01, 0xaf, 0x81, 0x01, 0x00]));
+  assert.equal(xid.p.etherProto, ETHER_XID);
+  assert.equal(etherProtocolName(xid.p.etherProto), 'xid');
+  // python-packet-cb.pcap: ethertype 0x88b5 (local experimental).
+  const other = keyOf(frame(0x88b5, [1, 2, 3, 4]));
+  assert.equal(etherProtocolName(other.p.etherProto), 'unknown-ether');
 });

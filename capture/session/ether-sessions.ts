@@ -5,8 +5,8 @@
 import type { SessionApi } from '../parsers/api.js';
 import { ETHER_NONE, ETHER_ARP, ETHER_ISIS } from '../decode/packet.js';
 
-export { ETHER_NONE, ETHER_ARP, ETHER_LLDP, ETHER_ISIS } from '../decode/packet.js';
-const NAMES = ['', 'arp', 'lldp', 'isis'];
+export { ETHER_NONE, ETHER_ARP, ETHER_LLDP, ETHER_ISIS, ETHER_XID } from '../decode/packet.js';
+const NAMES = ['', 'arp', 'lldp', 'isis', 'xid'];
 
 /** Reads one frame's payload (after the Ethernet/LLC header) into session fields. */
 export type EtherFrameParser = (s: SessionApi, buf: Uint8Array, off: number, len: number) => void;
@@ -19,7 +19,8 @@ export function registerEtherParser(code: number, parse: EtherFrameParser): void
   parsers[code] = parse;
 }
 
-export function etherProtocolName(code: number): string { return NAMES[code] ?? 'unknown-ether'; }
+/** The protocol a non-IP session is named after; frames of no known kind are unknown-ether. */
+export function etherProtocolName(code: number): string { return NAMES[code] || 'unknown-ether'; }
 
 export function etherParser(code: number): EtherFrameParser | undefined { return parsers[code]; }
 
