@@ -70,6 +70,14 @@ test('ESP keeps the first packet position only and tags truncated-pcap', () => {
   assert.equal(docs[0].network.packets, 2);
   assert.deepEqual(docs[0].tags, ['truncated-pcap']);
   assert.equal(docs[0].client.bytes, 32);
+  // Behind AH (ah-esp.pcap) it is the same kind of session: first position only, truncated-pcap.
+  const ah = new Uint8Array(24 + 40); ah[0] = 50; ah[1] = 4; ah.set(esp, 24);
+  const viaAh = capture([{ tsUs: T0, data: ipv4Frame(C, S, 51, ah) }, { tsUs: T0 + 10, data: ipv4Frame(S, C, 51, ah) }],
+    '[default]\ntrackESP=true\n');
+  assert.equal(viaAh[0].ipProtocol, 51);
+  assert.deepEqual(viaAh[0].protocol, ['esp']);
+  assert.equal(viaAh[0].packetPos.length, 1);
+  assert.deepEqual(viaAh[0].tags, ['truncated-pcap']);
 });
 
 function dhcp(op: number, xid: number, mac: number[]): Uint8Array {

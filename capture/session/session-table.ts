@@ -73,7 +73,8 @@ export class SessionTable {
     if (kind === PacketKind.CorruptEther && !this.opts.saveCorruptEther) return;
     if (kind === PacketKind.UnknownIp && !this.opts.saveUnknownIp && !isOtherIpProto(p.ipProtocol)) return;
     if (kind === PacketKind.CorruptIp && (!this.opts.saveCorruptIp || p.ipVersion === 0)) return;
-    if (kind === PacketKind.Ok && p.ipProtocol === 50 && !this.opts.trackEsp) return;
+    // ESP, bare or behind AH (the decoder gives AH+ESP as protocol 51, kind Ok), is one kind.
+    if (kind === PacketKind.Ok && (p.ipProtocol === 50 || p.ipProtocol === 51) && !this.opts.trackEsp) return;
     if (kind === PacketKind.CorruptEther) p.ipVersion = 0;
 
     // Before each packet, as Arkime's packet thread: closing, idle and TCP save-time sessions,
@@ -461,7 +462,7 @@ function queueFor(p: DecodedPacket): QueueKind {
     case 17: return QueueKind.Udp;
     case 1: case 58: return QueueKind.Icmp;
     case 132: return QueueKind.Sctp;
-    case 50: return QueueKind.Esp;
+    case 50: case 51: return QueueKind.Esp;
     default: return QueueKind.Other;
   }
 }
