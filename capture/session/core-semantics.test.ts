@@ -4,7 +4,7 @@
 // SCTP DATA chunks classified, and outer tunnel headers in Arkime's (direction-free) order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipv4Frame, tcpSegment, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
+import { dnsAnswerA, dnsQuery, ipv4Frame, tcpSegment, udpDatagram, type Endpoint, type Frame } from '../synth/traffic.js';
 import { captureJson } from '../../test/support/json-capture.js';
 
 
@@ -211,4 +211,17 @@ test('a session\'s own SYN arriving after its FINs joins it; a SYN with another 
   assert.equal(docs[0].tcpSynValidated, true);
   docs = capture([...closed, tcp(C, S, T0 + 70, 9000, 0, SYN)]);
   assert.equal(docs.length, 2, 'port reuse: a new ISN is a new session');
+});
+
+test('an [override-ips] address in any IP field tags the session, not only its endpoints', () => {
+  // smtp-originating.pcap: an email.ip value brings its tag; here a DNS answer does.
+  const dnsC: Endpoint = { ...C, port: 40053 }, dnsS: Endpoint = { ...S, port: 53 };
+  const frames: Frame[] = [
+    { tsUs: T0, data: ipv4Frame(dnsC, dnsS, 17, udpDatagram(dnsC.port, 53, dnsQuery(7, 'tagged.example'))) },
+    { tsUs: T0 + 10, data: ipv4Frame(dnsS, dnsC, 17, udpDatagram(53, dnsC.port, dnsAnswerA(7, 'tagged.example', [203, 0, 113, 9]))) },
+  ];
+  const docs = capture(frames, '[default]\n[override-ips]\n203.0.113.9=tag:watched-answer;country:NL\n');
+  assert.deepEqual(docs[0].dns[0].ip, ['203.0.113.9']);
+  assert.deepEqual(docs[0].tags, ['watched-answer']);
+  assert.deepEqual(capture(frames).map((d) => d.tags), [undefined], 'untagged without the override');
 });

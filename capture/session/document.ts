@@ -154,6 +154,13 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
   const doc = builder;
   doc.reset();
   ipTags.length = 0;
+  // Every address a session holds, in any IP field, brings its [override-ips] tags (Arkime:
+  // smtp-originating.pcap is tagged by an email.ip value), as source and destination do.
+  const ipInfo = (ip: string): IpInfo | undefined => {
+    const info = opts.enricher.ip(ip);
+    if (info?.tags) for (const t of info.tags) ipTags.push(t);
+    return info;
+  };
   doc.set('firstPacket', s.firstPacketMs);
   doc.set('lastPacket', s.lastPacketMs);
   // A pcap out of time order can put the last packet before the first: Arkime writes the
@@ -212,7 +219,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
       const ips = [...outerIps];
       doc.set(f.db, ips);
       doc.set(cntOf(f), ips.length);
-      writeIpCompanions(doc, f.db.slice(0, -2), ips, (ip) => opts.enricher.ip(ip));
+      writeIpCompanions(doc, f.db.slice(0, -2), ips, ipInfo);
     }
   }
 
@@ -238,7 +245,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     doc.set('icmp', { type: [...s.icmpTypes], code: [...s.icmpCodes!] });
   }
 
-  s.values.writeInto(doc, undefined, (ip) => opts.enricher.ip(ip));
+  s.values.writeInto(doc, undefined, ipInfo);
 
   if (s.protocols.size) { doc.set('protocol', [...s.protocols]); doc.set('protocolCnt', s.protocols.size); }
   // The session's tags, then --tag ones, then those of its addresses; a Set only when merging.
