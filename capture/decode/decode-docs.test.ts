@@ -86,6 +86,8 @@ test('IPv4 fragments are reassembled into one UDP packet of the session', () => 
   assert.deepEqual(docs[0].protocol, ['udp']);
   assert.equal(docs[0].destination.port, 9999);
   assert.equal(docs[0].network.packets, 1, 'the reassembled datagram counts once');
+  // At its own length, Ethernet + IP header + the whole UDP datagram (socks5-http-302-frag.pcap).
+  assert.equal(docs[0].network.bytes, 14 + 20 + udp.length);
   assert.equal(docs[0].totDataBytes, 200);
 });
 

@@ -14,7 +14,6 @@ interface Pending {
   nextProto: number;
   total: number;                  // payload length once the last fragment arrived, else -1
   firstUs: number;
-  wireLen: number;
 }
 
 const MAX_PENDING = 10000;
@@ -55,11 +54,10 @@ export class FragmentAssembler {
     if (f && nowUs - f.firstUs > TIMEOUT_US) { this.pending.delete(key); f = undefined; }
     if (!f) {
       if (this.pending.size >= MAX_PENDING) { this.dropped++; return false; }
-      f = { pieces: [], header: undefined, ipOffInHeader: 0, nextFieldInHeader: -1, nextProto: 0, total: -1, firstUs: nowUs, wireLen: 0 };
+      f = { pieces: [], header: undefined, ipOffInHeader: 0, nextFieldInHeader: -1, nextProto: 0, total: -1, firstUs: nowUs };
       this.pending.set(key, f);
     }
     const dataEnd = o + p.ipTotalLen;
-    f.wireLen += p.wireLen;
     if (dataEnd > dataStart) f.pieces.push({ off: fragOff, data: b.slice(dataStart, dataEnd) });
     if (fragOff === 0) {
       // IPv6 keeps the unfragmentable part and drops the fragment header itself.
@@ -90,7 +88,8 @@ export class FragmentAssembler {
     }
     const { tsSec, tsUsec, filePos, linkType } = p;
     decodePacket(p, frame, 0, frame.length, linkType);
-    p.tsSec = tsSec; p.tsUsec = tsUsec; p.filePos = filePos; p.wireLen = f.wireLen;
+    // Arkime counts the reassembled packet once, at its own length (socks5-http-302-frag.pcap).
+    p.tsSec = tsSec; p.tsUsec = tsUsec; p.filePos = filePos; p.wireLen = frame.length;
     return true;
   }
 }
