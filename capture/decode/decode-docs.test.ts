@@ -43,6 +43,7 @@ test('every encapsulation gives the session of its inner flow, named as Arkime n
     ['geneve', (f) => ether(0x0800, ipv4(17, udpDatagram(40000, 6081, cat([0, 0, 0x65, 0x58, 0, 0, 43, 0], f))))],
     ['gtp', (f) => { const ip = ipOf(f); return ether(0x0800, ipv4(17, udpDatagram(2152, 2152, cat([0x30, 0xff, ...be16(ip.length), 0, 0, 0, 1], ip)))); }],
     ['ipip', (f) => ether(0x0800, ipv4(4, ipOf(f)))],
+    ['vxlan0', (f) => ether(0x0800, ipv4(17, udpDatagram(40000, 4789, cat([8, 0, 0, 0, 0, 0, 0, 0], f))))],
   ];
   const frames = wraps.flatMap(([, w], i) => exchange(ep(1, 30000 + i), ep(2, 5000 + i), T0 + i * 10_000, w));
   const docs = capture(frames);
@@ -50,7 +51,7 @@ test('every encapsulation gives the session of its inner flow, named as Arkime n
   const byPort = new Map(docs.map((d) => [d.destination.port, d]));
   const want: Record<string, string[]> = {
     vlan: ['udp'], qinq: ['udp'], mpls: ['mpls', 'udp'], pppoe: ['pppoe', 'udp'], gre: ['gre', 'udp'], erspan: ['gre', 'udp'],
-    vxlan: ['udp', 'vxlan'], geneve: ['geneve', 'udp'], gtp: ['gtp', 'udp'], ipip: ['udp'],
+    vxlan: ['udp', 'vxlan'], geneve: ['geneve', 'udp'], gtp: ['gtp', 'udp'], ipip: ['udp'], vxlan0: ['udp', 'vxlan'],
   };
   wraps.forEach(([name], i) => {
     const d = byPort.get(5000 + i);
@@ -69,6 +70,7 @@ test('every encapsulation gives the session of its inner flow, named as Arkime n
   assert.deepEqual(byPort.get(5001)!.dot1q.id, [300]);
   assert.deepEqual(byPort.get(5006)!.vni, [42]);
   assert.deepEqual(byPort.get(5007)!.vni, [43]);
+  assert.equal(byPort.get(5010)!.vni, undefined, 'VNI 0 is not recorded, as in Arkime');
   for (const port of [5004, 5006, 5008, 5009]) assert.deepEqual(byPort.get(port)!.srcOuterIp, ['192.0.2.1'], `outer ip of ${port}`);
 });
 

@@ -71,6 +71,10 @@ test('Modbus: request ids and codes, exception reply', () => {
   assert.deepEqual(doc.modbus.exccode, [2]);
   assert.equal(doc.modbus.unitid, 17);
   assert.equal(doc.modbus.protocolid, 0);
+  // An exception reply cut before its code (length 2: unit and function only) records no code.
+  const short = new TestSession('[default]\n', { dstPort: 502 })
+    .run(modbusParser, [[0, hex('0101 0000 0006 01 03 0000 0001')], [1, hex('0101 0000 0002 01 81')]]) as any;
+  assert.equal(short.modbus.exccode, undefined);
 });
 
 function avp(code: number, v: string): string {

@@ -38,7 +38,8 @@ export const modbusParser: ProtocolParser<ModbusState> = {
       let fc = buf[p + 7];
       if (fromServer && fc & 0x80) {
         fc &= 0x7f;
-        s.addInt(modbusFields.exccode, mlen >= 3 ? buf[p + 8] : 0);
+        // An exception response too short to hold its code records none (arkime_synthetic.pcap).
+        if (mlen >= 3) s.addInt(modbusFields.exccode, buf[p + 8]);
       }
       if (!fromServer) {
         s.addInt(modbusFields.transactionid, tid);

@@ -247,7 +247,7 @@ export class SessionTable {
         else (s.dot1q ??= new Set()).add(p.vlanIds[i]);
       }
     }
-    if (p.vni >= 0 && firstTen) (s.vnis ??= new Set()).add(p.vni);
+    if (p.vni > 0 && firstTen) (s.vnis ??= new Set()).add(p.vni); // Arkime records no VNI 0
     if (s.ipVersion !== 0 && s.ttlSeen[dir] < 10) {
       s.ttlSeen[dir]++;
       const ttl = (dir << 8) | p.ttl;
