@@ -79,3 +79,24 @@ test('a garbage file is refused with its name', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /garbage\.pcap: unknown capture file format/);
 });
+
+test('--json with packetThreads=2 ages sessions per Arkime thread: a time jump on one thread spares the other\'s', () => {
+  // 12 idle TCP sessions, then one packet 1000 s later. One clock (packetThreads=1): the jump
+  // idle-closes 10 sessions and mid-saves the other 2 (Arkime's per-call bounds), which end as
+  // empty second segments. Two clocks: only the jump packet's thread sees the jump, and it holds
+  // no more than 10 of the 12, so none is split (arkime_synthetic.pcap behaves this way).
+  const T0 = 1_700_000_000_000_000;
+  const frames: Frame[] = [];
+  for (let i = 0; i < 12; i++) {
+    const c: Endpoint = { ...C, port: 41000 + i };
+    frames.push(...tcpConversation(c, S, T0 + i * 1000, new Uint8Array(4), new Uint8Array(4)).filter((_, k) => k < 5));
+  }
+  const far: Endpoint = { ip: [10, 7, 7, 7], port: 5000, mac: [0, 1, 2, 3, 4, 9] };
+  // Two packets: a thread ages its sessions before each packet, against the one before it.
+  for (const us of [1000e6, 1001e6]) frames.push({ tsUs: T0 + us, data: ipv4Frame(far, S, 17, udpDatagram(5000, 5001, new Uint8Array(4))) });
+  const split = (docs: Record<string, any>[]) => docs.filter((d) => d.segmentCnt === 2).length;
+  assert.equal(split(capture(frames)), 2);
+  const two = capture(frames, '[default]\npacketThreads=2\n');
+  assert.equal(two.length, 13);
+  assert.equal(split(two), 0);
+});

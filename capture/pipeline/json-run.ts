@@ -3,7 +3,7 @@
 import { writeSync } from 'node:fs';
 import type { Config } from '../../db/config.js';
 import { newFileBatch, openPacketSource } from '../readers/open.js';
-import { PacketWorker } from './packet-worker.js';
+import { ArkimeThreadSplit, PacketWorker } from './packet-worker.js';
 import { captureSettings } from './setup.js';
 import { parseFilenameOps, tagsForFile } from './file-tags.js';
 
@@ -20,27 +20,35 @@ export function runJson(config: Config, node: string, files: string[], extraTags
   return result;
 }
 
-/** Capture `files` in this thread and hand each session document to `onDoc` (tests use it too). */
+/**
+ * Capture `files` in this thread and hand each session document to `onDoc` (tests use it too).
+ * With packetThreads above 1 the packets are split as Arkime's threads would get them (one
+ * session table, one packet clock each; see session/arkime-thread.ts), so a run gives the
+ * documents Arkime's --tests mode gives with that config, mid-saves after time jumps included.
+ */
 export function runToDocs(config: Config, node: string, files: string[], onDoc: (doc: Record<string, unknown>) => void,
   extraTags: string[] = [], onError: (message: string) => void = () => {}): JsonRunResult {
   const settings = captureSettings(config);
   let sessions = 0;
-  const worker = new PacketWorker(settings, node, (doc) => { sessions++; onDoc(doc); });
+  const sink = (doc: Record<string, unknown>) => { sessions++; onDoc(doc); };
+  const split = settings.packetThreads > 1 ? new ArkimeThreadSplit(settings, node, sink) : undefined;
+  const worker = split ? undefined : new PacketWorker(settings, node, sink);
   const ops = parseFilenameOps(config);
   const batch = newFileBatch();
   const errors: string[] = [];
   for (const file of files) {
-    worker.setFile(0, [...extraTags, ...tagsForFile(ops, file)]);
+    const tags = [...extraTags, ...tagsForFile(ops, file)];
+    if (split) split.setFile(tags); else worker!.setFile(0, tags);
     const src = openPacketSource(file);
     try {
-      while (src.next(batch)) worker.process(batch);
+      while (src.next(batch)) { if (split) split.process(batch); else worker!.process(batch); }
       if (src.error) { errors.push(src.error.message); onError(src.error.message); }
     } finally {
       src.close();
     }
   }
-  worker.finish();
-  return { packets: worker.packets, sessions, errors };
+  if (split) split.finish(); else worker!.finish();
+  return { packets: split ? split.packets : worker!.packets, sessions, errors };
 }
 
 function writeStdout(s: string): void {
