@@ -100,3 +100,14 @@ test('--json with packetThreads=2 ages sessions per Arkime thread: a time jump o
   assert.equal(two.length, 13);
   assert.equal(split(two), 0);
 });
+
+test('HTTP request counts belong to the segment that saw the requests', () => {
+  // Split after 6 packets: the handshake and the GET and its answer fall in the first segment.
+  const req = new Uint8Array(Buffer.from('GET / HTTP/1.1\r\nHost: a.example\r\n\r\n'));
+  const res = new Uint8Array(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'));
+  const docs = capture(tcpConversation(C, S, 1_700_000_000_000_000, req, res), '[default]\nmaxPackets=6\n')
+    .sort((a, b) => a.segmentCnt - b.segmentCnt);
+  assert.equal(docs.length, 2);
+  assert.equal(docs[0].http['method-GET'], 1);
+  assert.equal(docs[1].http?.['method-GET'], undefined, 'not counted again in the next segment');
+});

@@ -40,10 +40,13 @@ export const httpFields = {
   requestBody: h({ exp: 'http.reqbody', db: 'http.requestBody', kind: 'termfield', friendly: 'Request Body', help: 'HTTP Request Body' }),
 };
 
-/** Methods with a per-session request counter `http.method-<M>` (Arkime tracks these seven). */
+/**
+ * Methods with a request counter `http.method-<M>` (Arkime tracks these seven), per segment: the
+ * count is not carried into a split session's next segment.
+ */
 export const COUNTED_METHODS = ['DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS'] as const;
 export const methodCountFields: Field[] = COUNTED_METHODS.map((m) => h({
-  exp: `http.method.${m}`, db: `http.method-${m}`, kind: 'integer', store: 'single',
+  exp: `http.method.${m}`, db: `http.method-${m}`, kind: 'integer', store: 'single', linked: false,
   friendly: `${m} count`, help: `Number of ${m} requests`,
 }));
 

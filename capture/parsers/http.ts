@@ -366,10 +366,12 @@ export class HttpState {
   save(s: SessionApi, final: boolean): void {
     this.s = s;
     if (this.ws) websocketSave(this.ws, s);
-    if (this.unregistered || !final) return;
-    for (const side of this.sides) if (side.mode === Mode.Http) side.stream.eof();
+    if (this.unregistered) return;
+    if (final) for (const side of this.sides) if (side.mode === Mode.Http) side.stream.eof();
+    // Each segment counts its own requests: a mid-save writes the counts so far and starts over
+    // (Arkime's arkime_synthetic.pcap: method-GET in the first segment, not the empty second).
     for (let i = 0; i < COUNTED_METHODS.length; i++) {
-      if (this.methodCounts[i]) s.addInt(methodCountFields[i], this.methodCounts[i]);
+      if (this.methodCounts[i]) { s.addInt(methodCountFields[i], this.methodCounts[i]); this.methodCounts[i] = 0; }
     }
   }
 }
