@@ -78,6 +78,12 @@ const MAX_AUTO_MERGE_ROWS = 4_000_000;
  * decoded: merging 92k rows into one 122880-row group took +890 MB, into 16384-row groups +300 MB.
  */
 const AUTO_MERGE_ROW_GROUP = 16384;
+/**
+ * zstd at level 1: on session segments it compresses as well as the default level 3 (the
+ * columns are dictionary- and bit-packed first; mixed: 15.01 vs 15.02 MB) for ~10% less
+ * writer CPU.
+ */
+const PARQUET_CODEC = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
 /** While merges are held (holdMerges), a partition with this many live segments merges anyway. */
 const HELD_MERGE_MAX_SEGMENTS = 32;
 const PARTITION_RE = /^sessions3-[0-9a-z]+$/;
@@ -327,7 +333,7 @@ export class EmbeddedSessionStore {
       const tmp = tmpName(dir, file);
       try {
         await this.writeCon.run(`COPY (SELECT ${infos.map((c) => q(c.name)).join(', ')} FROM ${src}${order}) TO ${sqlString(tmp)} ` +
-          `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${this.rowGroupSize})`);
+          `(FORMAT parquet, ${PARQUET_CODEC}, ROW_GROUP_SIZE ${this.rowGroupSize})`);
         fsyncFile(tmp);
       } catch (e) {
         try { fs.unlinkSync(tmp); } catch { /* never written */ }
@@ -432,7 +438,7 @@ export class EmbeddedSessionStore {
     const list = pick.map((s) => sqlString(path.join(dir, s.file))).join(', ');
     try {
       await this.writeCon.run(`COPY (SELECT * FROM read_parquet([${list}], union_by_name=true)${order}) TO ${sqlString(tmp)} ` +
-        `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroup})`);
+        `(FORMAT parquet, ${PARQUET_CODEC}, ROW_GROUP_SIZE ${rowGroup})`);
       fsyncFile(tmp);
     } catch (e) {
       try { fs.unlinkSync(tmp); } catch { /* never written */ }
