@@ -6,7 +6,7 @@
 // the kernel ring) free of structured clones and document flattening.
 import { parentPort, workerData } from 'node:worker_threads';
 import { fields } from '../../db/fields/registry.js';
-import { DocFlattener, transferList, type FlatBatch } from '../../db/store/flat-batch.js';
+import { DocFlattener, postTransferring, type FlatBatch } from '../../db/store/flat-batch.js';
 import { SharedBatchView } from '../pipeline/batch-view.js';
 import { PacketWorker } from '../pipeline/packet-worker.js';
 import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from '../pipeline/worker-config.js';
@@ -51,7 +51,7 @@ const positions = new FilePositions();
 const flattener = new DocFlattener(fields, init.rotateIndex);
 const none: FlatBatch[] = [];
 /** Posts to the main thread; the batches' line buffers are transferred, not copied. */
-const post = (m: FromLiveWorker) => parentPort!.postMessage(m, 'flat' in m ? transferList(m.flat) : undefined);
+const post = (m: FromLiveWorker) => postTransferring(parentPort!, m);
 const take = (): FlatBatch[] => (flattener.pendingRows ? flattener.take() : none);
 const worker = new PacketWorker(captureSettings(config), init.node, (doc) => {
   positions.rewrite(doc, init.gap);

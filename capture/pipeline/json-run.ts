@@ -3,7 +3,7 @@
 import { writeSync } from 'node:fs';
 import type { Config } from '../../db/config.js';
 import { newFileBatch, openPacketSource } from '../readers/open.js';
-import { ArkimeThreadSplit, PacketWorker } from './packet-worker.js';
+import { ArkimeThreadSplit } from './packet-worker.js';
 import { captureSettings } from './setup.js';
 import { parseFilenameOps, tagsForFile } from './file-tags.js';
 
@@ -30,25 +30,22 @@ export function runToDocs(config: Config, node: string, files: string[], onDoc: 
   extraTags: string[] = [], onError: (message: string) => void = () => {}): JsonRunResult {
   const settings = captureSettings(config);
   let sessions = 0;
-  const sink = (doc: Record<string, unknown>) => { sessions++; onDoc(doc); };
-  const split = settings.packetThreads > 1 ? new ArkimeThreadSplit(settings, node, sink) : undefined;
-  const worker = split ? undefined : new PacketWorker(settings, node, sink);
+  const threads = new ArkimeThreadSplit(settings, node, (doc) => { sessions++; onDoc(doc); });
   const ops = parseFilenameOps(config);
   const batch = newFileBatch();
   const errors: string[] = [];
   for (const file of files) {
-    const tags = [...extraTags, ...tagsForFile(ops, file)];
-    if (split) split.setFile(tags); else worker!.setFile(0, tags);
+    threads.setFile([...extraTags, ...tagsForFile(ops, file)]);
     const src = openPacketSource(file);
     try {
-      while (src.next(batch)) { if (split) split.process(batch); else worker!.process(batch); }
+      while (src.next(batch)) threads.process(batch);
       if (src.error) { errors.push(src.error.message); onError(src.error.message); }
     } finally {
       src.close();
     }
   }
-  if (split) split.finish(); else worker!.finish();
-  return { packets: split ? split.packets : worker!.packets, sessions, errors };
+  threads.finish();
+  return { packets: threads.packets, sessions, errors };
 }
 
 function writeStdout(s: string): void {

@@ -78,8 +78,9 @@ export class PacketWorker {
 }
 
 /**
- * One PacketWorker per Arkime packet thread, in this thread: each packet (IP fragments joined
- * first, as Arkime's reader does) goes to the worker of the thread Arkime would pick.
+ * One PacketWorker per Arkime packet thread (packetThreads, 1 or more), in this thread: each
+ * packet (IP fragments joined first, as Arkime's reader does) goes to the worker of the thread
+ * Arkime would pick.
  */
 export class ArkimeThreadSplit {
   private readonly workers: PacketWorker[];

@@ -5,7 +5,7 @@
 // back, not a structured clone of every document), else as document objects for other sinks.
 import { parentPort, workerData } from 'node:worker_threads';
 import { fields } from '../../db/fields/registry.js';
-import { DocFlattener, transferList, type FlatBatch } from '../../db/store/flat-batch.js';
+import { DocFlattener, postTransferring, type FlatBatch } from '../../db/store/flat-batch.js';
 import { SharedBatchView } from './batch-view.js';
 import { PacketWorker } from './packet-worker.js';
 import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from './worker-config.js';
@@ -50,7 +50,7 @@ const addFlat = (d: Record<string, unknown>) => {
 const worker = new PacketWorker(captureSettings(config), init.node, flattener ? addFlat : (d) => docs.push(d), init.threads);
 const none: FlatBatch[] = [];
 /** Posts to the main thread; the batches' line buffers are transferred, not copied. */
-const post = (m: FromWorker) => parentPort!.postMessage(m, 'flat' in m ? transferList(m.flat) : undefined);
+const post = (m: FromWorker) => postTransferring(parentPort!, m);
 const takeFlat = () => (flattener && flattener.pendingRows ? flattener.take() : none);
 const view = new SharedBatchView();
 

@@ -12,7 +12,6 @@ import { buildDhcpKey } from './dhcp-session.js';
 
 const scratch = new Uint8Array(40);
 const words = new DataView(scratch.buffer);
-
 const keyScratch = new Uint8Array(KEY_LEN);
 
 export function arkimeThreadOf(p: DecodedPacket, threads: number, opts: KeyOptions): number {
@@ -23,10 +22,8 @@ export function arkimeThreadOf(p: DecodedPacket, threads: number, opts: KeyOptio
     buildKey(p, keyScratch, opts);
     return hashKey(keyScratch) % threads;
   }
-  if (p.ipProtocol === 17 && p.kind === PacketKind.Ok) {
-    buildKey(p, keyScratch, opts);
-    if (buildDhcpKey(p, keyScratch)) return hashKey(keyScratch) % threads;
-  }
+  // buildDhcpKey writes the whole key when the datagram is DHCP.
+  if (p.ipProtocol === 17 && p.kind === PacketKind.Ok && buildDhcpKey(p, keyScratch)) return hashKey(keyScratch) % threads;
   const b = p.buf;
   const v4 = p.ipVersion === 4;
   const len = v4 ? 16 : 40;

@@ -31,9 +31,10 @@ export function buildDhcpKey(p: DecodedPacket, key: Uint8Array): boolean {
 
 export function dhcpProtocol(key: Uint8Array): string { return key[0] === DHCP4_KEY ? 'dhcp' : 'dhcpv6'; }
 
+const NO_STATE = {};
+
 /** Through the parsers' own entry points, so whatever watches parsers (the fuzzer) sees these too. */
 export function parseDhcpDatagram(s: Session, buf: Uint8Array, off: number, len: number): void {
   if (s.key[0] === DHCP4_KEY) { if (len >= 256) dhcpParser.parse!(NO_STATE, s, 0, buf, off, len); }
   else dhcpv6Parser.parse!(NO_STATE, s, 0, buf, off, len);
 }
-const NO_STATE = {};

@@ -146,6 +146,20 @@ export function gapEncode(pos: number[]): number[] {
   return out;
 }
 
+/** The enricher of the document being built (set by buildDocument, which is not re-entrant). */
+let enricher: DocEnricher;
+
+/**
+ * Enrichment of an address in any IP field. Every address a session holds brings its
+ * [override-ips] tags (Arkime: smtp-originating.pcap is tagged by an email.ip value), as source
+ * and destination do.
+ */
+function ipInfo(ip: string): IpInfo | undefined {
+  const info = enricher.ip(ip);
+  if (info?.tags) for (const t of info.tags) ipTags.push(t);
+  return info;
+}
+
 /** One builder per thread: buildDocument runs to completion before the next one starts. */
 const builder = new DocBuilder();
 const TCP_FLAG_COUNT = TCP_FLAG_NAMES.length;
@@ -154,13 +168,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
   const doc = builder;
   doc.reset();
   ipTags.length = 0;
-  // Every address a session holds, in any IP field, brings its [override-ips] tags (Arkime:
-  // smtp-originating.pcap is tagged by an email.ip value), as source and destination do.
-  const ipInfo = (ip: string): IpInfo | undefined => {
-    const info = opts.enricher.ip(ip);
-    if (info?.tags) for (const t of info.tags) ipTags.push(t);
-    return info;
-  };
+  enricher = opts.enricher;
   doc.set('firstPacket', s.firstPacketMs);
   doc.set('lastPacket', s.lastPacketMs);
   // A pcap out of time order can put the last packet before the first: Arkime writes the

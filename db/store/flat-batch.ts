@@ -25,9 +25,10 @@ const HOUR_MS = 3600000;
 /** Smallest size of a partition's line buffer. */
 const MIN_BUFFER = 256 << 10;
 
-/** The ArrayBuffers of batches, to transfer them with postMessage instead of copying. */
-export function transferList(batches: readonly FlatBatch[]): ArrayBuffer[] {
-  return batches.map((b) => b.bytes.buffer as ArrayBuffer);
+/** Post `m` on `port`; the line buffers of its `flat` batches are transferred, not copied. */
+export function postTransferring(port: { postMessage(m: unknown, transfer?: ArrayBuffer[]): void }, m: object): void {
+  const flat = (m as { flat?: readonly FlatBatch[] }).flat;
+  port.postMessage(m, flat ? flat.map((b) => b.bytes.buffer as ArrayBuffer) : undefined);
 }
 
 /** Lines of one partition since the last take, keyed by the partition's suffix. */
