@@ -26,6 +26,7 @@ function doc(i: number, tag: string): Record<string, unknown> {
     source: { ip: `10.0.${i % 50}.1`, port: 1024 + i, packets: 1, bytes: 100 },
     destination: { ip: `192.168.0.${i % 7}`, port: i % 4 === 0 ? 80 : 443, packets: 1, bytes: 100 },
     network: { packets: 2, bytes: 200 }, totDataBytes: 10, tags: [tag], tagsCnt: 1,
+    protocol: i % 100 === 0 ? ['tcp', 'rare'] : ['tcp'], protocolCnt: i % 100 === 0 ? 2 : 1,
   };
 }
 
@@ -85,6 +86,12 @@ test('SPI view: exact on small matches, weighted sample on large ones, exact whe
   assert.ok(Math.abs(p443 - n * 3 / 4) < n * 0.05, `port 443 ≈ ${n * 3 / 4}: ${p443}`);
   const total = est.fields[1].buckets.reduce((s, x) => s + x.doc_count, 0) + est.fields[1].sum_other_doc_count;
   assert.ok(Math.abs(total - n) < n * 0.02, `estimated total ≈ ${n}: ${total}`);
+  // values seen in too few sampled sessions for a tight estimate are recounted exactly: a scalar
+  // (each source.ip is in 1/50 of the sessions) and a list value (protocol 'rare', 1/100)
+  assert.deepEqual(est.fields[2].buckets.map((x) => x.doc_count), [n / 50, n / 50, n / 50]);
+  const proto = await sampling.termsMany({ expressions: [] }, [{ field: 'protocol', size: 5 }]);
+  assert.ok(proto.sample);
+  assert.equal(new Map(proto.fields[0].buckets.map((x) => [x.key, x.doc_count])).get('rare'), n / 100);
   const forced = await sampling.termsMany({ expressions: [] }, fieldsWanted, { exact: true });
   assert.equal(forced.sample, undefined);
   assert.deepEqual(forced.fields, exact.fields);

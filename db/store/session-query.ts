@@ -28,13 +28,15 @@ import { ID_COLUMN } from './doc-columns.js';
 import { EmbeddedSessionStore, type TimeRange } from './session-store.js';
 import {
   QueryError, type ExportPage, type ExportSnapshot, type FileGroup, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
-  type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsMany, type TermsResult,
+  type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermBucket, type TermsMany, type TermsResult,
 } from './search-backend.js';
 
 const OVERLAY = 'packrat_tag_overlay';
 const ID = q(ID_COLUMN);
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+/** SPI buckets' order: count descending, then the value ascending. */
+const byCountThenKey = (a: TermBucket, b: TermBucket) => b.doc_count - a.doc_count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** Row `i` of a non-NULL DOUBLE[] column as numbers, read straight from the flat child vector. */
 function numbersOfList(v: DuckDBVector, i: number): number[] {
@@ -123,6 +125,11 @@ const SPI_EXACT_ROWS = 1_000_000;
 /** Rows the SPI view sample aims at, read as runs of SPI_RUN consecutive rows (whole row groups skipped). */
 const SPI_SAMPLE_ROWS = 500_000;
 const SPI_RUN = 16384;
+/**
+ * A sampled SPI value seen in fewer sampled sessions than this (relative error over 5%) is
+ * recounted exactly: a rare value's count is never shown as an extrapolation of one sighting.
+ */
+const SPI_MIN_HITS = 400;
 /** The column of a sampled row's weight: how many rows of its segment it stands for. */
 const SAMPLE_WEIGHT = 'packrat_sample_weight';
 
@@ -547,13 +554,13 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     const c = await this.compile(sq);
     const count = await this.count(sq);
     const rows = c.segments.reduce((n, g) => n + g.rows, 0);
-    if (o.exact || count <= this.spiExactRows || rows <= this.spiSampleRows * 2) return { fields: await this.termsOneScan(c, fields), count };
+    if (o.exact || count <= this.spiExactRows || rows <= this.spiSampleRows * 2) return { fields: (await this.termsOneScan(c, fields)).results, count };
     // Segments smaller than two strides are read whole (weight 1); a larger one's sampled rows
     // each stand for rows / sampled rows of it, so a small segment is not over-counted.
     const run = Math.min(SPI_RUN, Math.max(1, Math.floor(this.spiSampleRows / 16)));
     const stride = Math.floor((rows / this.spiSampleRows) * run);
     const small = c.segments.filter((g) => g.rows < 2 * stride), big = c.segments.filter((g) => g.rows >= 2 * stride);
-    if (big.length === 0) return { fields: await this.termsOneScan(c, fields), count }; // not merged yet: nothing to skip
+    if (big.length === 0) return { fields: (await this.termsOneScan(c, fields)).results, count }; // not merged yet: nothing to skip
     let bigRows = 0, bigSampled = 0;
     for (const g of big) {
       bigRows += g.rows;
@@ -564,8 +571,43 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       `FROM ${this.source(big, c.partitions, false, true)} WHERE file_row_number % ${stride} < ${run}`;
     if (small.length) from = `SELECT *, 1.0::DOUBLE AS ${SAMPLE_WEIGHT} FROM ${this.source(small, c.partitions)} UNION ALL BY NAME ${from}`;
     const sampled = { sessions: 0 };
-    const out = await this.termsOneScan({ ...c, from: `(${from})` }, fields, SAMPLE_WEIGHT, sampled);
-    return { fields: out, count, sample: sampled };
+    const { results, hits } = await this.termsOneScan({ ...c, from: `(${from})` }, fields, SAMPLE_WEIGHT, sampled);
+    const thin = results.map((_, i) => i).filter((i) => hits[i].some((h) => h < SPI_MIN_HITS));
+    if (thin.length) await this.recountExactly(c, fields, results, thin);
+    return { fields: results, count, sample: sampled };
+  }
+
+  /**
+   * Replaces the sampled counts of fields `thin` with exact counts of the same top values, in one
+   * statement of filtered scans over the whole match (an IN filter is cheap next to grouping every
+   * distinct value of a high-cardinality field, which is what the exact view spends its time on).
+   */
+  private async recountExactly(c: Compiled, fields: { field: string }[], results: TermsResult[], thin: number[]): Promise<void> {
+    const branches: string[] = [];
+    const params: DuckDBValue[] = [];
+    for (const i of thin) {
+      const info = this.info(fields[i].field);
+      const keys = results[i].buckets.map((b) => b.key);
+      if (!keys.length) continue;
+      const col = q(info.column!);
+      const lits = keys.map((k) => (typeof k === 'string' ? sqlString(k) : String(k))).join(', ');
+      branches.push(info.list
+        // grouped by whole list before unnesting, as the exact view does: far faster than list_has_any per row
+        ? `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, sum(n) AS n FROM (SELECT unnest(list_distinct(l)) AS v, n FROM ` +
+          `(SELECT ${col} AS l, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY l)) WHERE v IN (${lits}) GROUP BY v`
+        : `SELECT ${i} AS f, CAST(${col} AS VARCHAR) AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IN (${lits}) GROUP BY ${col}`);
+      params.push(...c.params);
+    }
+    if (!branches.length) return;
+    const exact = new Map<string, number>();
+    for (const r of await this.store.query(branches.join(' UNION ALL '), params)) exact.set(`${num(r.f)}\0${String(r.v)}`, num(r.n));
+    for (const i of thin) {
+      const r = results[i];
+      const estimated = r.sum_other_doc_count + r.buckets.reduce((n, b) => n + b.doc_count, 0);
+      for (const b of r.buckets) b.doc_count = exact.get(`${i}\0${String(b.key)}`) ?? 0;
+      r.buckets.sort(byCountThenKey);
+      r.sum_other_doc_count = Math.max(0, estimated - r.buckets.reduce((n, b) => n + b.doc_count, 0));
+    }
   }
 
   /**
@@ -575,7 +617,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
    * With `weight`, each row counts for its weight; `rows` receives the rows read.
    */
   private async termsOneScan(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, fields: { field: string; size: number }[],
-    weight?: string, rows?: { sessions: number }): Promise<TermsResult[]> {
+    weight?: string, rows?: { sessions: number }): Promise<{ results: TermsResult[]; hits: number[][] }> {
     const infos = fields.map(({ field }) => this.info(field));
     const present = infos.map((info, i) => c.columns.has(info.column!) || (fields[i].field === 'tags' && this.overlayRows > 0));
     const cols = [...new Set(infos.filter((_, i) => present[i]).map((info) => info.column!))];
@@ -589,42 +631,43 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       if (!present[i]) return;
       const col = q(infos[i].column!);
       const limit = Math.max(0, Math.floor(size));
-      const top = (grouped: string) => `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, CAST(n AS DOUBLE) AS n FROM (${grouped} ORDER BY n DESC, v LIMIT ${limit})`;
+      const top = (grouped: string) => `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, CAST(n AS DOUBLE) AS n, h FROM (${grouped} ORDER BY n DESC, v LIMIT ${limit})`;
       if (!infos[i].list) {
-        branches.push(top(`SELECT ${col} AS v, ${cnt} AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`));
+        branches.push(top(`SELECT ${col} AS v, ${cnt} AS n, count(*) AS h FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`));
         totals.push(weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${w} END)` : `count(${col})`);
         totalAt.push(i);
         return;
       }
       // grouped by whole list first (few distinct lists), and only those groups unnested; the
       // total is the sum of the values' counts, each list counting once per distinct value
-      ctes.push(`l${i} AS MATERIALIZED (SELECT ${col} AS v, ${cnt} AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col})`);
-      branches.push(top(`SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM l${i}) GROUP BY v`));
-      branches.push(`SELECT ${-1 - i} AS f, NULL::VARCHAR AS v, CAST(sum(len(list_distinct(v)) * n) AS DOUBLE) AS n FROM l${i}`);
+      ctes.push(`l${i} AS MATERIALIZED (SELECT ${col} AS v, ${cnt} AS n, count(*) AS h FROM s WHERE ${col} IS NOT NULL GROUP BY ${col})`);
+      branches.push(top(`SELECT v, sum(n) AS n, sum(h) AS h FROM (SELECT unnest(list_distinct(v)) AS v, n, h FROM l${i}) GROUP BY v`));
+      branches.push(`SELECT ${-1 - i} AS f, NULL::VARCHAR AS v, CAST(sum(len(list_distinct(v)) * n) AS DOUBLE) AS n, NULL AS h FROM l${i}`);
     });
     // scalar totals as rows with f = -1 - field index, and the rows read at -1 - fields.length
     const t = [...totals, 'count(*)'];
     const at = [...totalAt, fields.length].map((i) => -1 - i);
-    branches.push(`SELECT unnest([${at.join(', ')}]) AS f, NULL::VARCHAR AS v, unnest([${t.map((x) => `CAST(${x} AS DOUBLE)`).join(', ')}]) AS n FROM s`);
+    branches.push(`SELECT unnest([${at.join(', ')}]) AS f, NULL::VARCHAR AS v, unnest([${t.map((x) => `CAST(${x} AS DOUBLE)`).join(', ')}]) AS n, NULL AS h FROM s`);
     const sql = `WITH ${ctes.join(', ')} ${branches.join(' UNION ALL ')}`;
     const result = await this.store.query(sql, c.params);
-    const tops: { key: string | number | boolean; n: number }[][] = fields.map(() => []);
+    const tops: { key: string | number | boolean; n: number; h: number }[][] = fields.map(() => []);
     const total = new Array<number>(fields.length + 1).fill(0);
     for (const r of result) {
       const f = num(r.f);
       if (f < 0) { total[-1 - f] = num(r.n); continue; }
       const scalar = infos[f].scalar;
       const v = String(r.v);
-      tops[f].push({ key: scalar === 'VARCHAR' ? v : scalar === 'BOOLEAN' ? v === 'true' : Number(v), n: num(r.n) });
+      tops[f].push({ key: scalar === 'VARCHAR' ? v : scalar === 'BOOLEAN' ? v === 'true' : Number(v), n: num(r.n), h: num(r.h) });
     }
     if (rows) rows.sessions = total[fields.length];
-    return tops.map((top, i) => {
-      // the union does not keep each branch's order: n descending, then the value ascending
-      top.sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // the union does not keep each branch's order: n descending, then the value ascending
+    for (const top of tops) top.sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const results = tops.map((top, i) => {
       const buckets = top.map((x) => ({ key: x.key as string | number, doc_count: Math.round(x.n) }));
       const other = Math.round(total[i]) - buckets.reduce((n, b) => n + b.doc_count, 0);
       return { buckets, sum_other_doc_count: Math.max(0, other) };
     });
+    return { results, hits: tops.map((top) => top.map((x) => x.h)) };
   }
 
   private pairSide(field: string): string {
