@@ -198,7 +198,9 @@ export async function startStub(uiDir: string, users: Record<string, string>, da
       const m = matched();
       const spi: Record<string, unknown> = {};
       for (const part of (q.spi ?? '').split(',').filter(Boolean)) { const [f, n] = part.split(':'); spi[f] = terms(m, f, Number(n) || 10); }
-      return json(res, 200, { spi, protocols: { tcp: m.length, http: m.length }, recordsTotal: data.docs.length, recordsFiltered: m.length, graph: histo(m), map: {} });
+      // as the embedded store answers a large match: sampled unless exact=1 asks for every count
+      const sampled = q.exact === '1' ? {} : { sampled: Math.ceil(m.length / 2) };
+      return json(res, 200, { spi, protocols: { tcp: m.length, http: m.length }, recordsTotal: data.docs.length, recordsFiltered: m.length, graph: histo(m), map: {}, ...sampled });
     }
     if (path === '/api/spigraph') {
       const m = matched(); const field = q.field ?? 'node';

@@ -68,6 +68,10 @@ test('exporting the whole query shows the bound the server reported', async () =
 
 test('SPI view values pivot into sessions; connections draws a node per host', async () => {
   await page.goto(`${stub.url}/spiview?spi=destination.ip,http.host`);
+  // a sampled answer says so and offers an exact count, which asks again with exact=1
+  await page.waitForSelector('[data-test=spi-sampled]');
+  await page.click('[data-test=spi-exact]');
+  await page.waitForSelector('[data-test=spi-sampled]', { state: 'detached' });
   const v = page.locator('[data-spi="http.host"] .value').first();
   await v.waitFor();
   const value = await v.innerText();
