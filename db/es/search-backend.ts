@@ -7,7 +7,7 @@ import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
 import { ExpressionError } from '../expr/errors.js';
 import { fieldView } from '../expr/field-view.js';
 import {
-  QueryError, type ExportPage, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
+  numberOf as num, QueryError, type ExportPage, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
   type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsResult,
 } from '../store/search-backend.js';
 import type { EsApi } from './client.js';
@@ -15,7 +15,6 @@ import { buildSessionQuery } from './search-request.js';
 import { sessionsIndexPattern } from './templates.js';
 
 type Q = Record<string, any>;
-const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const SCROLL = '2m';
 /** Most composite buckets read for one connections request (each page is 1000). */
 const MAX_PAIR_BUCKETS = 200000;

@@ -40,6 +40,9 @@ export function columnType(f: Field): SqlType {
 /** Quote an identifier for DuckDB. */
 export function q(ident: string): string { return `"${ident.replace(/"/g, '""')}"`; }
 
+/** A DuckDB string literal. */
+export function sqlString(s: string): string { return `'${s.replace(/'/g, "''")}'`; }
+
 /**
  * Sortable text form of an IP: 32 lowercase hex digits of the IPv6 address (IPv4 as
  * ::ffff:a.b.c.d). String order equals numeric order, so CIDR becomes BETWEEN.

@@ -16,7 +16,7 @@
 import path from 'node:path';
 import type { DuckDBDataChunk, DuckDBListVector, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { FieldRegistry } from '../fields/registry.js';
-import { ipSortKey, q } from '../fields/columns.js';
+import { ipSortKey, q, sqlString } from '../fields/columns.js';
 import { buildDsl, type Dsl } from '../expr/build-dsl.js';
 import { compileToSql } from '../expr/compile-sql.js';
 import { parseExpression } from '../expr/parser.js';
@@ -25,18 +25,15 @@ import { ExpressionError } from '../expr/errors.js';
 import { fieldView, type FieldInfo } from '../expr/field-view.js';
 import type { ControlStore } from './control-store.js';
 import { ID_COLUMN } from './doc-columns.js';
+import { TermsQuery } from './terms-query.js';
 import { EmbeddedSessionStore, type TimeRange } from './session-store.js';
 import {
-  QueryError, type ExportPage, type ExportSnapshot, type FileGroup, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
-  type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermBucket, type TermsMany, type TermsResult,
+  numberOf as num, QueryError, type ExportPage, type ExportSnapshot, type FileGroup, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
+  type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsMany, type TermsResult,
 } from './search-backend.js';
 
 const OVERLAY = 'packrat_tag_overlay';
 const ID = q(ID_COLUMN);
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-/** SPI buckets' order: count descending, then the value ascending. */
-const byCountThenKey = (a: TermBucket, b: TermBucket) => b.doc_count - a.doc_count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** Row `i` of a non-NULL DOUBLE[] column as numbers, read straight from the flat child vector. */
 function numbersOfList(v: DuckDBVector, i: number): number[] {
@@ -48,7 +45,7 @@ function numbersOfList(v: DuckDBVector, i: number): number[] {
   return out;
 }
 
-interface Compiled {
+export interface Compiled {
   where: string;
   params: DuckDBValue[];
   from: string;
@@ -59,7 +56,7 @@ interface Compiled {
   timeOnly: boolean;
 }
 
-type Segment = ReturnType<EmbeddedSessionStore['segments']>[number];
+export type Segment = ReturnType<EmbeddedSessionStore['segments']>[number];
 
 /** One Parquet row group's statistics for one column. */
 interface RowGroupStat { rows: number; min: number | null; max: number | null; nulls: number }
@@ -120,19 +117,6 @@ const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffe
 interface StringStat { rows: number; min: string | null; max: string | null; nulls: number }
 
 const STATS_CACHE_MAX = 20000;
-/** SPI view: a match of more sessions than this is estimated from a sample (see termsMany). */
-const SPI_EXACT_ROWS = 1_000_000;
-/** Rows the SPI view sample aims at, read as runs of SPI_RUN consecutive rows (whole row groups skipped). */
-const SPI_SAMPLE_ROWS = 500_000;
-const SPI_RUN = 16384;
-/**
- * A sampled SPI value seen in fewer sampled sessions than this (relative error over 5%) is
- * recounted exactly: a rare value's count is never shown as an extrapolation of one sighting.
- */
-const SPI_MIN_HITS = 400;
-/** The column of a sampled row's weight: how many rows of its segment it stands for. */
-const SAMPLE_WEIGHT = 'packrat_sample_weight';
-
 /**
  * A predicate as a WHERE conjunct: `COALESCE(p, FALSE)` is just `p` there (NULL rejects the row
  * too), and the bare comparison is one DuckDB pushes into the Parquet scan.
@@ -162,13 +146,16 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   private readonly statsCache = new Map<string, RowGroupStat[]>();
   private snapshots = 0;
 
-  private readonly spiExactRows: number;
-  private readonly spiSampleRows: number;
+  private readonly termsQuery: TermsQuery;
 
   constructor(readonly store: EmbeddedSessionStore, private readonly control: ControlStore, private readonly registry: FieldRegistry,
     o: { spiExactRows?: number; spiSampleRows?: number } = {}) {
-    this.spiExactRows = o.spiExactRows ?? SPI_EXACT_ROWS;
-    this.spiSampleRows = o.spiSampleRows ?? SPI_SAMPLE_ROWS;
+    this.termsQuery = new TermsQuery({
+      query: (sql, params) => this.store.query(sql, params),
+      info: (field) => this.info(field),
+      overlayRows: () => this.overlayRows,
+      source: (segments, partitions, filename, rowNumber) => this.source(segments, partitions, filename, rowNumber),
+    }, o);
   }
 
   // ---------------------------------------------------------------- building the statement
@@ -511,166 +498,12 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   async terms(sq: SessionQuery, field: string, size: number): Promise<TermsResult> {
-    return this.termsOn(await this.compile(sq), field, size);
+    return this.termsQuery.termsOn(await this.compile(sq), field, size);
   }
 
-  /** Top values of one field over a compiled match, with the count of the rest. */
-  private async termsOn(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, field: string, size: number): Promise<TermsResult> {
-    const info = this.info(field);
-    if (!c.columns.has(info.column!) && !(field === 'tags' && this.overlayRows > 0)) return { buckets: [], sum_other_doc_count: 0 };
-    const col = q(info.column!);
-    // A list column is grouped by the whole list first (few distinct lists, cheap to hash), and
-    // only those groups are unnested: far less work than unnesting every row.
-    const grouped = info.list
-      ? `SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, count(*) AS n FROM ${c.from} ` +
-        `WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col})) GROUP BY v`
-      : `SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
-    const limit = Math.max(0, Math.floor(size));
-    const keyOf = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v as string | number);
-    if (!info.list) {
-      // a scalar's total is a plain count: a window over the groups (millions for an IP) would
-      // defeat the top-N sort
-      const rows = await this.store.query(`${grouped} ORDER BY n DESC, v LIMIT ${limit}`, c.params);
-      const total = num((await this.store.query(`SELECT count(${col}) AS total FROM ${c.from} WHERE ${c.where}`, c.params))[0].total);
-      const buckets = rows.map((r) => ({ key: keyOf(r.v), doc_count: num(r.n) }));
-      return { buckets, sum_other_doc_count: total - buckets.reduce((n, b) => n + b.doc_count, 0) };
-    }
-    const rows = await this.store.query(`SELECT v, n, total FROM (SELECT v, n, sum(n) OVER () AS total FROM (${grouped})) ` +
-      `ORDER BY n DESC, v LIMIT ${limit}`, c.params);
-    const buckets = rows.map((r) => ({ key: keyOf(r.v), doc_count: num(r.n) }));
-    return { buckets, sum_other_doc_count: rows.length ? num(rows[0].total) - buckets.reduce((n, b) => n + b.doc_count, 0) : 0 };
-  }
-
-  /**
-   * The SPI view: every field's top values over one query, in one statement that reads the match
-   * once (only the columns the fields name) and aggregates every field from that. A match of up
-   * to SPI_EXACT_ROWS sessions is counted exactly. A larger one is estimated, as Arkime's bounded
-   * views are, from a sample: runs of SPI_RUN consecutive rows at an even stride through every
-   * segment (so the scan skips most row groups and the sample spans the whole time range), each
-   * sampled row counted for the rows it stands for. The result says so (`sample`); `exact`
-   * forces the full count.
-   */
+  /** The SPI view (see TermsQuery.termsMany: exact up to a bound, then sampled). */
   async termsMany(sq: SessionQuery, fields: { field: string; size: number }[], o: { exact?: boolean } = {}): Promise<TermsMany> {
-    const c = await this.compile(sq);
-    const count = await this.count(sq);
-    const rows = c.segments.reduce((n, g) => n + g.rows, 0);
-    if (o.exact || count <= this.spiExactRows || rows <= this.spiSampleRows * 2) return { fields: (await this.termsOneScan(c, fields)).results, count };
-    // Segments smaller than two strides are read whole (weight 1); a larger one's sampled rows
-    // each stand for rows / sampled rows of it, so a small segment is not over-counted.
-    const run = Math.min(SPI_RUN, Math.max(1, Math.floor(this.spiSampleRows / 16)));
-    const stride = Math.floor((rows / this.spiSampleRows) * run);
-    const small = c.segments.filter((g) => g.rows < 2 * stride), big = c.segments.filter((g) => g.rows >= 2 * stride);
-    if (big.length === 0) return { fields: (await this.termsOneScan(c, fields)).results, count }; // not merged yet: nothing to skip
-    let bigRows = 0, bigSampled = 0;
-    for (const g of big) {
-      bigRows += g.rows;
-      bigSampled += Math.floor(g.rows / stride) * run + Math.min(run, g.rows % stride);
-    }
-    // two sources, not one with an OR: the row-number condition alone lets the scan skip row groups
-    let from = `SELECT * EXCLUDE (file_row_number), ${bigRows / Math.max(1, bigSampled)}::DOUBLE AS ${SAMPLE_WEIGHT} ` +
-      `FROM ${this.source(big, c.partitions, false, true)} WHERE file_row_number % ${stride} < ${run}`;
-    if (small.length) from = `SELECT *, 1.0::DOUBLE AS ${SAMPLE_WEIGHT} FROM ${this.source(small, c.partitions)} UNION ALL BY NAME ${from}`;
-    const sampled = { sessions: 0 };
-    const { results, hits } = await this.termsOneScan({ ...c, from: `(${from})` }, fields, SAMPLE_WEIGHT, sampled);
-    const thin = results.map((_, i) => i).filter((i) => hits[i].some((h) => h < SPI_MIN_HITS));
-    if (thin.length) await this.recountExactly(c, fields, results, thin);
-    return { fields: results, count, sample: sampled };
-  }
-
-  /**
-   * Replaces the sampled counts of fields `thin` with exact counts of the same top values, in one
-   * statement of filtered scans over the whole match (an IN filter is cheap next to grouping every
-   * distinct value of a high-cardinality field, which is what the exact view spends its time on).
-   */
-  private async recountExactly(c: Compiled, fields: { field: string }[], results: TermsResult[], thin: number[]): Promise<void> {
-    const branches: string[] = [];
-    const params: DuckDBValue[] = [];
-    for (const i of thin) {
-      const info = this.info(fields[i].field);
-      const keys = results[i].buckets.map((b) => b.key);
-      if (!keys.length) continue;
-      const col = q(info.column!);
-      const lits = keys.map((k) => (typeof k === 'string' ? sqlString(k) : String(k))).join(', ');
-      branches.push(info.list
-        // grouped by whole list before unnesting, as the exact view does: far faster than list_has_any per row
-        ? `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, sum(n) AS n FROM (SELECT unnest(list_distinct(l)) AS v, n FROM ` +
-          `(SELECT ${col} AS l, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY l)) WHERE v IN (${lits}) GROUP BY v`
-        : `SELECT ${i} AS f, CAST(${col} AS VARCHAR) AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IN (${lits}) GROUP BY ${col}`);
-      params.push(...c.params);
-    }
-    if (!branches.length) return;
-    const exact = new Map<string, number>();
-    for (const r of await this.store.query(branches.join(' UNION ALL '), params)) exact.set(`${num(r.f)}\0${String(r.v)}`, num(r.n));
-    for (const i of thin) {
-      const r = results[i];
-      const estimated = r.sum_other_doc_count + r.buckets.reduce((n, b) => n + b.doc_count, 0);
-      for (const b of r.buckets) b.doc_count = exact.get(`${i}\0${String(b.key)}`) ?? 0;
-      r.buckets.sort(byCountThenKey);
-      r.sum_other_doc_count = Math.max(0, estimated - r.buckets.reduce((n, b) => n + b.doc_count, 0));
-    }
-  }
-
-  /**
-   * Top values of several fields over one relation in one statement: the matching rows' needed
-   * columns are materialized once, then each field is grouped from them (a list column by whole
-   * lists first, unnesting only those groups), and every field's total comes from one more pass.
-   * With `weight`, each row counts for its weight; `rows` receives the rows read.
-   */
-  private async termsOneScan(c: Pick<Compiled, 'from' | 'where' | 'params' | 'columns'>, fields: { field: string; size: number }[],
-    weight?: string, rows?: { sessions: number }): Promise<{ results: TermsResult[]; hits: number[][] }> {
-    const infos = fields.map(({ field }) => this.info(field));
-    const present = infos.map((info, i) => c.columns.has(info.column!) || (fields[i].field === 'tags' && this.overlayRows > 0));
-    const cols = [...new Set(infos.filter((_, i) => present[i]).map((info) => info.column!))];
-    const w = weight ? q(weight) : '1';
-    const cnt = weight ? `sum(${w})` : 'count(*)';
-    // A filtered or sampled match is read once into a materialized relation; the whole store is
-    // not: each field then scans only its own column (10 fields on 10M sessions: 1.9 s, not 2.9)
-    const whole = !weight && c.where === 'TRUE';
-    const ctes = [`s AS ${whole ? 'NOT ' : ''}MATERIALIZED (SELECT ${[...cols.map(q), ...(weight ? [q(weight)] : [])].join(', ') || '1 AS one'} FROM ${c.from} WHERE ${c.where})`];
-    const branches: string[] = [];
-    const totals: string[] = [];
-    const totalAt: number[] = [];
-    fields.forEach(({ size }, i) => {
-      if (!present[i]) return;
-      const col = q(infos[i].column!);
-      const limit = Math.max(0, Math.floor(size));
-      const top = (grouped: string) => `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, CAST(n AS DOUBLE) AS n, h FROM (${grouped} ORDER BY n DESC, v LIMIT ${limit})`;
-      if (!infos[i].list) {
-        branches.push(top(`SELECT ${col} AS v, ${cnt} AS n, count(*) AS h FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`));
-        totals.push(weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${w} END)` : `count(${col})`);
-        totalAt.push(i);
-        return;
-      }
-      // grouped by whole list first (few distinct lists), and only those groups unnested; the
-      // total is the sum of the values' counts, each list counting once per distinct value
-      ctes.push(`l${i} AS MATERIALIZED (SELECT ${col} AS v, ${cnt} AS n, count(*) AS h FROM s WHERE ${col} IS NOT NULL GROUP BY ${col})`);
-      branches.push(top(`SELECT v, sum(n) AS n, sum(h) AS h FROM (SELECT unnest(list_distinct(v)) AS v, n, h FROM l${i}) GROUP BY v`));
-      branches.push(`SELECT ${-1 - i} AS f, NULL::VARCHAR AS v, CAST(sum(len(list_distinct(v)) * n) AS DOUBLE) AS n, NULL AS h FROM l${i}`);
-    });
-    // scalar totals as rows with f = -1 - field index, and the rows read at -1 - fields.length
-    const t = [...totals, 'count(*)'];
-    const at = [...totalAt, fields.length].map((i) => -1 - i);
-    branches.push(`SELECT unnest([${at.join(', ')}]) AS f, NULL::VARCHAR AS v, unnest([${t.map((x) => `CAST(${x} AS DOUBLE)`).join(', ')}]) AS n, NULL AS h FROM s`);
-    const sql = `WITH ${ctes.join(', ')} ${branches.join(' UNION ALL ')}`;
-    const result = await this.store.query(sql, c.params);
-    const tops: { key: string | number | boolean; n: number; h: number }[][] = fields.map(() => []);
-    const total = new Array<number>(fields.length + 1).fill(0);
-    for (const r of result) {
-      const f = num(r.f);
-      if (f < 0) { total[-1 - f] = num(r.n); continue; }
-      const scalar = infos[f].scalar;
-      const v = String(r.v);
-      tops[f].push({ key: scalar === 'VARCHAR' ? v : scalar === 'BOOLEAN' ? v === 'true' : Number(v), n: num(r.n), h: num(r.h) });
-    }
-    if (rows) rows.sessions = total[fields.length];
-    // the union does not keep each branch's order: n descending, then the value ascending
-    for (const top of tops) top.sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const results = tops.map((top, i) => {
-      const buckets = top.map((x) => ({ key: x.key as string | number, doc_count: Math.round(x.n) }));
-      const other = Math.round(total[i]) - buckets.reduce((n, b) => n + b.doc_count, 0);
-      return { buckets, sum_other_doc_count: Math.max(0, other) };
-    });
-    return { results, hits: tops.map((top) => top.map((x) => x.h)) };
+    return this.termsQuery.termsMany(await this.compile(sq), await this.count(sq), fields, o);
   }
 
   private pairSide(field: string): string {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { FieldRegistry } from '../fields/registry.js';
-import { q } from '../fields/columns.js';
+import { q, sqlString } from '../fields/columns.js';
 import { DocColumns, EXTRA_COLUMN, ID_COLUMN, type ColumnInfo, type Scalar } from './doc-columns.js';
 import { DocFlattener, type FlatBatch } from './flat-batch.js';
 import {
@@ -96,7 +96,6 @@ function sameLayout(a: ColumnInfo, b: ColumnInfo): boolean {
   return a.role === b.role && a.scalar === b.scalar && a.list === b.list && (a.keys ?? []).join('\0') === (b.keys ?? []).join('\0');
 }
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * DuckDB settings of a writing store. Its spill folder sits in dataDir under a temporary name
