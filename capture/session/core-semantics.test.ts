@@ -105,11 +105,12 @@ test('DHCP legs with different addresses are one session keyed by the client MAC
   assert.deepEqual(docs[0].dhcp.type.sort(), ['DISCOVER', 'OFFER']);
 });
 
-function sctpData(tsn: number, payload: Uint8Array): Uint8Array {
+/** One SCTP packet with one DATA chunk (flags 3: a whole message, B and E). */
+function sctpData(tsn: number, payload: Uint8Array, flags = 3, stream = 0): Uint8Array {
   const clen = 16 + payload.length;
   const b = new Uint8Array(12 + ((clen + 3) & ~3));
   b[0] = C.port >> 8; b[1] = C.port & 0xff; b[2] = 0; b[3] = 80;
-  b.set([0, 3, clen >> 8, clen & 0xff, tsn >>> 24, (tsn >> 16) & 0xff, (tsn >> 8) & 0xff, tsn & 0xff], 12);
+  b.set([0, flags, clen >> 8, clen & 0xff, tsn >>> 24, (tsn >> 16) & 0xff, (tsn >> 8) & 0xff, tsn & 0xff, stream >> 8, stream & 0xff], 12);
   b.set(payload, 28);
   return b;
 }
@@ -118,6 +119,17 @@ test('SCTP DATA chunk user data is what payload8 and the classifiers see', () =>
   const docs = capture([{ tsUs: T0, data: ipv4Frame(C, { ...S, port: 80 }, 132, sctpData(7, bytes('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))) }]);
   assert.equal(docs[0].srcPayload8, '474554202f204854');
   assert.ok(docs[0].protocol.includes('http'));
+});
+
+test('SCTP fragments join per stream in TSN order across a gap; chunks ahead of the expected TSN wait, duplicates are dropped', () => {
+  const at = (i: number, tsn: number, data: string, flags: number, stream: number) =>
+    ({ tsUs: T0 + i * 1000, data: ipv4Frame(C, { ...S, port: 80 }, 132, sctpData(tsn, bytes(data), flags, stream)) });
+  // the first chunk seen sets the expected TSN (10); 11 arrives early on stream 2 as a whole
+  // message and waits; stream 1's B (10) and E (12) join with 11 between them, as Arkime does
+  const docs = capture([at(0, 10, 'AAAA', 2, 1), at(1, 10, 'ZZZZ', 2, 1), at(2, 12, 'BBBB', 1, 1), at(3, 11, 'CCCC', 3, 2)]);
+  assert.equal(docs[0].srcPayload8, '4141414142424242', 'B + E of stream 1; the duplicate TSN 10 dropped');
+  const early = capture([at(0, 10, 'AAAA', 2, 1), at(1, 12, 'CCCC', 3, 2), at(2, 11, 'BBBB', 1, 1)]);
+  assert.equal(early[0].srcPayload8, '4141414142424242', 'a whole message ahead of the expected TSN is not sent first');
 });
 
 test('a TCP session without a SYN is mid-saved after tcpSaveTimeout; the empty segment keeps no TTL or handshake', () => {

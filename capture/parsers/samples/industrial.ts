@@ -666,7 +666,8 @@ export const industrialSamples: Sample[] = [
   },
   {
     name: 'sctp',
-    about: 'SCTP: an M3UA association (handshake, ASP Up, a fragmented transfer, heartbeat, shutdown); Diameter CER/CEA over SCTP',
+    about: 'SCTP: an M3UA association (handshake, ASP Up, a fragmented transfer, heartbeat, shutdown); Diameter CER/CEA over SCTP; ' +
+      'fragments joined across another stream\'s chunk that arrived ahead of its TSN',
     frames: () => {
       const asp = endpoint('10.9.16.10', 2905), sgw = endpoint('10.9.16.20', 2905, 'server');
       const TC = 0x1a2b3c4d, TS = 0x5e6f7081;
@@ -710,7 +711,19 @@ export const industrialSamples: Sample[] = [
         [hss, mme, 132, sctpPacket(hss.port, mme.port, CT, sctpSack(1), sctpData(0x03, 500, 0, 0, 46, cea))],
         [mme, hss, 132, sctpPacket(mme.port, hss.port, ST, sctpSack(500))],
       ]);
-      return [...m3uaAssoc, ...diamAssoc];
+      // Out of order, as arkime_synthetic.pcap tests Arkime: stream 2's whole message (TSN 11)
+      // comes before stream 1's B (TSN 10) and waits; stream 1's E (12) completes "AAAABBBB"
+      // across the gap, the duplicate of TSN 10 is dropped and "CCCC" is never sent.
+      const peer = endpoint('10.9.16.12', 38001), far = endpoint('10.9.16.22', 38002, 'server');
+      const reordered = ipFrames(at(4142), 1000, [
+        [peer, far, 132, sctpPacket(peer.port, far.port, 0, init(1, CT, 10))],
+        [far, peer, 132, sctpPacket(far.port, peer.port, CT, init(2, ST, 20, be16(7), be16(4 + cookie.length), cookie))],
+        [peer, far, 132, sctpPacket(peer.port, far.port, ST, sctpData(0x03, 11, 2, 0, 0, 'CCCC'))],
+        [peer, far, 132, sctpPacket(peer.port, far.port, ST, sctpData(0x02, 10, 1, 0, 0, 'AAAA'))],
+        [peer, far, 132, sctpPacket(peer.port, far.port, ST, sctpData(0x02, 10, 1, 0, 0, 'AAAA'))],
+        [peer, far, 132, sctpPacket(peer.port, far.port, ST, sctpData(0x01, 12, 1, 0, 0, 'BBBB'))],
+      ]);
+      return [...m3uaAssoc, ...diamAssoc, ...reordered];
     },
   },
 ];
