@@ -89,9 +89,11 @@ test('SPI view: exact on small matches, weighted sample on large ones, exact whe
   // values seen in too few sampled sessions for a tight estimate are recounted exactly: a scalar
   // (each source.ip is in 1/50 of the sessions) and a list value (protocol 'rare', 1/100)
   assert.deepEqual(est.fields[2].buckets.map((x) => x.doc_count), [n / 50, n / 50, n / 50]);
-  const proto = await sampling.termsMany({ expressions: [] }, [{ field: 'protocol', size: 5 }]);
+  const proto = await sampling.termsMany({ expressions: [] }, [{ field: 'protocol', size: 5 }, { field: 'source.port', size: 3 }]);
   assert.ok(proto.sample);
   assert.equal(new Map(proto.fields[0].buckets.map((x) => [x.key, x.doc_count])).get('rare'), n / 100);
+  // a number: every source port is used once, and a sample would have said ~10
+  assert.deepEqual(proto.fields[1].buckets.map((x) => x.doc_count), [1, 1, 1]);
   const forced = await sampling.termsMany({ expressions: [] }, fieldsWanted, { exact: true });
   assert.equal(forced.sample, undefined);
   assert.deepEqual(forced.fields, exact.fields);

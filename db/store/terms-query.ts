@@ -127,12 +127,17 @@ export class TermsQuery {
       params.push(...c.params);
     }
     if (!branches.length) return;
+    // values compared as the buckets hold them (a DOUBLE's text may be "200.0" for key 200)
+    const keyText = (i: number, v: unknown) => {
+      const scalar = this.ctx.info(fields[i].field).scalar;
+      return `${i}\0${scalar === 'VARCHAR' ? String(v) : scalar === 'BOOLEAN' ? String(String(v) === 'true') : String(Number(v))}`;
+    };
     const exact = new Map<string, number>();
-    for (const r of await this.ctx.query(branches.join(' UNION ALL '), params)) exact.set(`${num(r.f)}\0${String(r.v)}`, num(r.n));
+    for (const r of await this.ctx.query(branches.join(' UNION ALL '), params)) exact.set(keyText(num(r.f), r.v), num(r.n));
     for (const i of thin) {
       const r = results[i];
       const estimated = r.sum_other_doc_count + r.buckets.reduce((n, b) => n + b.doc_count, 0);
-      for (const b of r.buckets) b.doc_count = exact.get(`${i}\0${String(b.key)}`) ?? 0;
+      for (const b of r.buckets) b.doc_count = exact.get(keyText(i, b.key)) ?? 0;
       r.buckets.sort(byCountThenKey);
       r.sum_other_doc_count = Math.max(0, estimated - r.buckets.reduce((n, b) => n + b.doc_count, 0));
     }
