@@ -6,7 +6,7 @@
 // decides, after a jump in packet time, whether a session is mid-saved before its idle save.
 // Arkime salts the hash with the start time; with two threads only the parity counts, and
 // swapping the two threads changes nothing, so the split is the one Arkime makes.
-import { DecodedPacket, PacketKind } from '../decode/packet.js';
+import { type DecodedPacket, PacketKind } from '../decode/packet.js';
 import { buildKey, hashKey, isSingleSessionProto, KEY_LEN, type KeyOptions } from './flow-key.js';
 import { buildDhcpKey } from './dhcp-session.js';
 

@@ -46,16 +46,16 @@ export function processSctp(cl: Classifiers, s: Session, dir: Dir, buf: Uint8Arr
       const tsn = u32(buf, body), stream = (buf[body + 4] << 8) | buf[body + 5], protoId = u32(buf, body + 8);
       if (!st.tsnSet[dir]) { st.tsn[dir] = tsn; st.tsnSet[dir] = true; }
       const dataOff = body + 12, dataLen = bodyEnd - body - 12;
-      if (tsn === st.tsn[dir]) {
-        st.tsn[dir] = (tsn + 1) >>> 0;
-        if ((flags & FLAG_U) || (flags & (FLAG_B | FLAG_E)) === (FLAG_B | FLAG_E)) {
+      if (!tsnBefore(tsn, st.tsn[dir])) { // an older TSN is a duplicate
+        const inOrder = tsn === st.tsn[dir];
+        if (inOrder) st.tsn[dir] = (tsn + 1) >>> 0;
+        if (inOrder && ((flags & FLAG_U) || (flags & (FLAG_B | FLAG_E)) === (FLAG_B | FLAG_E))) {
           if (dataLen > 0) deliverMessage(cl, s, dir, protoId, buf, dataOff, dataLen);
-        } else wait(st, dir, { tsn, stream, flags, protoId, data: buf.slice(dataOff, dataOff + dataLen) });
-        sendComplete(cl, s, st, dir, stream);
-      } else if (!tsnBefore(tsn, st.tsn[dir])) {
-        wait(st, dir, { tsn, stream, flags, protoId, data: buf.slice(dataOff, dataOff + dataLen) });
-        sendComplete(cl, s, st, dir, stream);
-      } // else a duplicate
+        } else {
+          wait(st, dir, { tsn, stream, flags, protoId, data: buf.slice(dataOff, dataOff + dataLen) });
+          sendComplete(cl, s, st, dir, stream);
+        }
+      }
     } else if ((type === 1 || type === 2) && clen >= 20) {
       const st = (s.sctp ??= new SctpState());
       st.tsn[dir] = u32(buf, body + 12);

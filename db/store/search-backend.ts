@@ -4,10 +4,10 @@
 // compiled by the backend for its own store.
 import type { Bounding } from './session-store.js';
 
-/** Which sessions a request is about. Every part is AND-ed. */
 /** A count or sum as a backend returns it (number, bigint, string or null) as a number; null is 0. */
 export const numberOf = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
+/** Which sessions a request is about. Every part is AND-ed. */
 export interface SessionQuery {
   /** Expressions to AND together: the user's search, a view, the user's forced expression. */
   expressions: string[];

@@ -96,7 +96,6 @@ function sameLayout(a: ColumnInfo, b: ColumnInfo): boolean {
   return a.role === b.role && a.scalar === b.scalar && a.list === b.list && (a.keys ?? []).join('\0') === (b.keys ?? []).join('\0');
 }
 
-
 /**
  * DuckDB settings of a writing store. Its spill folder sits in dataDir under a temporary name
  * with this process's id, so a crashed writer's leftovers are found and removed by the next.

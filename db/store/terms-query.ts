@@ -18,6 +18,12 @@ export interface TermsContext {
   source(segments: Segment[], partitions: string[], filename: boolean, rowNumber: boolean): string;
 }
 
+/** A value as a bucket key, from its text in a result row: a string, a number or a boolean. */
+function bucketKey(scalar: FieldInfo['scalar'], v: unknown): string | number | boolean {
+  const text = String(v);
+  return scalar === 'VARCHAR' ? text : scalar === 'BOOLEAN' ? text === 'true' : Number(text);
+}
+
 /** SPI buckets' order: count descending, then the value ascending. */
 const byCountThenKey = (a: TermBucket, b: TermBucket) => b.doc_count - a.doc_count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
@@ -33,7 +39,6 @@ const SPI_RUN = 16384;
 const SPI_MIN_HITS = 400;
 /** The column of a sampled row's weight: how many rows of its segment it stands for. */
 const SAMPLE_WEIGHT = 'packrat_sample_weight';
-
 
 export class TermsQuery {
   private readonly spiExactRows: number;
@@ -128,16 +133,15 @@ export class TermsQuery {
     }
     if (!branches.length) return;
     // values compared as the buckets hold them (a DOUBLE's text may be "200.0" for key 200)
-    const keyText = (i: number, v: unknown) => {
-      const scalar = this.ctx.info(fields[i].field).scalar;
-      return `${i}\0${scalar === 'VARCHAR' ? String(v) : scalar === 'BOOLEAN' ? String(String(v) === 'true') : String(Number(v))}`;
-    };
     const exact = new Map<string, number>();
-    for (const r of await this.ctx.query(branches.join(' UNION ALL '), params)) exact.set(keyText(num(r.f), r.v), num(r.n));
+    for (const r of await this.ctx.query(branches.join(' UNION ALL '), params)) {
+      const f = num(r.f);
+      exact.set(`${f}\0${bucketKey(this.ctx.info(fields[f].field).scalar, r.v)}`, num(r.n));
+    }
     for (const i of thin) {
       const r = results[i];
       const estimated = r.sum_other_doc_count + r.buckets.reduce((n, b) => n + b.doc_count, 0);
-      for (const b of r.buckets) b.doc_count = exact.get(keyText(i, b.key)) ?? 0;
+      for (const b of r.buckets) b.doc_count = exact.get(`${i}\0${b.key}`) ?? 0;
       r.buckets.sort(byCountThenKey);
       r.sum_other_doc_count = Math.max(0, estimated - r.buckets.reduce((n, b) => n + b.doc_count, 0));
     }
@@ -191,9 +195,7 @@ export class TermsQuery {
     for (const r of result) {
       const f = num(r.f);
       if (f < 0) { total[-1 - f] = num(r.n); continue; }
-      const scalar = infos[f].scalar;
-      const v = String(r.v);
-      tops[f].push({ key: scalar === 'VARCHAR' ? v : scalar === 'BOOLEAN' ? v === 'true' : Number(v), n: num(r.n), h: num(r.h) });
+      tops[f].push({ key: bucketKey(infos[f].scalar, r.v), n: num(r.n), h: num(r.h) });
     }
     if (rows) rows.sessions = total[fields.length];
     // the union does not keep each branch's order: n descending, then the value ascending
