@@ -75,7 +75,8 @@ async function dropPrefix(api: EsApi): Promise<void> {
 async function fill(api: EsApi, index: string, n: number, doc: (i: number) => Record<string, unknown> = (i) => ({ firstPacket: i, lastPacket: i })): Promise<void> {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) lines.push(JSON.stringify({ index: { _index: index } }), JSON.stringify(doc(i)));
-  const r = await api.request({ method: 'POST', path: '/_bulk', query: { refresh: 'true' }, body: lines.join('\n') + '\n' });
+  const res = await fetch(`${clusterUrl()}/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
+  const r = await res.json() as any;
   assert.equal(r.errors, false, JSON.stringify(r.items?.find((x: any) => x.index?.error)));
 }
 
