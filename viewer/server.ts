@@ -21,8 +21,12 @@ import { esSettings, usesElasticsearch } from '../db/es/settings.js';
 import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
 import { HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
+import { esRoutes } from './routes-es.js';
 import { aggRoutes } from './routes-agg.js';
 import { NodeLinks } from './multinode.js';
+import type { ClusterAdmin } from '../db/backend/cluster-admin.js';
+import { EsClusterAdmin } from '../db/es/cluster-admin.js';
+import { PartitionAdmin } from '../db/store/partition-admin.js';
 import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
 
@@ -41,6 +45,8 @@ export interface ViewerLimits {
 
 export interface ViewerContext {
   backend: SessionSearchBackend;
+  /** The store's indices, shards, tasks and health for Arkime's cluster pages. */
+  clusterAdmin: ClusterAdmin;
   control: ControlStore;
   registry: FieldRegistry;
   auth: Authenticator;
@@ -62,7 +68,7 @@ export interface RouteDef {
   handler: (ctx: Context, v: ViewerContext) => Promise<void>;
 }
 
-export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes];
+export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes, ...esRoutes];
 
 export function limitsFromConfig(config: Config): ViewerLimits {
   return {
@@ -161,9 +167,9 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   const dataDir = path.resolve(o.config.str('dataDir', './data'));
   fs.mkdirSync(dataDir, { recursive: true });
   const control = ControlStore.open(dataDir);
-  const { backend, close: closeBackend } = await openSearchBackend(o.config, o.registry, control, dataDir).catch((e) => { control.close(); throw e; });
+  const { backend, clusterAdmin, close: closeBackend } = await openSearchBackend(o.config, o.registry, control, dataDir).catch((e) => { control.close(); throw e; });
   const v: ViewerContext = {
-    backend, control, registry: o.registry, auth: new Authenticator(control, o.auth),
+    backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, o.auth),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
     nodes: new NodeLinks(o.config, control),
     exports: new Set(),
@@ -210,15 +216,15 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
  * else the embedded store in dataDir. Users and the pcap file registry stay in the control store.
  */
 async function openSearchBackend(config: Config, registry: FieldRegistry, control: ControlStore, dataDir: string):
-  Promise<{ backend: SessionSearchBackend; close: () => Promise<void> }> {
+  Promise<{ backend: SessionSearchBackend; clusterAdmin: ClusterAdmin; close: () => Promise<void> }> {
   if (usesElasticsearch(config)) {
     const api = await connectEs(esSettings(config));
     const backend = new EsSearchBackend(api, registry, { listFiles: () => control.listFiles() });
-    return { backend, close: async () => { await backend.close(); await api.close(); } };
+    return { backend, clusterAdmin: new EsClusterAdmin(api), close: async () => { await backend.close(); await api.close(); } };
   }
   const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry, readOnly: true });
   const backend = new EmbeddedSearchBackend(store, control, registry);
-  return { backend, close: async () => { await backend.close(); await store.close(); } };
+  return { backend, clusterAdmin: new PartitionAdmin(store, config.node), close: async () => { await backend.close(); await store.close(); } };
 }
 
 /** The folder holding package.json (the compiled file sits in dist/viewer/). */
