@@ -11,7 +11,7 @@ import { partitionSuffix } from '../backend/partition-name.js';
 import type { ControlStore, Doc, FileDoc, HistoryDoc, UserDoc, ViewDoc } from '../backend/control-store.js';
 import { EsResponseError, type EsApi } from './client.js';
 
-type Hit = { _id: string; _source: Doc; sort?: unknown[]; _seq_no?: number; _primary_term?: number };
+type Hit = { _id: string; _index: string; _source: Doc; sort?: unknown[]; _seq_no?: number; _primary_term?: number };
 type Q = Record<string, unknown>;
 
 const PAGE = 1000;
@@ -73,6 +73,23 @@ export class EsControlStore implements ControlStore {
       out.push(...hits);
       if (hits.length < PAGE) return out;
       after = hits[hits.length - 1].sort;
+    }
+  }
+
+  /**
+   * Delete every match: found by search, removed by `_bulk` (`_delete_by_query` lives in the
+   * reindex module, which a minimal cluster may lack). Returns how many went.
+   */
+  private async deleteWhere(index: string, query: Q): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const hits = await this.search(index, { query, size: PAGE, _source: false });
+      if (hits.length === 0) return n;
+      const r = await this.req<{ items: { delete: { result?: string } }[] }>({
+        method: 'POST', path: '/_bulk', bulkBody: hits.map((h) => ({ delete: { _index: h._index, _id: h._id } })), query: { refresh: 'true' },
+      });
+      n += r.items.filter((i) => i.delete.result === 'deleted').length;
+      if (hits.length < PAGE) return n;
     }
   }
 
@@ -157,7 +174,7 @@ export class EsControlStore implements ControlStore {
 
   async deleteStats(node: string): Promise<void> {
     await this.delete('stats', node);
-    await this.req({ method: 'POST', path: `/${this.index('dstats')}/_delete_by_query`, body: { query: { term: { nodeName: node } } }, query: { refresh: 'true', conflicts: 'proceed' } });
+    await this.deleteWhere(this.index('dstats'), { term: { nodeName: node } });
   }
 
   async putDStats(node: string, interval: number, doc: Doc & { currentTime: number }): Promise<string> {
@@ -268,19 +285,14 @@ export class EsControlStore implements ControlStore {
   }
 
   async deleteHistory(id: string): Promise<boolean> {
-    const r = await this.req<{ deleted: number }>({
-      method: 'POST', path: `/${this.historyPattern()}/_delete_by_query`, body: { query: { ids: { values: [id] } } },
-      query: { refresh: 'true', conflicts: 'proceed', ignore_unavailable: true, allow_no_indices: true },
-    });
-    return r.deleted > 0;
+    return (await this.deleteWhere(this.historyPattern(), { ids: { values: [id] } })) > 0;
   }
 
   async expireHistory(beforeMs: number, o: { dryRun?: boolean } = {}): Promise<number> {
     const query = { range: { timestamp: { lt: Math.floor(beforeMs / 1000) } } };
     const q = { ignore_unavailable: true, allow_no_indices: true };
     if (o.dryRun) return (await this.req<{ count: number }>({ method: 'POST', path: `/${this.historyPattern()}/_count`, body: { query }, query: q })).count;
-    const r = await this.req<{ deleted: number }>({ method: 'POST', path: `/${this.historyPattern()}/_delete_by_query`, body: { query }, query: { ...q, refresh: 'true', conflicts: 'proceed' } });
-    return r.deleted;
+    return this.deleteWhere(this.historyPattern(), query);
   }
 
   async close(): Promise<void> { if (this.ownsApi) await this.api.close(); }
