@@ -9,13 +9,13 @@ import path from 'node:path';
 import type { ControlStore } from '../../db/backend/control-store.js';
 import { Config } from '../../db/config.js';
 import * as esAdmin from '../../db/es/admin.js';
-import { connectEs, type EsApi } from '../../db/es/client.js';
+import { connectEs } from '../../db/es/client.js';
 import { EsControlStore } from '../../db/es/es-control-store.js';
 import { esSettings } from '../../db/es/settings.js';
 import { fields } from '../../db/fields/registry.js';
 import '../../db/fields/core.js';
 import { SqliteControlStore } from '../../db/store/sqlite-control-store.js';
-import { clusterUrl, uniquePrefix } from '../support/cluster.js';
+import { clusterUrl, deletePrefix, uniquePrefix } from '../support/cluster.js';
 
 interface Opened { store: ControlStore; done(): Promise<void> }
 
@@ -147,14 +147,6 @@ test('control store contract: SQLite in dataDir', async () => {
     return { store: SqliteControlStore.open(dir), done: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   });
 });
-
-/** Every index and template of a prefix, deleted by name (clusters refuse wildcard deletes). */
-export async function deletePrefix(api: EsApi, prefix: string): Promise<void> {
-  const r = await api.request<Record<string, unknown>[]>({ method: 'GET', path: `/_cat/indices/${prefix}*`, query: { format: 'json', h: 'index' } }, [404]);
-  const names = Array.isArray(r) ? r.map((x) => String(x.index)) : [];
-  for (let i = 0; i < names.length; i += 50) await api.request({ method: 'DELETE', path: `/${names.slice(i, i + 50).join(',')}` }, [404]);
-  for (const t of ['sessions3_template', 'history_v1_template']) await api.request({ method: 'DELETE', path: `/_index_template/${prefix}${t}` }, [404]);
-}
 
 test('control store contract: Arkime admin indices on the cluster', { timeout: 120e3 }, async () => {
   const prefix = uniquePrefix('ctl');
