@@ -13,7 +13,7 @@ import { Config } from '../db/config.js';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
-import { ControlStore } from '../db/store/control-store.js';
+import { SqliteControl } from '../db/store/sqlite-control-store.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readManifest, withPartitionLock, writeManifest } from '../db/store/manifest.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
@@ -108,7 +108,7 @@ async function fill(): Promise<void> {
   const exported = Math.min(N, Math.ceil((EXPORT_MB * 1024 * 1024) / ((16 + PKT) * PKTS_PER_SESSION)));
   const pcap = path.join(root, 'bench.pcap');
   writePcap(pcap, exported);
-  const control = ControlStore.open(dataDir);
+  const control = SqliteControl.open(dataDir);
   control.registerFile({ node: 'bench', num: 1, name: pcap, first: Math.floor(T0 / 1000), locked: 1, packetPosEncoding: 'gap0' });
   control.createUser({ userId: 'bench', roles: ['superAdmin'], apiKey: apiKeyHash('bench-key') });
   control.close();

@@ -6,14 +6,15 @@ import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
-import { partitionRange } from '../db/store/partition-name.js';
+import { partitionRange } from '../db/backend/partition-name.js';
 import { formatPcapExpiry, runPcapExpiry } from '../db/retention/pcap-expiry.js';
 import { checkExpireKind, expireSessions } from '../db/retention/session-expiry.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../db/config.js';
 import type { ParsedArgs } from './args.js';
-import { ControlStore } from '../db/store/control-store.js';
+import { openControlStore } from '../db/backend/open.js';
+import { SqliteControl } from '../db/store/sqlite-control-store.js';
 import { esSettings, usesElasticsearch } from '../db/es/settings.js';
 import { connectEs } from '../db/es/client.js';
 import * as esAdmin from '../db/es/admin.js';
@@ -52,12 +53,12 @@ export async function dbCommand(argv: string[]): Promise<void> {
         const historyWeeks = history === undefined ? 13 : Number(history);
         if (!Number.isInteger(historyWeeks) || historyWeeks < 0) throw new UsageError(`--history needs a whole number of weeks, not '${history}'`);
         const dryRun = a.flags.has('--dry-run');
-        const control = ControlStore.open(dataDir);
+        const control = await openControlStore(config);
         try {
           const r = await expireSessions(store, control, kind, n, { historyWeeks, dryRun });
           for (const name of r.partitions) process.stdout.write(`${dryRun ? 'would expire' : 'expired'} ${name}\n`);
           process.stdout.write(`${dryRun ? 'would delete' : 'deleted'} ${r.historyRows} history entries older than ${historyWeeks} weeks\n`);
-        } finally { control.close(); }
+        } finally { await control.close(); }
         break;
       }
       default: throw new UsageError(`unknown db command '${sub ?? ''}' (init, upgrade, info, optimize, wipe, expire, expire-pcap)`);
@@ -129,7 +130,7 @@ function embeddedInitOrUpgrade(dataDir: string, sub: 'init' | 'upgrade'): void {
     try { from = Number(JSON.parse(readFileSync(file, 'utf8')).version) || 0; } catch (e) { throw new UsageError(`${file}: unreadable (${(e as Error).message})`); }
   }
   if (from > EMBEDDED_SCHEMA) throw new UsageError(`${dataDir} has schema ${from}, newer than this packrat (${EMBEDDED_SCHEMA})`);
-  ControlStore.open(dataDir).close(); // creates or migrates the control database
+  SqliteControl.open(dataDir).close(); // creates or migrates the control database
   if (from < EMBEDDED_SCHEMA) {
     const tmp = file + '.tmp';
     writeFileSync(tmp, JSON.stringify({ version: EMBEDDED_SCHEMA, updated: new Date().toISOString() }) + '\n');

@@ -8,7 +8,8 @@ import { parseArgs, one } from './args.js';
 import { loadConfig } from './cli.js';
 import { fields } from '../db/fields/registry.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
-import { ControlStore } from '../db/store/control-store.js';
+import type { Config } from '../db/config.js';
+import { openControlStore } from '../db/backend/open.js';
 import { writeSamplePcap } from '../capture/synth/traffic.js';
 import { runImport } from '../capture/pipeline/import.js';
 import { hashPassword } from '../viewer/auth.js';
@@ -34,7 +35,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   }
   await printSummary(dataDir);
 
-  const password = demoAdmin(dataDir, join(dir, 'admin-password.txt'));
+  const password = await demoAdmin(config, join(dir, 'admin-password.txt'));
   if (a.flags.has('--no-viewer')) return;
   const { createViewer } = await import('../viewer/server.js');
   const viewer = await createViewer({ config, registry: fields });
@@ -61,16 +62,16 @@ async function printSummary(dataDir: string): Promise<void> {
 }
 
 /** The demo's `admin` user: created once with a random password kept beside the store (mode 600). */
-function demoAdmin(dataDir: string, passwordFile: string): string {
-  const control = ControlStore.open(dataDir);
+async function demoAdmin(config: Config, passwordFile: string): Promise<string> {
+  const control = await openControlStore(config);
   try {
-    if (control.getUser('admin') && existsSync(passwordFile)) return readFileSync(passwordFile, 'utf8').trim();
+    if (await control.getUser('admin') && existsSync(passwordFile)) return readFileSync(passwordFile, 'utf8').trim();
     const password = randomBytes(9).toString('base64url');
-    if (control.getUser('admin')) control.deleteUser('admin');
-    control.createUser({ userId: 'admin', userName: 'Demo admin', passHash: hashPassword(password), roles: ['superAdmin'], enabled: true });
+    if (await control.getUser('admin')) await control.deleteUser('admin');
+    await control.createUser({ userId: 'admin', userName: 'Demo admin', passHash: hashPassword(password), roles: ['superAdmin'], enabled: true });
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
     return password;
   } finally {
-    control.close();
+    await control.close();
   }
 }

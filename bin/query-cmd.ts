@@ -4,13 +4,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args.js';
 import { defaultNode, loadConfig } from './cli.js';
+import type { Config } from '../db/config.js';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js'; // every parser's field definitions
 import { EmbeddedSessionStore, type Bounding, type TimeRange } from '../db/store/session-store.js';
 import { compileToSql } from '../db/expr/compile-sql.js';
 import { compileToEs, fileNameMatcher, type PcapFileRef } from '../db/expr/compile-es.js';
-import { ControlStore, type FileDoc } from '../db/store/control-store.js';
+import type { FileDoc } from '../db/backend/control-store.js';
+import { openControlStore } from '../db/backend/open.js';
 import { ExpressionError } from '../db/expr/errors.js';
 import { esSettings, usesElasticsearch } from '../db/es/settings.js';
 import { connectEs } from '../db/es/client.js';
@@ -43,9 +45,7 @@ export async function queryCommand(argv: string[]): Promise<void> {
     range.bounding = b as Bounding;
   }
   if (usesElasticsearch(config)) {
-    // Files are registered in this machine's control store (see README: control data stays local).
-    const dataDir = resolve(config.str('dataDir', './data'));
-    const files = existsSync(dataDir) ? ControlStore.open(dataDir).listFiles() : [];
+    const files = await listFiles(config);
     const resolveFile = (name: string): PcapFileRef[] => { const m = fileNameMatcher(name); return files.filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num })); };
     let n = 0;
     try {
@@ -59,9 +59,7 @@ export async function queryCommand(argv: string[]): Promise<void> {
   const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields, readOnly: true });
   try {
     const cols = store.columns();
-    const control = ControlStore.open(dataDir);
-    const files = control.listFiles();
-    control.close();
+    const files = await listFiles(config);
     // `file == name`: exact path, `*` wildcard or /regex/ over the registered pcap files.
     const resolveFile = (name: string): PcapFileRef[] => {
       const m = fileNameMatcher(name);
@@ -81,4 +79,10 @@ export async function queryCommand(argv: string[]): Promise<void> {
 function fail(e: unknown): never {
   if (e instanceof ExpressionError) { process.stderr.write(`packrat: ${e.message}\n`); process.exit(1); }
   throw e;
+}
+
+/** The registered pcap files, for `file ==` terms (the cluster's files index, or control.sqlite). */
+async function listFiles(config: Config): Promise<FileDoc[]> {
+  const control = await openControlStore(config);
+  try { return await control.listFiles(); } finally { await control.close(); }
 }

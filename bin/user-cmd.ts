@@ -1,10 +1,9 @@
 // `packrat user add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] [--name N]`,
 // `user list`, `user remove NAME`, `user apikey NAME` (prints a new API key once).
 import { createInterface } from 'node:readline/promises';
-import { resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args.js';
 import { defaultNode, loadConfig } from './cli.js';
-import { ControlStore } from '../db/store/control-store.js';
+import { openControlStore } from '../db/backend/open.js';
 import { apiKeyHash, checkRoles, checkUserId, hashPassword, newApiKey } from '../viewer/auth.js';
 
 async function askPassword(): Promise<string> {
@@ -28,7 +27,7 @@ export async function userCommand(argv: string[]): Promise<void> {
   });
   const [sub, name] = a.rest;
   const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
-  const control = ControlStore.open(resolve(config.str('dataDir', './data')));
+  const control = await openControlStore(config); // the cluster's users index when elasticsearch= is set
   try {
     switch (sub) {
       case 'add': {
@@ -38,27 +37,27 @@ export async function userCommand(argv: string[]): Promise<void> {
         if (a.flags.has('--admin') && !roles.includes('superAdmin')) roles.push('superAdmin');
         checkRoles(roles);
         const password = one(a, '--password') ?? await askPassword();
-        control.createUser({ userId: name, userName: one(a, '--name') ?? name, passHash: hashPassword(password), roles,
+        await control.createUser({ userId: name, userName: one(a, '--name') ?? name, passHash: hashPassword(password), roles,
           expression: one(a, '--expression') || undefined, enabled: true });
         process.stdout.write(`added user ${name} (${roles.join(', ')})\n`);
         break;
       }
       case 'list':
-        for (const u of control.listUsers()) {
+        for (const u of await control.listUsers()) {
           process.stdout.write(`${u.userId}\t${(u.roles ?? []).join(',')}\t${u.enabled === false ? 'disabled' : 'enabled'}` +
             `${u.apiKey ? '\tapikey' : ''}${u.expression ? `\texpression: ${u.expression}` : ''}\n`);
         }
         break;
       case 'remove':
         if (!name) throw new UsageError('user remove needs a NAME');
-        if (!control.deleteUser(name)) throw new UsageError(`no user ${name}`);
+        if (!await control.deleteUser(name)) throw new UsageError(`no user ${name}`);
         process.stdout.write(`removed user ${name}\n`);
         break;
       case 'apikey': {
         if (!name) throw new UsageError('user apikey needs a NAME');
-        if (!control.getUser(name)) throw new UsageError(`no user ${name}`);
+        if (!await control.getUser(name)) throw new UsageError(`no user ${name}`);
         const key = newApiKey();
-        control.updateUser(name, { apiKey: apiKeyHash(key) });
+        await control.updateUser(name, { apiKey: apiKeyHash(key) });
         process.stdout.write(`${key}\n`);
         process.stderr.write(`packrat: API key for ${name} (shown once; send it as "Authorization: Bearer <key>")\n`);
         break;
@@ -70,6 +69,6 @@ export async function userCommand(argv: string[]): Promise<void> {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message);
   } finally {
-    control.close();
+    await control.close();
   }
 }

@@ -19,7 +19,7 @@ export async function viewerCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, not '${portText}'`);
   const host = one(a, '--host') ?? config.raw('viewHost') ?? (portText === '0' ? '127.0.0.1' : undefined);
   const viewer = await createViewer({ config, registry: fields });
-  if (viewer.context.control.listUsers().length === 0) {
+  if ((await viewer.context.control.listUsers()).length === 0) {
     process.stderr.write('packrat: no users yet; add one with `packrat user add NAME --admin -c CONFIG`\n');
   }
   const bound = await viewer.listen(port, host);

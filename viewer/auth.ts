@@ -2,7 +2,7 @@
 // CSRF token for writes), HTTP basic and API keys for scripts, and a login rate limit.
 import crypto from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import type { ControlStore, UserDoc } from '../db/store/control-store.js';
+import type { ControlStore, UserDoc } from '../db/backend/control-store.js';
 
 export const ROLES = ['superAdmin', 'usersAdmin', 'arkimeAdmin', 'arkimeUser'] as const;
 export type Role = typeof ROLES[number];
@@ -130,17 +130,17 @@ export class Authenticator {
     this.limiter = new LoginLimiter(opts.maxLoginFailures ?? 5, opts.loginWindowMs ?? 60_000);
   }
 
-  user(userId: string): UserDoc | undefined {
-    const u = this.control.getUser(userId);
+  async user(userId: string): Promise<UserDoc | undefined> {
+    const u = await this.control.getUser(userId);
     return u && u.enabled !== false ? u : undefined;
   }
 
   /** Check a password login; rate limited per client and per user. */
-  login(userId: string, password: string, client: string): AuthOutcome {
+  async login(userId: string, password: string, client: string): Promise<AuthOutcome> {
     const keys = [`ip:${client}`, `user:${userId}`];
     const wait = Math.max(...keys.map((k) => this.limiter.retryAfter(k)));
     if (wait > 0) return { error: 'limited', retryMs: wait };
-    const user = this.control.getUser(userId);
+    const user = await this.control.getUser(userId);
     if (!checkPassword(user, password)) {
       for (const k of keys) this.limiter.fail(k);
       return { error: 'bad' };
@@ -149,11 +149,11 @@ export class Authenticator {
     return { user: user!, via: 'basic' };
   }
 
-  authenticate(headers: { authorization?: string }, sid: string | undefined, client: string): AuthOutcome {
+  async authenticate(headers: { authorization?: string }, sid: string | undefined, client: string): Promise<AuthOutcome> {
     const auth = headers.authorization;
     if (auth && /^bearer /i.test(auth)) {
       const key = auth.slice(7).trim();
-      const user = key ? this.control.getUserByApiKey(apiKeyHash(key)) : undefined;
+      const user = key ? await this.control.getUserByApiKey(apiKeyHash(key)) : undefined;
       if (!user || user.enabled === false) return { error: 'bad' };
       return { user, via: 'apikey' };
     }
@@ -162,11 +162,11 @@ export class Authenticator {
       const colon = text.indexOf(':');
       if (colon < 0) return { error: 'bad' };
       const userId = text.slice(0, colon), password = text.slice(colon + 1);
-      const stored = this.control.getUser(userId);
+      const stored = await this.control.getUser(userId);
       const cacheKey = crypto.createHash('sha256').update(`${userId}\0${password}\0${stored?.passHash ?? ''}`).digest('hex');
       const okUntil = this.basicOk.get(cacheKey);
       if (stored && stored.enabled !== false && okUntil !== undefined && okUntil > Date.now()) return { user: stored, via: 'basic' };
-      const r = this.login(userId, password, client);
+      const r = await this.login(userId, password, client);
       if ('user' in r) {
         if (this.basicOk.size > 1000) this.basicOk.clear();
         this.basicOk.set(cacheKey, Date.now() + 5 * 60_000);
@@ -175,7 +175,7 @@ export class Authenticator {
     }
     const session = this.sessions.get(sid);
     if (session) {
-      const user = this.user(session.userId);
+      const user = await this.user(session.userId);
       if (!user) { this.sessions.delete(session.sid); return { error: 'bad' }; }
       return { user, via: 'cookie', session };
     }

@@ -12,7 +12,7 @@ import { Config } from '../db/config.js';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
-import { ControlStore } from '../db/store/control-store.js';
+import { SqliteControl } from '../db/store/sqlite-control-store.js';
 import { endpoint, pcapBytes, tcpDialog, type Frame } from '../capture/synth/traffic.js';
 import { apiKeyHash } from './auth.js';
 import { createViewer, type Viewer } from './server.js';
@@ -80,7 +80,7 @@ before(() => {
   const cfg = path.join(dir, 'config.ini');
   fs.writeFileSync(cfg, `[default]\ndataDir=${data}\n`);
   execFileSync(path.join(repoRoot, 'bin/packrat'), ['capture', '-c', cfg, '-n', 'test', '-q', '-r', file], { stdio: 'pipe' });
-  const control = ControlStore.open(data);
+  const control = SqliteControl.open(data);
   control.createUser({ userId: 'admin', roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
   control.close();
 });

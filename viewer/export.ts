@@ -2,7 +2,7 @@
 // lastPacket order, written into 1 MiB chunks. Nothing is held whole in memory; the byte bound
 // stops the stream before the record that would cross it.
 import type { FieldRegistry } from '../db/fields/registry.js';
-import type { PacketRef, SessionQuery, SessionSearchBackend } from '../db/store/search-backend.js';
+import type { PacketRef, SessionQuery, SessionSearchBackend } from '../db/backend/search-backend.js';
 import {
   PCAP_RECORD_HEADER_LEN, pcapngEPBLength, u32, writePcapngEPB, writePcapngIDB, writePcapngSHB, writeRecordHeader,
   PCAPNG_IDB_LEN, PCAPNG_SHB_LEN, MAX_CAPLEN, type PcapHeader,
@@ -239,9 +239,10 @@ export async function* packetExportBatches(backend: SessionSearchBackend, files:
   let cur: PcapFile | undefined, curNode = '', curNum = -1;
   // ids only matter for batches fetched from other nodes' viewers
   for await (const rows of refs ?? refBatches(backend, q, limits.maxSessions, nodes !== undefined)) {
+    await files.prime(rows); // the registry docs of the batch's files not seen yet: one read per new file
     for (let i = 0; i < rows.length && !enc.full && sessions < limits.maxSessions;) {
       const ref = rows[i];
-      const remote = nodes?.remoteFor(ref.node, ref.packetPos);
+      const remote = nodes?.remoteFor(ref.node, ref.packetPos, files);
       if (remote === undefined) {
         i++;
         // every file of the session expired: SPI data only, nothing to export
@@ -264,7 +265,7 @@ export async function* packetExportBatches(backend: SessionSearchBackend, files:
       // a run of sessions another node's viewer must serve: one signed request for the run
       let j = i + 1;
       while (j < rows.length && j - i < REMOTE_BATCH && sessions + (j - i) < limits.maxSessions && rows[j].node === ref.node
-        && nodes!.remoteFor(rows[j].node, rows[j].packetPos) === remote) j++;
+        && nodes!.remoteFor(rows[j].node, rows[j].packetPos, files) === remote) j++;
       const ids = rows.slice(i, j).map((r) => r.id);
       sessions += j - i; i = j;
       try {

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { Context, Next } from 'koa';
 import { Router } from '@koa/router';
-import type { SessionQuery } from '../db/store/search-backend.js';
+import type { SessionQuery } from '../db/backend/search-backend.js';
 import { packetExport } from './export.js';
 import { HttpError, intParam, params } from './http.js';
 import { INTERNAL_PREFIX } from './multinode.js';

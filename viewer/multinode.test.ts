@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Config } from '../db/config.js';
-import { ControlStore } from '../db/store/control-store.js';
+import { SqliteControl, SqliteControlStore } from '../db/store/sqlite-control-store.js';
+import { PcapFiles } from './pcap-source.js';
 import { PCAP_RECORD_HEADER_LEN, pcapHeaderBytes, u32, writeRecordHeader } from '../db/pcap/format.js';
 import { MAX_SKEW_MS, signRequest, verifyRequest } from './multinode-auth.js';
 import { firstFileNum, NodeLinks, PcapStreamReader, RemoteNodeError } from './multinode.js';
@@ -79,26 +80,28 @@ test('the stream reader names a cut stream and a bad record with their offsets',
   assert.throws(() => notPcap.next(), /viewer Z: not a pcap stream/);
 });
 
-test('a session is read here unless another node owns a file this viewer cannot read', () => {
+test('a session is read here unless another node owns a file this viewer cannot read', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-multinode-'));
   try {
-    const control = ControlStore.open(dir);
+    const control = SqliteControl.open(dir);
     const here = path.join(dir, 'here.pcap');
     fs.writeFileSync(here, pcapHeaderBytes());
     control.registerFile({ node: 'b', num: 1, name: here, first: 0, locked: 1, filesize: 24 });
     control.registerFile({ node: 'b', num: 2, name: path.join(dir, 'elsewhere.pcap'), first: 0, locked: 1, filesize: 24 });
     const config = Config.fromText('[default]\nserverSecret=x\n[b]\nviewUrl=http://b.example:8005/\n[c]\nnodeClass=remote\n[remote]\nviewUrl=http://c.example:8005\n', 'a');
-    const links = new NodeLinks(config, control);
+    const links = new NodeLinks(config);
+    const files = new PcapFiles(new SqliteControlStore(control));
+    await files.prime(['a', 'b', 'c', 'd'].map((node) => ({ node, packetPos: [-1, -2, -7] })));
     assert.equal(links.secret, 'x');
     assert.equal(links.viewUrl('b'), 'http://b.example:8005');
     assert.equal(links.viewUrl('c'), 'http://c.example:8005', 'from the nodeClass section');
     assert.equal(links.viewUrl('d'), undefined);
-    assert.equal(links.remoteFor('a', [-1, 24]), undefined, 'own node');
-    assert.equal(links.remoteFor('b', [-1, 24]), undefined, 'readable here (shared host)');
-    assert.equal(links.remoteFor('b', [-2, 24]), 'http://b.example:8005', 'file registered but not readable here');
-    assert.equal(links.remoteFor('c', [-7, 24]), 'http://c.example:8005', 'file not registered here (another host)');
-    assert.equal(links.remoteFor('d', [-7, 24]), undefined, 'no viewUrl: read here, which reports the file gone');
-    assert.equal(links.remoteFor('b', []), undefined, 'no packets');
+    assert.equal(links.remoteFor('a', [-1, 24], files), undefined, 'own node');
+    assert.equal(links.remoteFor('b', [-1, 24], files), undefined, 'readable here (shared host)');
+    assert.equal(links.remoteFor('b', [-2, 24], files), 'http://b.example:8005', 'file registered but not readable here');
+    assert.equal(links.remoteFor('c', [-7, 24], files), 'http://c.example:8005', 'file not registered here (another host)');
+    assert.equal(links.remoteFor('d', [-7, 24], files), undefined, 'no viewUrl: read here, which reports the file gone');
+    assert.equal(links.remoteFor('b', [], files), undefined, 'no packets');
     assert.equal(firstFileNum([5, -3, 24, -4]), 3);
     control.close();
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
@@ -107,10 +110,10 @@ test('a session is read here unless another node owns a file this viewer cannot 
 test('asking another viewer without a serverSecret fails with a clear error', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-multinode-'));
   try {
-    const control = ControlStore.open(dir);
-    const links = new NodeLinks(Config.fromText('[default]\n', 'a'), control);
+    const control = SqliteControl.open(dir);
+    const links = new NodeLinks(Config.fromText('[default]\n', 'a'));
     await assert.rejects(links.packetsJson('http://127.0.0.1:1', 'b', 'id', 10), (e: Error) => e instanceof RemoteNodeError && /serverSecret is not set/.test(e.message));
-    const signed = new NodeLinks(Config.fromText('[default]\nserverSecret=x\n', 'a'), control, () => undefined);
+    const signed = new NodeLinks(Config.fromText('[default]\nserverSecret=x\n', 'a'), () => undefined);
     await assert.rejects(signed.packetsJson('http://127.0.0.1:1', 'b', 'id', 10), /viewer http:\/\/127.0.0.1:1 is unreachable/);
     control.close();
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }

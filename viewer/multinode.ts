@@ -6,7 +6,7 @@
 // `viewUrl` → ask that viewer; otherwise read here, which reports the file as gone.
 import { accessSync, constants } from 'node:fs';
 import type { Config } from '../db/config.js';
-import type { ControlStore } from '../db/store/control-store.js';
+import type { FileDoc } from '../db/backend/control-store.js';
 import { MAX_CAPLEN, PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, parsePcapHeader, recordFault, u32, type PcapHeader } from '../db/pcap/format.js';
 import { HttpError } from './http.js';
 import { SIGNATURE_HEADER, signRequest } from './multinode-auth.js';
@@ -41,7 +41,7 @@ export class NodeLinks {
   private readonly readable = new Map<string, { ok: boolean; at: number }>();
   private readonly warned = new Set<string>();
 
-  constructor(private readonly config: Config, private readonly control: ControlStore, private readonly log: (line: string) => void = (s) => { process.stderr.write(s + '\n'); }) {
+  constructor(private readonly config: Config, private readonly log: (line: string) => void = (s) => { process.stderr.write(s + '\n'); }) {
     this.node = config.node;
     // Arkime falls back to passwordSecret when serverSecret is unset
     this.secret = config.raw('serverSecret') || config.raw('passwordSecret') || undefined;
@@ -55,23 +55,26 @@ export class NodeLinks {
     return url ? url.replace(/\/+$/, '') : undefined;
   }
 
-  /** The viewUrl that must serve this session's packets, or undefined to read them here. */
-  remoteFor(node: string, packetPos: readonly number[]): string | undefined {
+  /**
+   * The viewUrl that must serve this session's packets, or undefined to read them here. `files`
+   * answers registry lookups (PcapFiles, primed with this session).
+   */
+  remoteFor(node: string, packetPos: readonly number[], files: { peek(node: string, num: number): FileDoc | undefined }): string | undefined {
     if (node === this.node) return undefined;
     const url = this.viewUrl(node);
     if (url === undefined) return undefined;
     const num = firstFileNum(packetPos);
     if (num === undefined) return undefined;
-    return this.readableHere(node, num) ? undefined : url;
+    return this.readableHere(node, num, files) ? undefined : url;
   }
 
-  private readableHere(node: string, num: number): boolean {
+  private readableHere(node: string, num: number, files: { peek(node: string, num: number): FileDoc | undefined }): boolean {
     const key = `${node}-${num}`;
     const now = Date.now();
     const c = this.readable.get(key);
     if (c && now - c.at < READABLE_TTL_MS) return c.ok;
     let ok = false;
-    const doc = this.control.fileByNum(node, num);
+    const doc = files.peek(node, num);
     if (doc) { try { accessSync(doc.name, constants.R_OK); ok = true; } catch { ok = false; } }
     if (this.readable.size > 10000) this.readable.clear();
     this.readable.set(key, { ok, at: now });

@@ -102,6 +102,7 @@ export async function sessionPackets(files: PcapFiles, doc: Record<string, unkno
   const node = String(doc.node ?? '');
   const packetPos = (doc.packetPos as number[] | undefined) ?? [];
   const src = doc.source as { ip?: string; port?: number } | undefined;
+  await files.prime([{ node, packetPos }]);
   const { files: nums, positions } = decodePacketPos(packetPos, files.isGap0(node, packetPos));
   const packets: PacketJson[] = [];
   const segs: { dir: 0 | 1; ts: number; seq: number; tcp: boolean; data: Buffer }[] = [];

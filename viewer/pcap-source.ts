@@ -5,7 +5,7 @@
 // for as long as their buffer is lent out (BufferLeases: an export writing a block to a socket).
 import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ControlStore, FileDoc } from '../db/store/control-store.js';
+import type { ControlStore, FileDoc } from '../db/backend/control-store.js';
 import {
   PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, PcapFormatError, parsePcapHeader, recordFault, u32, MAX_CAPLEN, type PcapHeader,
 } from '../db/pcap/format.js';
@@ -218,9 +218,18 @@ export class PcapFile {
   }
 }
 
-/** Open pcap files by (node, num), at most `maxOpen` at once (least recently used closed). */
+/** What a session names of the registry: its node and the `-fileNum` markers in packetPos. */
+export interface FileRefs { node: string; packetPos: readonly number[] }
+
+/**
+ * Open pcap files by (node, num), at most `maxOpen` at once (least recently used closed). The
+ * registry docs are read (async: the registry may be in a cluster) by `prime` before the
+ * synchronous per-session questions below, once per file for the life of this object.
+ */
 export class PcapFiles {
   private readonly open = new Map<string, Promise<PcapFile>>();
+  /** Registry docs by `<node>-<num>`; null: not in the registry. */
+  private readonly docs = new Map<string, FileDoc | null>();
   private readonly gap0 = new Map<string, boolean>();
   private readonly goneCache = new Map<string, string>();
   private lastGone = { node: '', num: -1, why: '' };
@@ -229,8 +238,30 @@ export class PcapFiles {
   readonly leases = new BufferLeases();
   constructor(private readonly control: ControlStore, private readonly maxOpen = 32) {}
 
-  fileDoc(node: string, num: number): FileDoc {
-    const doc = this.control.fileByNum(node, num);
+  /** Read the registry docs of every file these sessions name that is not read yet. */
+  async prime(refs: Iterable<FileRefs>): Promise<void> {
+    const want = new Map<string, { node: string; num: number }>();
+    for (const r of refs) {
+      for (const v of r.packetPos) {
+        if (v >= 0) continue;
+        const key = `${r.node}-${-v}`;
+        if (!this.docs.has(key)) want.set(key, { node: r.node, num: -v });
+      }
+    }
+    if (this.docs.size + want.size > 100000) this.docs.clear();
+    await Promise.all([...want].map(async ([key, f]) => { this.docs.set(key, (await this.control.fileByNum(f.node, f.num)) ?? null); }));
+  }
+
+  /** A primed registry doc (undefined: not in the registry). */
+  peek(node: string, num: number): FileDoc | undefined {
+    const d = this.docs.get(`${node}-${num}`);
+    if (d === undefined) throw new Error(`file ${node}-${num} was looked up before PcapFiles.prime read it`);
+    return d ?? undefined;
+  }
+
+  async fileDoc(node: string, num: number): Promise<FileDoc> {
+    await this.prime([{ node, packetPos: [-num] }]);
+    const doc = this.peek(node, num);
     if (!doc) throw new Error(`Only have SPI data, PCAP file no longer available for ${node}-${num}`);
     return doc;
   }
@@ -239,7 +270,7 @@ export class PcapFiles {
     const key = `${node}-${num}`;
     let f = this.open.get(key);
     if (f) { this.open.delete(key); this.open.set(key, f); return f; }
-    f = PcapFile.open(this.fileDoc(node, num), this.leases);
+    f = this.fileDoc(node, num).then((doc) => PcapFile.open(doc, this.leases));
     f.catch(() => this.open.delete(key));
     this.open.set(key, f);
     if (this.open.size > this.maxOpen) {
@@ -260,7 +291,7 @@ export class PcapFiles {
     const key = `${node}-${num}`;
     let why = this.goneCache.get(key);
     if (why === undefined) {
-      const doc = this.control.fileByNum(node, num);
+      const doc = this.peek(node, num);
       why = !doc ? `pcap file ${key} is no longer in the file registry (expired)` : !existsSync(doc.name) ? `pcap file ${doc.name} is gone (expired)` : '';
       this.goneCache.set(key, why);
     }
@@ -289,7 +320,7 @@ export class PcapFiles {
     const key = `${node}-${first}`;
     let gap0 = this.gap0.get(key);
     if (gap0 === undefined) {
-      gap0 = this.control.fileByNum(node, first)?.packetPosEncoding === 'gap0';
+      gap0 = this.peek(node, first)?.packetPosEncoding === 'gap0';
       if (this.gap0.size > 10000) this.gap0.clear();
       this.gap0.set(key, gap0);
     }

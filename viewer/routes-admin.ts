@@ -1,7 +1,7 @@
 // Everything that is not a session query: login and logout, the current user, user admin,
 // pcap files, capture stats, the field registry, health.
 import type { Context } from 'koa';
-import type { UserDoc } from '../db/store/control-store.js';
+import type { UserDoc } from '../db/backend/control-store.js';
 import { checkRoles, checkUserId, hashPassword, SESSION_COOKIE } from './auth.js';
 import { HttpError, intParam, params, readBody } from './http.js';
 import type { RouteDef, ViewerContext } from './server.js';
@@ -30,7 +30,7 @@ async function login(ctx: Context, v: ViewerContext): Promise<void> {
   const body = await readBody(ctx);
   const form = !ctx.get('content-type').includes('application/json');
   const userId = String(body.username ?? body.userId ?? ''), password = String(body.password ?? '');
-  const r = v.auth.login(userId, password, ctx.ip);
+  const r = await v.auth.login(userId, password, ctx.ip);
   if (!('user' in r)) {
     const limited = r.error === 'limited';
     if (limited) ctx.set('Retry-After', String(Math.ceil((r.retryMs ?? 1000) / 1000)));
@@ -59,7 +59,7 @@ async function me(ctx: Context): Promise<void> {
 
 async function listUsers(ctx: Context, v: ViewerContext): Promise<void> {
   const p = await params(ctx);
-  let users = v.control.listUsers().map(publicUser);
+  let users = (await v.control.listUsers()).map(publicUser);
   const total = users.length;
   if (p.filter) users = users.filter((u) => String(u.userId).includes(p.filter) || String(u.userName ?? '').includes(p.filter));
   const filtered = users.length;
@@ -87,28 +87,28 @@ async function createUser(ctx: Context, v: ViewerContext): Promise<void> {
   try {
     checkUserId(userId);
     if (body.password === undefined) throw new Error('a new user needs a password');
-    v.control.createUser({ userId, roles: ['arkimeUser'], ...userFields(body) });
+    await v.control.createUser({ userId, roles: ['arkimeUser'], ...userFields(body) });
   } catch (e) { throw new HttpError(400, (e as Error).message); }
   ctx.body = { success: true, text: 'User created' };
 }
 
 async function updateUser(ctx: Context, v: ViewerContext): Promise<void> {
   const id = String(ctx.params.id);
-  if (!v.control.getUser(id)) throw new HttpError(404, `no user ${id}`);
-  try { v.control.updateUser(id, userFields(await readBody(ctx))); } catch (e) { throw new HttpError(400, (e as Error).message); }
+  if (!await v.control.getUser(id)) throw new HttpError(404, `no user ${id}`);
+  try { await v.control.updateUser(id, userFields(await readBody(ctx))); } catch (e) { throw new HttpError(400, (e as Error).message); }
   ctx.body = { success: true, text: 'User updated' };
 }
 
 async function deleteUser(ctx: Context, v: ViewerContext): Promise<void> {
   const id = String(ctx.params.id);
   if (id === current(ctx).userId) throw new HttpError(400, 'you cannot delete yourself');
-  if (!v.control.deleteUser(id)) throw new HttpError(404, `no user ${id}`);
+  if (!await v.control.deleteUser(id)) throw new HttpError(404, `no user ${id}`);
   ctx.body = { success: true, text: 'User deleted' };
 }
 
 async function files(ctx: Context, v: ViewerContext): Promise<void> {
   const p = await params(ctx);
-  let list = v.control.listFiles();
+  let list = await v.control.listFiles();
   const total = list.length;
   if (p.filter) { const f = p.filter.replace(/\*/g, ''); list = list.filter((x) => x.name.includes(f)); }
   const key = p.sortField ?? 'num';
@@ -123,11 +123,11 @@ async function files(ctx: Context, v: ViewerContext): Promise<void> {
 }
 
 async function stats(ctx: Context, v: ViewerContext): Promise<void> {
-  const docs = v.control.allStats();
+  const docs = await v.control.allStats();
   const have = new Set(docs.map((d) => String(d.nodeName ?? '')));
   // nodes that only imported files (no live capture stats): a summary from the file registry
   const byNode = new Map<string, { files: number; bytes: number; packets: number; last: number }>();
-  for (const f of v.control.listFiles()) {
+  for (const f of await v.control.listFiles()) {
     if (have.has(f.node)) continue;
     const s = byNode.get(f.node) ?? { files: 0, bytes: 0, packets: 0, last: 0 };
     s.files++; s.bytes += f.filesize ?? 0; s.packets += f.packets ?? 0; s.last = Math.max(s.last, f.finishTimestamp ?? 0);

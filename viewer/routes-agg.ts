@@ -1,7 +1,7 @@
 // Aggregation routes: SPI view, SPI graph, connections, unique values, and tag edits. Every
 // terms size is capped by maxAggSize; a capped response says so.
 import type { Context } from 'koa';
-import type { TermsResult } from '../db/store/search-backend.js';
+import type { TermsResult } from '../db/backend/search-backend.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { ipProtocolName } from './export.js';
 import { graphOf, mapOf, sessionQuery } from './routes-sessions.js';

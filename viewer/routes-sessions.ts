@@ -2,8 +2,8 @@
 // packets, and the pcap / pcapng / CSV exports (by ids or by query, bounded, streamed).
 import { Readable } from 'node:stream';
 import type { Context } from 'koa';
-import type { UserDoc } from '../db/store/control-store.js';
-import type { FileGroup, SessionDoc, SessionQuery } from '../db/store/search-backend.js';
+import type { UserDoc } from '../db/backend/control-store.js';
+import type { FileGroup, SessionDoc, SessionQuery } from '../db/backend/search-backend.js';
 import { ChunkPool, csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, packetExportBatches, type ExportStats } from './export.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { sessionPackets } from './packet-view.js';
@@ -25,7 +25,7 @@ const user = (ctx: Context) => (ctx.state as { user: UserDoc }).user;
 
 export async function sessionQuery(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; pq: ParsedQuery }> {
   const p = await params(ctx);
-  return { p, pq: parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours) };
+  return { p, pq: await parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours) };
 }
 
 function setPath(o: Record<string, unknown>, field: string, val: unknown): void {
@@ -110,16 +110,17 @@ async function visibleSession(ctx: Context, v: ViewerContext): Promise<SessionDo
 }
 
 /** Why a local session's packets are gone (its pcap expired), or undefined (there, remote, or none recorded). */
-function spiOnlyReason(v: ViewerContext, files: PcapFiles, doc: Record<string, unknown>): string | undefined {
+async function spiOnlyReason(v: ViewerContext, files: PcapFiles, doc: Record<string, unknown>): Promise<string | undefined> {
   const node = String(doc.node ?? '');
   const packetPos = (doc.packetPos as number[] | undefined) ?? [];
-  if (v.nodes?.remoteFor(node, packetPos) !== undefined) return undefined;
+  await files.prime([{ node, packetPos }]);
+  if (v.nodes?.remoteFor(node, packetPos, files) !== undefined) return undefined;
   return files.spiOnlyReason(node, packetPos);
 }
 
 async function sessionDoc(ctx: Context, v: ViewerContext): Promise<void> {
   const d = await visibleSession(ctx, v);
-  const why = spiOnlyReason(v, new PcapFiles(v.control), d.doc);
+  const why = await spiOnlyReason(v, new PcapFiles(v.control), d.doc);
   ctx.body = { id: d.id, index: d.index, ...d.doc, ...(why ? { spiOnly: true, spiOnlyReason: why } : {}) };
 }
 
@@ -127,10 +128,12 @@ async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void
   const p = await params(ctx);
   const d = await visibleSession(ctx, v);
   const node = String(d.doc.node ?? '');
-  const remote = v.nodes?.remoteFor(node, (d.doc.packetPos as number[] | undefined) ?? []);
-  if (remote !== undefined) { ctx.body = await v.nodes!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
+  const packetPos = (d.doc.packetPos as number[] | undefined) ?? [];
   const files = new PcapFiles(v.control);
-  const why = files.spiOnlyReason(node, (d.doc.packetPos as number[] | undefined) ?? []);
+  await files.prime([{ node, packetPos }]);
+  const remote = v.nodes?.remoteFor(node, packetPos, files);
+  if (remote !== undefined) { ctx.body = await v.nodes!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
+  const why = files.spiOnlyReason(node, packetPos);
   if (why) {
     ctx.body = { success: true, spiOnly: true, reason: why, id: d.id, node: d.doc.node, source: d.doc.source, destination: d.doc.destination,
       packets: [], reassembled: [] };
@@ -159,9 +162,9 @@ async function exportPlan(ctx: Context, v: ViewerContext, lazy = false): Promise
 }
 
 /** Whether an export of these files' packets could reach `maxBytes` (pcapng at most doubles a record). */
-function mayReach(v: ViewerContext, maxBytes: number): boolean {
+async function mayReach(v: ViewerContext, maxBytes: number): Promise<boolean> {
   let total = 0;
-  for (const f of v.control.listFiles()) {
+  for (const f of await v.control.listFiles()) {
     if (typeof f.filesize !== 'number' || f.filesize < 0) return true;
     total += f.filesize;
   }
@@ -180,7 +183,7 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
       // file; without a snapshot a pass over the matches is only made when the files could reach it
       let bytes = 0, packets = 0;
       if (snap) for (const g of snap.groups) { bytes += g.sums![0]; packets += g.sums![1]; }
-      else if (mayReach(v, v.limits.maxPcapBytes)) [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
+      else if (await mayReach(v, v.limits.maxPcapBytes)) [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
       if (bytes + 16 * packets > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
     } catch (e) { await snap?.close(); throw e; }
     // sessions whose pcap expired are left out; pcap has no room to say so, the header does
@@ -282,9 +285,11 @@ async function pump(ctx: Context, idleMs: number, head: Buffer[], gen: AsyncGene
 async function exportSurvey(v: ViewerContext, files: PcapFiles, q: SessionQuery, known?: FileGroup[]): Promise<{ gone: number; remote: boolean }> {
   if (!known && !v.backend.fileGroups) return { gone: 0, remote: v.nodes !== undefined };
   let gone = 0, remote = false;
-  for (const g of known ?? await v.backend.fileGroups!(q)) {
+  const groups = known ?? await v.backend.fileGroups!(q);
+  await files.prime(groups.map((g) => ({ node: g.node, packetPos: g.fileIds.map((f) => -f) })));
+  for (const g of groups) {
     if (v.nodes?.viewUrl(g.node) !== undefined) remote = true;
-    if (g.fileIds.length === 0 || v.nodes?.remoteFor(g.node, g.fileIds.map((f) => -f)) !== undefined) continue;
+    if (g.fileIds.length === 0 || v.nodes?.remoteFor(g.node, g.fileIds.map((f) => -f), files) !== undefined) continue;
     if (g.fileIds.every((f) => files.gone(g.node, f) !== undefined)) gone += g.count;
   }
   return { gone, remote };
@@ -295,7 +300,7 @@ function sessionPcapRoute(format: 'pcap' | 'pcapng') {
   return async (ctx: Context, v: ViewerContext): Promise<void> => {
     const d = await visibleSession(ctx, v);
     const files = new PcapFiles(v.control);
-    const why = spiOnlyReason(v, files, d.doc);
+    const why = await spiOnlyReason(v, files, d.doc);
     if (why) throw new HttpError(404, `SPI data only: ${why}`);
     const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, v.nodes);
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';

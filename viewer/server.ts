@@ -10,14 +10,10 @@ import Koa, { type Context } from 'koa';
 import { Router } from '@koa/router';
 import type { Config } from '../db/config.js';
 import type { FieldRegistry } from '../db/fields/registry.js';
-import { ControlStore } from '../db/store/control-store.js';
+import type { ControlStore } from '../db/backend/control-store.js';
+import { openSearchStores } from '../db/backend/open.js';
 import { schedulePcapExpiry } from '../db/retention/pcap-expiry.js';
-import { QueryError, type SessionSearchBackend } from '../db/store/search-backend.js';
-import { EmbeddedSessionStore } from '../db/store/session-store.js';
-import { EmbeddedSearchBackend } from '../db/store/session-query.js';
-import { connectEs } from '../db/es/client.js';
-import { EsSearchBackend } from '../db/es/search-backend.js';
-import { esSettings, usesElasticsearch } from '../db/es/settings.js';
+import { QueryError, type SessionSearchBackend } from '../db/backend/search-backend.js';
 import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
 import { HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
@@ -25,8 +21,6 @@ import { esRoutes } from './routes-es.js';
 import { aggRoutes } from './routes-agg.js';
 import { NodeLinks } from './multinode.js';
 import type { ClusterAdmin } from '../db/backend/cluster-admin.js';
-import { EsClusterAdmin } from '../db/es/cluster-admin.js';
-import { PartitionAdmin } from '../db/store/partition-admin.js';
 import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
 
@@ -91,7 +85,7 @@ function deny(ctx: Context, status: number, text: string): void {
 function guarded(def: RouteDef, v: ViewerContext) {
   return async (ctx: Context): Promise<void> => {
     if (def.role !== 'public') {
-      const r = v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
+      const r = await v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
       if (!('user' in r)) {
         if (r.error === 'limited') { ctx.set('Retry-After', String(Math.ceil((r.retryMs ?? 1000) / 1000))); return deny(ctx, 429, 'Too many failed logins; try again later'); }
         if (!isApi(ctx.path)) { ctx.redirect('/login'); return; }
@@ -127,7 +121,7 @@ const MIME: Record<string, string> = {
 function uiMiddleware(uiDir: string, v: ViewerContext) {
   return async (ctx: Context, next: () => Promise<void>): Promise<void> => {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || isApi(ctx.path)) return next();
-    const r = v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
+    const r = await v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
     const rel = path.normalize(decodeURIComponent(ctx.path)).replace(/^([/\\])+/, '');
     const file = path.join(uiDir, rel);
     const isAsset = rel !== '' && file.startsWith(uiDir + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile() && !rel.endsWith('.html');
@@ -164,14 +158,11 @@ export interface ViewerOptions {
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
-  const dataDir = path.resolve(o.config.str('dataDir', './data'));
-  fs.mkdirSync(dataDir, { recursive: true });
-  const control = ControlStore.open(dataDir);
-  const { backend, clusterAdmin, close: closeBackend } = await openSearchBackend(o.config, o.registry, control, dataDir).catch((e) => { control.close(); throw e; });
+  const { backend, control, clusterAdmin, close: closeStores } = await openSearchStores(o.config, o.registry);
   const v: ViewerContext = {
     backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, o.auth),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
-    nodes: new NodeLinks(o.config, control),
+    nodes: new NodeLinks(o.config),
     exports: new Set(),
   };
   const app = new Koa();
@@ -205,26 +196,9 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
       stopPcapExpiry?.();
       if (server) await new Promise<void>((r) => { server!.closeAllConnections?.(); server!.close(() => r()); });
       await Promise.all(v.exports); // cut by closeAllConnections: they end at their next write
-      await closeBackend();
-      control.close();
+      await closeStores();
     },
   };
-}
-
-/**
- * The session store the viewer searches: Elasticsearch/OpenSearch when `elasticsearch=` is set,
- * else the embedded store in dataDir. Users and the pcap file registry stay in the control store.
- */
-async function openSearchBackend(config: Config, registry: FieldRegistry, control: ControlStore, dataDir: string):
-  Promise<{ backend: SessionSearchBackend; clusterAdmin: ClusterAdmin; close: () => Promise<void> }> {
-  if (usesElasticsearch(config)) {
-    const api = await connectEs(esSettings(config));
-    const backend = new EsSearchBackend(api, registry, { listFiles: () => control.listFiles() });
-    return { backend, clusterAdmin: new EsClusterAdmin(api), close: async () => { await backend.close(); await api.close(); } };
-  }
-  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry, readOnly: true });
-  const backend = new EmbeddedSearchBackend(store, control, registry);
-  return { backend, clusterAdmin: new PartitionAdmin(store, config.node), close: async () => { await backend.close(); await store.close(); } };
 }
 
 /** The folder holding package.json (the compiled file sits in dist/viewer/). */

@@ -1,9 +1,9 @@
 // Arkime's "SessionsQuery" parameters (date, startTime/stopTime, bounding, strictly, expression,
 // view, segments, interval, order, start/length, ids) turned into a backend SessionQuery. The
 // user's forced expression is always AND-ed in here, so no route can forget it.
-import type { ControlStore, UserDoc } from '../db/store/control-store.js';
-import type { Bounding } from '../db/store/session-store.js';
-import type { SessionQuery, SortKey } from '../db/store/search-backend.js';
+import type { ControlStore, UserDoc } from '../db/backend/control-store.js';
+import type { Bounding } from '../db/backend/search-backend.js';
+import type { SessionQuery, SortKey } from '../db/backend/search-backend.js';
 import { parseTimeMs } from '../db/expr/dates.js';
 import { HttpError, intParam } from './http.js';
 
@@ -36,11 +36,11 @@ export function autoInterval(s: number | undefined): number {
   return 86400;
 }
 
-export function parseSessionQuery(p: Record<string, string>, user: UserDoc, control: ControlStore, defaultHours = 1): ParsedQuery {
+export async function parseSessionQuery(p: Record<string, string>, user: UserDoc, control: ControlStore, defaultHours = 1): Promise<ParsedQuery> {
   const expressions: string[] = [];
   if (p.expression !== undefined && p.expression.trim() !== '') expressions.push(p.expression);
   if (p.view) {
-    const views = control.listViews(user.userId);
+    const views = await control.listViews(user.userId);
     const v = views.find((x) => String(x.id) === p.view || x.name === p.view);
     if (!v) throw new HttpError(400, "Can't find view");
     if (v.expression.trim()) expressions.push(v.expression);

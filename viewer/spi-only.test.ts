@@ -12,7 +12,7 @@ import { Config } from '../db/config.js';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
-import { ControlStore } from '../db/store/control-store.js';
+import { SqliteControl } from '../db/store/sqlite-control-store.js';
 import { parsePcapHeader, u32, PCAP_RECORD_HEADER_LEN, PCAP_HEADER_LEN } from '../db/pcap/format.js';
 import { apiKeyHash } from './auth.js';
 import { createViewer, type Viewer } from './server.js';
@@ -58,7 +58,7 @@ before(async () => {
     fs.copyFileSync(path.join(corpus, `${p}.pcap`), copy);
     execFileSync(path.join(repoRoot, 'bin/packrat'), ['capture', '-c', cfg, '-n', 'test', '-q', '-r', copy], { stdio: 'pipe' });
   }
-  const control = ControlStore.open(data);
+  const control = SqliteControl.open(data);
   control.createUser({ userId: 'admin', roles: ['superAdmin'], apiKey: apiKeyHash('prk_spionly_key') });
   // expiry, both ways: EXPIRE loses file and registry entry, GONE_TOO only its file
   const doc = control.fileByName(path.join(dir, `${EXPIRE}.pcap`));

@@ -11,7 +11,7 @@ import { Config } from '../db/config.js';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
-import { ControlStore } from '../db/store/control-store.js';
+import { SqliteControl } from '../db/store/sqlite-control-store.js';
 import { parsePcapHeader, readPacketAt, readPcapHeader, u32, PCAP_RECORD_HEADER_LEN } from '../db/pcap/format.js';
 import { apiKeyHash, hashPassword } from './auth.js';
 import { decodePacketPos } from './pcap-source.js';
@@ -43,7 +43,7 @@ before(async () => {
   fs.writeFileSync(cfg, `[default]\ndataDir=${path.join(dir, 'data')}\n`);
   // one capture per file: each session then names exactly its own file
   for (const p of PCAPS) execFileSync(path.join(repoRoot, 'bin/packrat'), ['capture', '-c', cfg, '-n', 'test', '-q', '-r', path.join(pcapDir, `${p}.pcap`)], { stdio: 'pipe' });
-  const control = ControlStore.open(path.join(dir, 'data'));
+  const control = SqliteControl.open(path.join(dir, 'data'));
   const add = (userId: string, roles: string[], extra: object = {}) => control.createUser({ userId, passHash: hashPassword(`pw-${userId}`), roles, ...extra });
   add('admin', ['superAdmin'], { apiKey: apiKeyHash(KEY) });
   add('user', ['arkimeUser']);
@@ -143,7 +143,7 @@ test('pcap export equals the source packets byte for byte', async () => {
   const got = records(Buffer.from(await r.arrayBuffer()));
   // expected: each matching session's records read from its source file, in lastPacket order
   const list = await json(`/api/sessions?date=-1&expression=${expr}&fields=packetPos,lastPacket,fileId&order=lastPacket:asc`);
-  const control = ControlStore.open(path.join(dir, 'data'), { readOnly: true });
+  const control = SqliteControl.open(path.join(dir, 'data'), { readOnly: true });
   const want: Buffer[] = [];
   try {
     for (const s of list.data) {

@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
 import { EmbeddedSessionStore } from '../../db/store/session-store.js';
-import { ControlStore } from '../../db/store/control-store.js';
+import { openControlStore } from '../../db/backend/open.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
 import { splitBatch } from '../pipeline/dispatch.js';
 import { shareEnrichment } from '../enrich/index.js';
@@ -89,8 +89,13 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   // One DuckDB thread: flushes and merges then use one core's worth of buffers, and leave the
   // other core to the packet path.
   await store.query('SET threads = 1');
-  const control = ControlStore.open(dataDir);
-  control.publishFields(fields.all().map((f) => ({ ...f })));
+  const control = await openControlStore(config);
+  await control.publishFields(fields.all().map((f) => ({ ...f })));
+  // Registry writes run in order, off the packet path: a file's update never overtakes its registration.
+  let fileOps: Promise<void> = Promise.resolve();
+  const fileOp = (what: string, name: string, op: () => Promise<unknown>) => {
+    fileOps = fileOps.then(op).then(() => undefined, (e: Error) => { errors.push(`${what} ${name}: ${e.message}`); log(`packrat: cannot ${what} ${name}: ${e.message}`); });
+  };
 
   const positions = new FilePositions();
   const writer = new PcapWriter({
@@ -106,16 +111,12 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
       positions.fileOpened(f.num);
       // Before any batch with its packets: the workers number file slots in the same order.
       for (const w of workers) w.postMessage({ type: 'fileOpened', num: f.num } satisfies ToLiveWorker);
-      try {
-        control.registerFile({ node, num: f.num, name: f.name, first: f.first, locked: 0, filesize: 0,
-          startTimestamp: f.startTimestamp, firstTimestamp: f.firstTimestamp, packetPosEncoding: gap ? 'gap0' : undefined });
-      } catch (e) { errors.push(`register ${f.name}: ${(e as Error).message}`); log(`packrat: cannot register ${f.name}: ${(e as Error).message}`); }
+      fileOp('register', f.name, () => control.registerFile({ node, num: f.num, name: f.name, first: f.first, locked: 0, filesize: 0,
+        startTimestamp: f.startTimestamp, firstTimestamp: f.firstTimestamp, packetPosEncoding: gap ? 'gap0' : undefined }));
     },
     onFileClose: (f) => {
-      try {
-        control.updateFile(`${node}-${f.num}`, { filesize: f.filesize, packets: f.packets, packetsSize: f.packetsSize,
-          lastTimestamp: f.lastTimestamp, finishTimestamp: f.finishTimestamp, writeErrors: f.writeErrors });
-      } catch (e) { errors.push(`update ${f.name}: ${(e as Error).message}`); log(`packrat: cannot update file ${f.name}: ${(e as Error).message}`); }
+      fileOp('update file', f.name, () => control.updateFile(`${node}-${f.num}`, { filesize: f.filesize, packets: f.packets, packetsSize: f.packetsSize,
+        lastTimestamp: f.lastTimestamp, finishTimestamp: f.finishTimestamp, writeErrors: f.writeErrors }));
     },
     onError: (e) => { errors.push(e.message); log(`packrat: pcap write failed (${e.code}): ${e.message}; SPI indexing continues`); },
   });
@@ -216,11 +217,14 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount };
   };
   let statsCount = 0;
+  // One stats write in flight: a slow cluster skips intervals rather than queueing them.
+  let statsWrite: Promise<void> | undefined;
   const publishStats = (final: boolean): LiveStatsDoc => {
     const doc = stats.snapshot(src.stats(), counters(), writer.stats);
-    try {
-      control.putStats(node, doc as unknown as Record<string, unknown>);
-    } catch (e) { log(`packrat: cannot write stats: ${(e as Error).message}`); }
+    if (!statsWrite) {
+      statsWrite = control.putStats(node, doc as unknown as Record<string, unknown>)
+        .catch((e: Error) => log(`packrat: cannot write stats: ${e.message}`)).finally(() => { statsWrite = undefined; });
+    }
     if (!o.quiet && (final || statsCount++ % 5 === 0)) log(LiveStats.logLine(doc));
     return doc;
   };
@@ -310,8 +314,11 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     await Promise.all(workers.map((w) => w.terminate()));
     await store.close();
   }
+  await fileOps;
+  await statsWrite;
   const final = publishStats(true);
-  control.close();
+  await statsWrite;
+  await control.close();
   if (failure) throw failure;
   return { stats: final, errors };
 }

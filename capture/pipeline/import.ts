@@ -9,10 +9,9 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
-import { openSessionSink } from '../../db/es/session-sink.js';
+import { openControlStore, openSessionSink } from '../../db/backend/open.js';
 import { EmbeddedSessionStore } from '../../db/store/session-store.js';
 import type { FlatBatch } from '../../db/store/flat-batch.js';
-import { ControlStore } from '../../db/store/control-store.js';
 import { newFileBatch, openPacketSource } from '../readers/open.js';
 import type { PacketBatch, PacketSource } from '../readers/types.js';
 import { PcapDirChooser, parsePcapDirAlgorithm } from '../live/pcap-dirs.js';
@@ -60,13 +59,12 @@ interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pe
 export async function runImport(config: Config, node: string, files: string[], o: ImportOptions): Promise<ImportResult> {
   const t0 = performance.now();
   if (o.deleteAfter && !o.copy) throw new Error('--delete needs --copy: without a copy the sessions would point at a deleted file');
-  const dataDir = resolve(config.str('dataDir', './data'));
   const pcapDirs = config.list('pcapDir').map((d) => resolve(d));
   if (o.copy && pcapDirs.length === 0) throw new Error(`${config.file}: --copy needs pcapDir= for node ${node}`);
   const chooser = o.copy ? new PcapDirChooser(pcapDirs, parsePcapDirAlgorithm(config.str('pcapDirAlgorithm', 'round-robin'))) : undefined;
   const store = await openSessionSink(config, fields); // embedded store, or ES bulk when elasticsearch= is set
-  const control = ControlStore.open(dataDir);
-  control.publishFields(fields.all().map((f) => ({ ...f })));
+  const control = await openControlStore(config); // control.sqlite in dataDir, or the cluster's admin indices
+  await control.publishFields(fields.all().map((f) => ({ ...f })));
   const threads = config.int('packetThreads', 1, 1, 24);
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
   const gap0 = config.bool('gapPacketPos', true) ? 'gap0' : undefined;
@@ -176,17 +174,17 @@ export async function runImport(config: Config, node: string, files: string[], o
       try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); progress.log(`packrat: ${(e as Error).message}`); continue; }
       filesOpened++;
       const size = src.size >= 0 ? src.size : statSync(file).size;
-      const fileNum = control.nextFileNum(node);
+      const fileNum = await control.nextFileNum(node);
       const fileId = `${node}-${fileNum}`;
       const copy = chooser ? new PcapCopy(chooser.next(), node, fileNum) : undefined;
       // In place, the source is the registered file; a copy is registered once its name (date of
       // its first packet) is known, before any session pointing at it can be flushed.
       let registered = false;
-      const register = (name: string, first: number, locked: number) => {
-        control.registerFile({ node, num: fileNum, name, first, locked, filesize: copy ? 0 : size, packetPosEncoding: gap0 });
+      const register = async (name: string, first: number, locked: number) => {
+        await control.registerFile({ node, num: fileNum, name, first, locked, filesize: copy ? 0 : size, packetPosEncoding: gap0 });
         registered = true;
       };
-      if (!copy) register(file, 0, 1);
+      if (!copy) await register(file, 0, 1);
       const tags = [...o.tags, ...tagsForFile(ops, file)];
       for (const w of workers) w.postMessage({ type: 'file', fileNum, tags } satisfies ToWorker);
       progress.startFile(file, size);
@@ -202,7 +200,7 @@ export async function runImport(config: Config, node: string, files: string[], o
           if (!first && slot.batch.count) first = slot.batch.meta[3];
           if (copy) {
             copy.add(slot.batch); // rewrites each packet's file position to its record in the copy
-            if (!registered && copy.path) register(copy.path, first, 0);
+            if (!registered && copy.path) await register(copy.path, first, 0);
           }
           readPackets += slot.batch.count;
           splitBatch(slot.batch, slot.lists, slot.counts);
@@ -238,14 +236,14 @@ export async function runImport(config: Config, node: string, files: string[], o
       if (copy) {
         try {
           copies.push(copy.finish()); // synced before the source may go
-          if (!registered) register(copy.path, first, 0);
+          if (!registered) await register(copy.path, first, 0);
         } catch (e) {
           copyOk = false;
           const msg = `${file}: --copy into ${copy.path || 'pcapDir'} failed: ${(e as Error).message}`;
           errors.push(msg); progress.log(`packrat: ${msg}`);
         }
       }
-      control.updateFile(fileId, {
+      await control.updateFile(fileId, {
         first, finishTimestamp: Math.floor(Date.now() / 1000),
         ...(copy ? { filesize: copy.size, packets: copy.packets } : {}),
       });
@@ -274,7 +272,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   // the wait (ES merges in the background too); the 32-segment bound and `db optimize` remain.
   await embedded?.releaseMerges(threads, IMPORT_END_MERGE_SEGMENTS);
   await store.close();
-  control.close();
+  await control.close();
   const seconds = (performance.now() - t0) / 1000;
   const packets = workerPackets.reduce((a, b) => a + b, 0);
   const summary = { files: filesOpened, packets, sessions, bytes: bytesRead, seconds, errors: errors.length, parserErrors: parserErrors() };

@@ -3,9 +3,9 @@
 // template's `_meta.packratSchemaVersion` (beside Arkime's molochDbVersion). Every migration is
 // idempotent (create-if-missing, put-template), so running `upgrade` twice changes nothing.
 import type { FieldRegistry } from '../fields/registry.js';
-import { PARTITION_PREFIX, hoursPerPartition, partitionRange, partitionSuffix, type RotateIndex } from '../store/partition-name.js';
+import { PARTITION_PREFIX, hoursPerPartition, partitionRange, partitionSuffix, type RotateIndex } from '../backend/partition-name.js';
 import type { EsApi } from './client.js';
-import { ADMIN_INDICES, KEPT_BY_WIPE, adminIndexBody, historyTemplate, sessionsIndexPattern, sessionsTemplate, sessionsTemplateName } from './templates.js';
+import { ADMIN_INDICES, ADMIN_PROPERTIES, KEPT_BY_WIPE, adminIndexBody, adminMappings, historyTemplate, sessionsIndexPattern, sessionsTemplate, sessionsTemplateName } from './templates.js';
 
 export interface InitOptions { shards?: number; replicas?: number; refresh?: string }
 
@@ -47,6 +47,14 @@ export const MIGRATIONS: Migration[] = [
       const wordSplitTokenizer = await hasAnalysisCommon(api) ? 'pattern' : 'standard';
       if (wordSplitTokenizer === 'standard') process.stderr.write('packrat: the cluster has no analysis-common module; .tokens fields use the standard tokenizer instead of Arkime\'s pattern tokenizer\n');
       await api.request({ method: 'PUT', path: `/_index_template/${sessionsTemplateName(p)}`, body: sessionsTemplate(registry, { prefix: p, schemaVersion: target, wordSplitTokenizer, ...o }) });
+    },
+  },
+  {
+    version: 3,
+    what: 'admin index mappings for the control store (files, stats, dstats, fields, users, views)',
+    async run(api) {
+      const p = api.settings.prefix;
+      for (const name of Object.keys(ADMIN_PROPERTIES)) await api.request({ method: 'PUT', path: `/${p}${name}/_mapping`, body: adminMappings(name) });
     },
   },
 ];

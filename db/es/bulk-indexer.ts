@@ -13,9 +13,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { newSessionId, partitionSuffix, PARTITION_PREFIX, type RotateIndex } from '../store/partition-name.js';
+import { newSessionId, partitionSuffix, PARTITION_PREFIX, type RotateIndex } from '../backend/partition-name.js';
 import { UnreachableError, type RawResponse } from './http.js';
-import { fsyncDir } from '../store/manifest.js';
+import { fsyncDir } from '../fsync.js';
 
 export interface BulkHttp {
   request(method: string, path: string, body?: Buffer, headers?: Record<string, string>): Promise<RawResponse>;

@@ -6,7 +6,11 @@ import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import { detectCluster, RawHttp, type ClusterInfo } from './http.js';
 import type { EsSettings } from './settings.js';
 
-export interface EsRequest { method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD'; path: string; body?: unknown; query?: Record<string, string | number | boolean> }
+export interface EsRequest {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD'; path: string; body?: unknown; query?: Record<string, string | number | boolean>;
+  /** Lines of an NDJSON body (`_bulk`), instead of `body`. */
+  bulkBody?: unknown[];
+}
 
 export interface EsApi {
   readonly info: ClusterInfo;
@@ -34,7 +38,7 @@ export async function connectEs(s: EsSettings): Promise<EsApi> {
     return {
       info, settings: s,
       async request(r, ignore = []) {
-        const res = await c.transport.request({ method: r.method, path: r.path, body: r.body as never, querystring: r.query }, { ignore }).catch((e: any) => {
+        const res = await c.transport.request({ method: r.method, path: r.path, body: r.body as never, bulkBody: r.bulkBody as never, querystring: r.query }, { ignore }).catch((e: any) => {
           throw new EsResponseError(e?.meta?.statusCode ?? 0, e?.meta?.body ?? e?.message, `${r.method} ${r.path}`);
         });
         return res.body as any;
@@ -47,7 +51,7 @@ export async function connectEs(s: EsSettings): Promise<EsApi> {
     info, settings: s,
     async request(r, ignore = []) {
       try {
-        return await c.transport.request({ method: r.method, path: r.path, body: r.body as never, querystring: r.query }, { ignore });
+        return await c.transport.request({ method: r.method, path: r.path, body: r.body as never, bulkBody: r.bulkBody as never, querystring: r.query }, { ignore });
       } catch (e: any) {
         throw new EsResponseError(e?.meta?.statusCode ?? 0, e?.meta?.body ?? e?.message, `${r.method} ${r.path}`);
       }

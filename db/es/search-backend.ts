@@ -9,7 +9,7 @@ import { fieldView } from '../expr/field-view.js';
 import {
   numberOf as num, QueryError, type ExportPage, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
   type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsResult,
-} from '../store/search-backend.js';
+} from '../backend/search-backend.js';
 import type { EsApi } from './client.js';
 import { buildSessionQuery } from './search-request.js';
 import { sessionsIndexPattern } from './templates.js';
@@ -20,8 +20,8 @@ const SCROLL = '2m';
 const MAX_PAIR_BUCKETS = 200000;
 
 export interface EsBackendOptions {
-  /** Pcap files for `file ==` terms (the files registry). */
-  listFiles?: () => { node: string; num: number; name: string }[];
+  /** Pcap files for `file ==` terms (the files registry); read once per query that names `file`. */
+  listFiles?: () => Promise<{ node: string; num: number; name: string }[]>;
 }
 
 export class EsSearchBackend implements SessionSearchBackend {
@@ -40,19 +40,23 @@ export class EsSearchBackend implements SessionSearchBackend {
     if (!this.hasField(field)) throw new QueryError(`Unknown field ${field}`);
   }
 
-  private resolveFile = (name: string): PcapFileRef[] => {
-    const m = fileNameMatcher(name);
-    return (this.o.listFiles?.() ?? []).filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num }));
-  };
+  private resolver(files: { node: string; num: number; name: string }[]): (name: string) => PcapFileRef[] {
+    return (name) => {
+      const m = fileNameMatcher(name);
+      return files.filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num }));
+    };
+  }
 
   private async query(sq: SessionQuery): Promise<Q> {
     let base: Q;
+    // the registry is read only when an expression may name a file (the compiler asks synchronously)
+    const resolveFile = this.resolver(this.o.listFiles && sq.expressions.some((e) => /file/i.test(e)) ? await this.o.listFiles() : []);
     try {
       base = <Q>buildSessionQuery({ startTime: sq.segmentsAll ? undefined : sq.start, stopTime: sq.segmentsAll ? undefined : sq.stop, bounding: sq.bounding },
         { registry: this.registry, prefix: this.api.settings.prefix });
       for (const e of sq.expressions) {
         if (e.trim() === '') continue;
-        base.bool.filter.push((buildSessionQuery({ expression: e }, { registry: this.registry, prefix: this.api.settings.prefix, resolveFile: this.resolveFile }) as Q).bool.filter[0]);
+        base.bool.filter.push((buildSessionQuery({ expression: e }, { registry: this.registry, prefix: this.api.settings.prefix, resolveFile }) as Q).bool.filter[0]);
       }
     } catch (err) {
       if (err instanceof ExpressionError) throw new QueryError(err.message);

@@ -1,19 +1,9 @@
-// Where capture writes session documents: the embedded store by default, or Elasticsearch /
-// OpenSearch bulk indexing when `elasticsearch=` is set. Both take documents, make them durable
-// on flush() (ES: acknowledged or spooled to disk), and finish on close().
-import { resolve } from 'node:path';
-import type { Config } from '../config.js';
-import type { FieldRegistry } from '../fields/registry.js';
-import { EmbeddedSessionStore } from '../store/session-store.js';
+// Capture's session sink on Elasticsearch / OpenSearch: bulk indexing with a disk spool. A
+// flush() is done when the cluster acknowledged or the batch is spooled.
+import type { SessionSink } from '../backend/session-sink.js';
 import { BulkIndexer } from './bulk-indexer.js';
 import { RawHttp } from './http.js';
-import { esSettings, usesElasticsearch, type EsSettings } from './settings.js';
-
-export interface SessionSink {
-  append(docs: Iterable<Record<string, unknown>>): void;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-}
+import type { EsSettings } from './settings.js';
 
 export class EsSessionSink implements SessionSink {
   private constructor(readonly indexer: BulkIndexer, private readonly http: RawHttp) {}
@@ -35,10 +25,4 @@ export class EsSessionSink implements SessionSink {
     if (left) process.stderr.write(`packrat: ${left} bulk batches remain spooled; the next capture or \`packrat db replay-spool\` sends them\n`);
     this.http.close();
   }
-}
-
-/** The one place capture chooses its session sink. */
-export async function openSessionSink(config: Config, registry: FieldRegistry): Promise<SessionSink> {
-  if (usesElasticsearch(config)) return EsSessionSink.open(esSettings(config));
-  return EmbeddedSessionStore.open(resolve(config.str('dataDir', './data')), { rotateIndex: config.str('rotateIndex', 'daily'), registry });
 }

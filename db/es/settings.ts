@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
-import { checkRotateIndex, type RotateIndex } from '../store/partition-name.js';
+import { checkRotateIndex, type RotateIndex } from '../backend/partition-name.js';
 
 export interface EsSettings {
   /** Base URLs without credentials, e.g. `http://es1:9200`. */

@@ -3,7 +3,7 @@
 // properties for every registered field, `*Cnt` as long, packetPos/packetLen not indexed,
 // `*Tokens` fields fed by copy_to from the field they tokenize.
 import { FieldRegistry, type Field, type FieldKind } from '../fields/registry.js';
-import { PARTITION_PREFIX } from '../store/partition-name.js';
+import { PARTITION_PREFIX } from '../backend/partition-name.js';
 
 /** Arkime's DB version that capture checks in the template's `_meta` (reference 1.8). */
 export const ARKIME_DB_VERSION = 86;
@@ -156,9 +156,39 @@ export const ADMIN_INDICES = [
 /** Indices `wipe` keeps (Arkime keeps users, queries, parliament, configs). */
 export const KEPT_BY_WIPE = new Set<string>(['users_v30', 'queries_v30', 'parliament_v50', 'configs_v50']);
 
+const KW: Mapping = { type: 'keyword' };
+const LONG: Mapping = { type: 'long' };
+const OPAQUE: Mapping = { type: 'object', enabled: false };
+
+/**
+ * Explicit properties of the admin indices the control store reads by field (Arkime's db.pl
+ * mappings for these properties); anything else in a doc is kept in `_source` and mapped by
+ * the string → keyword rule, except field definitions, whose extra properties differ in type
+ * from one definition to the next and so are not indexed at all.
+ */
+export const ADMIN_PROPERTIES: Record<string, Mapping> = {
+  files_v30: { num: LONG, node: KW, first: LONG, name: KW, locked: { type: 'short' }, filesize: LONG, packetPosEncoding: KW },
+  stats_v30: { nodeName: KW, hostname: KW, currentTime: LONG },
+  dstats_v30: { nodeName: KW, interval: { type: 'short' }, currentTime: LONG },
+  fields_v30: { friendlyName: KW, group: KW, help: KW, dbField: KW, dbField2: KW, type: KW, exp: KW },
+  users_v30: {
+    userId: KW, userName: KW, enabled: { type: 'boolean' }, roles: KW, expression: KW, apiKey: KW,
+    passHash: { type: 'keyword', index: false }, passStore: { type: 'keyword', index: false },
+    settings: OPAQUE, columnConfigs: OPAQUE, infoFieldConfigs: OPAQUE, spiviewFieldConfigs: OPAQUE, tableStates: OPAQUE,
+    lastUsed: { type: 'date' },
+  },
+  views_v40: { name: KW, user: KW, expression: KW, shared: { type: 'boolean' }, sessionsColConfig: OPAQUE, users: KW, roles: KW, editRoles: KW },
+};
+
+export function adminMappings(name: string): Mapping {
+  if (name === 'sequence_v30') return { enabled: false };
+  // long strings (a history query, a help text) are kept but not indexed rather than refused
+  const mappings: Mapping = { dynamic: name !== 'fields_v30', dynamic_templates: [{ string_template: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 4096 } } }] };
+  const props = ADMIN_PROPERTIES[name];
+  if (props) mappings.properties = props;
+  return mappings;
+}
+
 export function adminIndexBody(name: string): Mapping {
-  if (name === 'sequence_v30') return { settings: { index: { number_of_shards: 1, number_of_replicas: 0, auto_expand_replicas: '0-2' } }, mappings: { enabled: false } };
-  const mappings: Mapping = { dynamic: true, dynamic_templates: [{ string_template: { match_mapping_type: 'string', mapping: { type: 'keyword' } } }] };
-  if (name === 'files_v30') mappings.properties = { num: { type: 'long' }, node: { type: 'keyword' }, first: { type: 'long' }, name: { type: 'keyword' }, locked: { type: 'short' }, filesize: { type: 'long' } };
-  return { settings: { index: { number_of_shards: 1, number_of_replicas: 0, auto_expand_replicas: '0-2' } }, mappings };
+  return { settings: { index: { number_of_shards: 1, number_of_replicas: 0, auto_expand_replicas: '0-2' } }, mappings: adminMappings(name) };
 }

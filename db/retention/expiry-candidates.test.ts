@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Config } from '../config.js';
-import type { FileDoc } from '../store/control-store.js';
+import type { FileDoc } from '../backend/control-store.js';
 import { chooseExpiry, filesBeingWritten, isUnder } from './expiry-candidates.js';
 import { parseFreeSpace, requiredFreeBytes } from './free-space.js';
 import { configForNode, pcapExpirySettings } from './pcap-expiry.js';

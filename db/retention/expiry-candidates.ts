@@ -1,7 +1,7 @@
 // Which pcap files of a node may be deleted to free a device, in which order, and why the
 // others stay. Pure: the file registry and directory list in, a decision out.
 import { resolve, sep } from 'node:path';
-import type { FileDoc } from '../store/control-store.js';
+import type { FileDoc } from '../backend/control-store.js';
 
 export interface ExpiryPolicy {
   /** Expire files that offline import locked (`pcapExpireImported`, default false). */

@@ -6,7 +6,8 @@
 import { lstatSync, statSync, statfsSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Config } from '../config.js';
-import { ControlStore, type FileDoc } from '../store/control-store.js';
+import type { ControlStore, FileDoc } from '../backend/control-store.js';
+import { openControlStore } from '../backend/open.js';
 import { chooseExpiry, fileId, type ExpiryPolicy, type KeptReason } from './expiry-candidates.js';
 import { DEFAULT_FREE_SPACE, parseFreeSpace, requiredFreeBytes, type FreeSpaceBound } from './free-space.js';
 
@@ -15,7 +16,7 @@ export interface DeviceSpace { freeBytes: number; totalBytes: number }
 export interface PcapExpiryOptions {
   /** Report what would go; delete nothing. */
   dryRun?: boolean;
-  /** An open control store (the viewer's); otherwise the one in dataDir is opened and closed. */
+  /** An open control store (the viewer's); otherwise the config's is opened and closed. */
   control?: ControlStore;
   /** Free and total bytes of the device holding `dir` (tests); default statfs. */
   space?: (dir: string) => DeviceSpace;
@@ -123,20 +124,20 @@ export async function runPcapExpiry(config: Config, node: string, o: PcapExpiryO
   const report: PcapExpiryReport = { node, dryRun: o.dryRun ?? false, freeSpaceG: s.boundText, devices: [], errors: [] };
   if (s.pcapDirs.length === 0) return report;
   const space = o.space ?? statfsSpace;
-  const control = o.control ?? ControlStore.open(s.dataDir);
+  const control = o.control ?? await openControlStore(cfg);
   try {
-    const nodeFiles = control.listFiles(node);
+    const nodeFiles = await control.listFiles(node);
     for (const dirs of groupByDevice(s.pcapDirs, report.errors)) {
-      report.devices.push(expireDevice(control, nodeFiles, dirs, s, space, report));
+      report.devices.push(await expireDevice(control, nodeFiles, dirs, s, space, report));
     }
   } finally {
-    if (!o.control) control.close();
+    if (!o.control) await control.close();
   }
   return report;
 }
 
-function expireDevice(control: ControlStore, nodeFiles: FileDoc[], dirs: string[], s: PcapExpirySettings,
-                      space: (dir: string) => DeviceSpace, report: PcapExpiryReport): DeviceExpiry {
+async function expireDevice(control: ControlStore, nodeFiles: FileDoc[], dirs: string[], s: PcapExpirySettings,
+                            space: (dir: string) => DeviceSpace, report: PcapExpiryReport): Promise<DeviceExpiry> {
   const before = space(dirs[0]);
   const requiredBytes = requiredFreeBytes(s.bound, before.totalBytes);
   const choice = chooseExpiry(nodeFiles, dirs, s.pcapDirs, s.policy);
@@ -152,7 +153,7 @@ function expireDevice(control: ControlStore, nodeFiles: FileDoc[], dirs: string[
     } else {
       if (!removeFile(f.name, report.errors)) continue;
       if (typeof f.indexFilename === 'string') removeFile(f.indexFilename, report.errors);
-      control.deleteFile(fileId(f));
+      await control.deleteFile(fileId(f));
       dev.freeAfter = space(dirs[0]).freeBytes;
     }
     dev.deleted.push({ id: fileId(f), num: f.num, name: f.name, bytes });

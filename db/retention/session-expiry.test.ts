@@ -7,9 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fields } from '../fields/registry.js';
 import '../fields/core.js';
-import { ControlStore } from '../store/control-store.js';
+import { SqliteControlStore } from '../store/sqlite-control-store.js';
 import { EmbeddedSessionStore } from '../store/session-store.js';
-import type { RotateIndex } from '../store/partition-name.js';
+import type { RotateIndex } from '../backend/partition-name.js';
 import { expireSessions, type ExpireKind } from './session-expiry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -42,29 +42,29 @@ for (const c of CASES) {
   test(`db expire ${c.rotate} ${c.n}: older partitions and old history go, the rest stays`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `packrat-expire-${c.rotate}-`));
     const store = await EmbeddedSessionStore.open(dir, { rotateIndex: c.rotate, registry: fields });
-    const control = ControlStore.open(dir);
+    const control = SqliteControlStore.open(dir);
     try {
       store.append(c.times.map(session));
       await store.flush();
       assert.deepEqual(store.partitionNames().sort(), names([...c.kept, ...c.expired]));
       // history: Arkime's seconds, and milliseconds too, either side of 13 weeks
       const old = NOW - 14 * 7 * DAY, recent = NOW - 12 * 7 * DAY;
-      for (const t of [old / 1000, old, recent / 1000, recent]) control.addHistory({ timestamp: t, userId: 'admin', api: '/api/sessions' });
+      for (const t of [old / 1000, old, recent / 1000, recent]) await control.addHistory({ timestamp: t, userId: 'admin', api: '/api/sessions' });
 
       const dry = await expireSessions(store, control, c.rotate as ExpireKind, c.n, { now: NOW, dryRun: true });
       assert.deepEqual(dry.partitions.sort(), names(c.expired));
       assert.equal(dry.historyRows, 2);
       assert.equal(store.partitionNames().length, c.times.length);
-      assert.equal(control.listHistory().length, 4);
+      assert.equal((await control.listHistory()).length, 4);
 
       const r = await expireSessions(store, control, c.rotate as ExpireKind, c.n, { now: NOW });
       assert.deepEqual(r.partitions.sort(), names(c.expired));
       assert.equal(r.historyRows, 2);
       assert.deepEqual(store.partitionNames().sort(), names(c.kept));
       assert.equal(await store.count(), c.kept.length);
-      assert.deepEqual(control.listHistory().map((h) => h.timestamp).sort((a, b) => a - b), [recent / 1000, recent]);
+      assert.deepEqual((await control.listHistory()).map((h) => h.timestamp).sort((a, b) => a - b), [recent / 1000, recent]);
     } finally {
-      control.close();
+      await control.close();
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -87,9 +87,9 @@ test('packrat db expire daily N on the embedded store (command line, --dry-run f
   await store.flush();
   const all = store.partitionNames().sort();
   await store.close();
-  const control = ControlStore.open(dir);
-  control.addHistory({ timestamp: Math.floor((now - 20 * 7 * DAY) / 1000), userId: 'admin' });
-  control.close();
+  const control = SqliteControlStore.open(dir);
+  await control.addHistory({ timestamp: Math.floor((now - 20 * 7 * DAY) / 1000), userId: 'admin' });
+  await control.close();
   try {
     const run = (...a: string[]) => {
       try { return execFileSync(process.execPath, [path.join(repoRoot, 'bin/packrat'), 'db', '-c', cfg, 'expire', ...a], { encoding: 'utf8', stdio: 'pipe' }); } catch (e) {

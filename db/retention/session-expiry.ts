@@ -3,8 +3,8 @@
 // now − (N+1) periods: the rule `db/es/admin.ts isExpired` applies to Elasticsearch indices),
 // and so does history older than `--history` weeks (default 13), as db.pl expire does.
 import { checkExpireKind, isExpired, type ExpireKind } from '../es/admin.js';
-import { PARTITION_PREFIX } from '../store/partition-name.js';
-import type { ControlStore } from '../store/control-store.js';
+import { PARTITION_PREFIX } from '../backend/partition-name.js';
+import type { ControlStore } from '../backend/control-store.js';
 
 /** What expire needs of the session store (EmbeddedSessionStore has both). */
 export interface PartitionedStore {
@@ -19,8 +19,6 @@ export interface SessionExpiryResult { partitions: string[]; historyRows: number
 export { checkExpireKind, type ExpireKind };
 
 const WEEK_MS = 7 * 86400e3;
-// Arkime's history docs carry seconds; a value this large can only be milliseconds.
-const MS_THRESHOLD = 1e11;
 
 export async function expireSessions(store: PartitionedStore, control: ControlStore | undefined, kind: ExpireKind, n: number,
                                      o: SessionExpiryOptions = {}): Promise<SessionExpiryResult> {
@@ -30,18 +28,7 @@ export async function expireSessions(store: PartitionedStore, control: ControlSt
     .filter((name) => name.startsWith(PARTITION_PREFIX) && isExpired(name.slice(PARTITION_PREFIX.length), kind, n, now));
   const historyBefore = now - (o.historyWeeks ?? 13) * WEEK_MS;
   let historyRows = 0;
-  if (control) historyRows = o.dryRun ? countHistoryBefore(control, historyBefore) : deleteHistoryBefore(control, historyBefore);
+  if (control) historyRows = await control.expireHistory(historyBefore, { dryRun: o.dryRun });
   if (!o.dryRun) for (const name of partitions) await store.deletePartition(name);
   return { partitions, historyRows, historyBefore };
-}
-
-// ControlStore has no range delete for history; these two statements use its table directly.
-const HISTORY_BEFORE = 'FROM history WHERE (timestamp < @ms / 1000) OR (timestamp >= @threshold AND timestamp < @ms)';
-
-function countHistoryBefore(control: ControlStore, ms: number): number {
-  return (control.db.prepare(`SELECT count(*) AS n ${HISTORY_BEFORE}`).get({ ms, threshold: MS_THRESHOLD }) as { n: number }).n;
-}
-
-function deleteHistoryBefore(control: ControlStore, ms: number): number {
-  return control.db.prepare(`DELETE ${HISTORY_BEFORE}`).run({ ms, threshold: MS_THRESHOLD }).changes;
 }

@@ -5,7 +5,7 @@
 // structured clone of documents or strings, no per-value appender calls there).
 import type { FieldRegistry } from '../fields/registry.js';
 import { DocColumns, ID_COLUMN, type ColumnInfo } from './doc-columns.js';
-import { PARTITION_PREFIX, checkRotateIndex, newSessionId, partitionSuffix, type RotateIndex } from './partition-name.js';
+import { PARTITION_PREFIX, checkRotateIndex, newSessionId, partitionSuffix, type RotateIndex } from '../backend/partition-name.js';
 
 export interface FlatBatch {
   /** Partition name, e.g. `sessions3-240131`. */

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ColumnInfo } from './doc-columns.js';
+import { fsyncDir, fsyncFile } from '../fsync.js';
 
 export interface SegmentEntry {
   file: string;
@@ -55,14 +56,7 @@ export function tmpName(dir: string, final: string): string {
   return path.join(dir, `${TMP_PREFIX}${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-${final}`);
 }
 
-export function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r');
-  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-}
-
-export function fsyncDir(dir: string): void {
-  try { fsyncFile(dir); } catch { /* some filesystems refuse directory fsync; the rename still happened */ }
-}
+export { fsyncDir, fsyncFile };
 
 export function writeManifest(dir: string, m: Manifest): void {
   const tmp = tmpName(dir, MANIFEST);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fields } from '../fields/registry.js';
 import '../fields/core.js';
-import { ControlStore } from './control-store.js';
+import { SqliteControl } from './sqlite-control-store.js';
 import { EmbeddedSessionStore } from './session-store.js';
 import { EmbeddedSearchBackend } from './session-query.js';
 
@@ -16,7 +16,7 @@ const T0 = Date.UTC(2024, 0, 15);
 const BIG = 40000, SMALL = 2000;
 let dir: string;
 let store: EmbeddedSessionStore;
-let control: ControlStore;
+let control: SqliteControl;
 
 /** Session i: source 10.0.(i%50).1 → 192.168.0.(i%7), port 80 for one in four, tag big/small. */
 function doc(i: number, tag: string): Record<string, unknown> {
@@ -37,7 +37,7 @@ before(async () => {
   await store.flush(); // one large segment
   for (let i = BIG; i < BIG + SMALL; i++) store.append([doc(i, 'small')]);
   await store.flush(); // and a small one, which a sample must not over-count
-  control = ControlStore.open(dir);
+  control = SqliteControl.open(dir);
 });
 
 after(async () => {

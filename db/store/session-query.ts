@@ -23,14 +23,14 @@ import { parseExpression } from '../expr/parser.js';
 import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
 import { ExpressionError } from '../expr/errors.js';
 import { fieldView, type FieldInfo } from '../expr/field-view.js';
-import type { ControlStore } from './control-store.js';
+import type { SqliteControl } from './sqlite-control-store.js';
 import { ID_COLUMN } from './doc-columns.js';
 import { TermsQuery } from './terms-query.js';
 import { EmbeddedSessionStore, type TimeRange } from './session-store.js';
 import {
   numberOf as num, QueryError, type ExportPage, type ExportSnapshot, type FileGroup, type HistogramBucket, type HistogramRequest, type PacketRef, type PairBucket, type PairRequest,
   type SessionDoc, type SessionQuery, type SessionSearchBackend, type SortKey, type TermsMany, type TermsResult,
-} from './search-backend.js';
+} from '../backend/search-backend.js';
 
 const OVERLAY = 'packrat_tag_overlay';
 const ID = q(ID_COLUMN);
@@ -148,7 +148,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
 
   private readonly termsQuery: TermsQuery;
 
-  constructor(readonly store: EmbeddedSessionStore, private readonly control: ControlStore, private readonly registry: FieldRegistry,
+  constructor(readonly store: EmbeddedSessionStore, private readonly control: SqliteControl, private readonly registry: FieldRegistry,
     o: { spiExactRows?: number; spiSampleRows?: number } = {}) {
     this.termsQuery = new TermsQuery({
       query: (sql, params) => this.store.query(sql, params),

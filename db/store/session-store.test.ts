@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { fields, FieldRegistry } from '../fields/registry.js';
 import '../fields/core.js';
 import { EmbeddedSessionStore } from './session-store.js';
-import { partitionName, partitionRange, newSessionId } from './partition-name.js';
+import { partitionName, partitionRange, newSessionId } from '../backend/partition-name.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const pcapDir = path.resolve(repoRoot, '../shared/conformance/pcaps');

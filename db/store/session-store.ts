@@ -16,9 +16,11 @@ import {
 } from './manifest.js';
 import {
   checkRotateIndex, hoursPerPartition, partitionRange, type RotateIndex,
-} from './partition-name.js';
+} from '../backend/partition-name.js';
+import type { Bounding } from '../backend/search-backend.js';
 
-export type Bounding = 'last' | 'first' | 'both' | 'either' | 'database';
+export type { Bounding };
+
 
 export interface SessionStoreOptions {
   rotateIndex: RotateIndex | string;

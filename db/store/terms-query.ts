@@ -5,7 +5,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { q, sqlString } from '../fields/columns.js';
 import type { FieldInfo } from '../expr/field-view.js';
-import { numberOf as num, type TermBucket, type TermsMany, type TermsResult } from './search-backend.js';
+import { numberOf as num, type TermBucket, type TermsMany, type TermsResult } from '../backend/search-backend.js';
 import type { Compiled, Segment } from './session-query.js';
 
 /** What the aggregations need from the search backend. */

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { fields } from '../../db/fields/registry.js';
 import { EmbeddedSessionStore } from '../../db/store/session-store.js';
-import { ControlStore } from '../../db/store/control-store.js';
+import { SqliteControl, SqliteControlStore } from '../../db/store/sqlite-control-store.js';
 import { PcapFiles, decodePacketPos } from '../../viewer/pcap-source.js';
 import { pcapBytes, sampleTraffic, tcpConversation, type Endpoint, type Frame } from '../../capture/synth/traffic.js';
 import { NgBuilder } from '../../capture/readers/test-files.js';
@@ -69,9 +69,9 @@ test('--copy: each input becomes an Arkime-named pcap in pcapDir, registered, an
   assert.match(want[0], /^t-\d{6}-00000001\.pcap$/);
   assert.deepEqual(readdirSync(l.rawDir).sort(), want.sort());
 
-  const control = ControlStore.open(l.dataDir);
+  const control = SqliteControl.open(l.dataDir);
   const docs = await storedDocs(l);
-  const files = new PcapFiles(control);
+  const files = new PcapFiles(new SqliteControlStore(control));
   try {
     assert.equal(control.fileByNum('t', 1)?.name, join(l.rawDir, arkimePcapName('t', 1_763_700_000, 1)));
     assert.equal(control.fileByNum('t', 2)?.name, join(l.rawDir, arkimePcapName('t', 1_763_800_000, 2)));
@@ -80,6 +80,7 @@ test('--copy: each input becomes an Arkime-named pcap in pcapDir, registered, an
     for (const name of readdirSync(l.inDir)) appendFileSync(join(l.inDir, name), 'x'); // no longer parseable either way
     const frames = new Set([...framesA, ...framesB].map((f) => hex(f.data)));
     let read = 0;
+    await files.prime(docs.map((d) => ({ node: 't', packetPos: d.packetPos })));
     for (const d of docs) {
       const pos = decodePacketPos(d.packetPos, files.isGap0('t', d.packetPos));
       assert.equal(pos.positions.length, d.network.packets);

@@ -10,7 +10,7 @@ import { Config } from '../../db/config.js';
 import { connectEs, type EsApi } from '../../db/es/client.js';
 import { esSettings, normalizePrefix, parseNodes } from '../../db/es/settings.js';
 import * as admin from '../../db/es/admin.js';
-import { partitionSuffix, type RotateIndex } from '../../db/store/partition-name.js';
+import { partitionSuffix, type RotateIndex } from '../../db/backend/partition-name.js';
 import { clusterUrl, uniquePrefix } from '../support/cluster.js';
 
 const settingsFor = (url: string, extra = '') => esSettings(Config.fromText(`[default]\nelasticsearch=${url}\nprefix=tests\ndataDir=/tmp/packrat-es-admin-test\n${extra}`));

@@ -39,7 +39,14 @@ test('capture -r into the ES sink, db init and info through the command line', a
     const pcap = path.resolve(root, '../shared/conformance/pcaps/dns-mx.pcap');
     const cap = await packrat(['capture', '-c', cfg, '-n', 'test', '-r', pcap, '-q']);
     assert.equal(cap.code, 0, cap.err);
-    assert.ok(es.bulk.length >= 1, 'sessions arrived');
+    // the capture registered its file and published its fields in the cluster, not in dataDir
+    assert.ok(es.docs.has('tests_files/test-1'), [...es.docs.keys()].join(' '));
+    assert.equal(es.docs.get('tests_sequence/fn-test')?.version, 1);
+    assert.ok(es.bulk.some((l) => l.index === 'tests_fields' && l.id === 'ip.src'), 'fields published');
+    assert.ok(!fs.existsSync(path.join(dir, 'data', 'control.sqlite')), 'no control.sqlite');
+    const fieldLines = es.bulk.filter((l) => l.index === 'tests_fields').length;
+    es.bulk.splice(0, es.bulk.length, ...es.bulk.filter((l) => l.index !== 'tests_fields'));
+    assert.ok(fieldLines > 100 && es.bulk.length >= 1, 'sessions arrived');
     for (const l of es.bulk) {
       assert.match(l.index, /^tests_sessions3-\d\dm\d\d$/);
       assert.match(l.id, /^\d\dm\d\d-/);

@@ -32,7 +32,7 @@ if (!url) {
     const { esSettings } = await import('../../db/es/settings.js');
     const { connectEs } = await import('../../db/es/client.js');
     const { countSessions } = await import('../../db/es/search-request.js');
-    const { ControlStore } = await import('../../db/store/control-store.js');
+    const { openControlStore } = await import('../../db/backend/open.js');
     const { fileNameMatcher } = await import('../../db/expr/compile-es.js');
     const root = repoRoot();
     const conf = path.resolve(root, '../shared/conformance');
@@ -54,9 +54,9 @@ if (!url) {
     const api = await connectEs(esSettings(Config.load(configPath, 'test')));
     try {
       await api.request({ method: 'POST', path: `/${prefix}sessions3-*/_refresh` });
-      const control = ControlStore.open(path.join(dir, 'data'));
-      const files = control.listFiles();
-      control.close();
+      const control = await openControlStore(Config.load(configPath, 'test')); // the cluster's files index
+      const files = await control.listFiles();
+      await control.close();
       const resolveFile = (name: string) => files.filter((f) => fileNameMatcher(name)(f.name)).map((f) => ({ node: f.node, num: f.num }));
       const cases = fs.readFileSync(path.join(conf, 'queries/counts.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
       let ok = 0;

@@ -15,6 +15,8 @@ export interface MockEs {
   indices: Map<string, { docs: number; body: unknown }>;
   templates: Map<string, unknown>;
   bulk: BulkLine[];
+  /** Control documents (`<index or alias>/<id>` → source) written through `_doc` / `_create`. */
+  docs: Map<string, { source: unknown; version: number }>;
   /** Per bulk item: answer this status instead of 201 (e.g. 429 to force a retry). */
   itemStatus?: (line: BulkLine, seen: number) => number;
   close(): Promise<void>;
@@ -36,7 +38,7 @@ export function parseBulk(body: Buffer, gz: boolean): BulkLine[] {
 }
 
 export async function startMockEs(opts: { distribution?: 'opensearch'; port?: number } = {}): Promise<MockEs> {
-  const m: MockEs = { url: '', port: 0, requests: [], indices: new Map(), templates: new Map(), bulk: [], close: async () => undefined };
+  const m: MockEs = { url: '', port: 0, requests: [], indices: new Map(), templates: new Map(), bulk: [], docs: new Map(), close: async () => undefined };
   const seen = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -81,6 +83,18 @@ export async function startMockEs(opts: { distribution?: 'opensearch'; port?: nu
         if (method === 'PUT') { m.templates.set(parts[1], JSON.parse(raw.toString())); return json(200, { acknowledged: true }); }
         const t = m.templates.get(parts[1]);
         return t ? json(200, { index_templates: [{ name: parts[1], index_template: t }] }) : json(404, { error: { type: 'resource_not_found_exception' }, status: 404 });
+      }
+      if (parts[1] === '_mapping' && method === 'PUT') return json(200, { acknowledged: true });
+      // the control store's single-document calls: a version per id, no search
+      if ((parts[1] === '_doc' || parts[1] === '_create') && parts.length === 3) {
+        const key = `${parts[0]}/${parts[2]}`;
+        const cur = m.docs.get(key);
+        if (method === 'GET') return cur ? json(200, { _id: parts[2], found: true, _source: cur.source, _version: cur.version, _seq_no: cur.version, _primary_term: 1 }) : json(404, { _id: parts[2], found: false });
+        if (method === 'DELETE') { m.docs.delete(key); return json(cur ? 200 : 404, { result: cur ? 'deleted' : 'not_found' }); }
+        if (parts[1] === '_create' && cur) return json(409, { error: { type: 'version_conflict_engine_exception' }, status: 409 });
+        const version = (cur?.version ?? 0) + 1;
+        m.docs.set(key, { source: parsed ?? {}, version });
+        return json(cur ? 200 : 201, { _id: parts[2], _version: version, result: cur ? 'updated' : 'created' });
       }
       if (parts[1] === '_forcemerge' && method === 'POST') return json(200, { _shards: { total: 1, successful: 1, failed: 0 } });
       if (parts.length === 1 && method === 'PUT') {

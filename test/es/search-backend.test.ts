@@ -9,13 +9,13 @@ import { Config } from '../../db/config.js';
 import { connectEs, type EsApi } from '../../db/es/client.js';
 import { esSettings } from '../../db/es/settings.js';
 import { EsSearchBackend } from '../../db/es/search-backend.js';
-import { QueryError } from '../../db/store/search-backend.js';
+import { QueryError } from '../../db/backend/search-backend.js';
 import { startMockEs, type MockEs } from './mock-es.js';
 
 async function setup(): Promise<{ es: MockEs; api: EsApi; b: EsSearchBackend }> {
   const es = await startMockEs();
   const api = await connectEs(esSettings(Config.fromText(`[default]\nelasticsearch=${es.url}\nprefix=tests\ndataDir=/tmp/packrat-es-sb\n`)));
-  const b = new EsSearchBackend(api, fields, { listFiles: () => [{ node: 'test', num: 3, name: '/pcap/a.pcap' }] });
+  const b = new EsSearchBackend(api, fields, { listFiles: async () => [{ node: 'test', num: 3, name: '/pcap/a.pcap' }] });
   return { es, api, b };
 }
 

@@ -5,7 +5,7 @@ import { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlStore, FileDoc } from '../../db/store/control-store.js';
+import { SqliteControl, FileDoc } from '../../db/store/sqlite-control-store.js';
 import { EmbeddedSessionStore } from '../../db/store/session-store.js';
 import { fields } from '../../db/fields/registry.js';
 import '../../capture/pipeline/setup.js';
@@ -41,9 +41,9 @@ export class PackratLive {
 
   /** The latest stats (written every statsInterval s): packets taken from the ring, packets queued for the workers. */
   lastStats(): { packets: number; packetQueue: number } | undefined {
-    let control: ControlStore | undefined;
+    let control: SqliteControl | undefined;
     try {
-      control = ControlStore.open(join(this.dir, 'data'), { readOnly: true });
+      control = SqliteControl.open(join(this.dir, 'data'), { readOnly: true });
       const st = control.getStats(this.node) as Record<string, unknown> | undefined;
       return st ? { packets: Number(st.totalPackets), packetQueue: Number(st.packetQueue) } : undefined;
     } catch {
@@ -89,7 +89,7 @@ export class PackratLive {
     const sessions = o.sessions === false ? [] : (await store.search({})).map((h) => h.doc);
     const count = await store.count();
     await store.close();
-    const control = ControlStore.open(dataDir);
+    const control = SqliteControl.open(dataDir);
     const files = control.listFiles(this.node);
     const stats = control.getStats(this.node);
     control.close();

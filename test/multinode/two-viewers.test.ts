@@ -14,7 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ControlStore } from '../../db/store/control-store.js';
+import { SqliteControl } from '../../db/store/sqlite-control-store.js';
 import { PCAP_RECORD_HEADER_LEN, pcapHeaderBytes, writeRecordHeader } from '../../db/pcap/format.js';
 import { apiKeyHash, hashPassword } from '../../viewer/auth.js';
 import { SIGNATURE_HEADER, signRequest } from '../../viewer/multinode-auth.js';
@@ -115,7 +115,7 @@ before(async () => {
   fs.writeFileSync(configFile, `[default]\ndataDir=${dataDir}\nserverSecret=${SECRET}\n`
     + nodes.map((n) => `[${n.name}]\nviewUrl=${n.base}\n`).join(''));
   for (const n of nodes) execFileSync(packrat, ['capture', '-c', configFile, '-n', n.name, '-q', '-r', path.join(n.dir, n.rel)], { stdio: 'pipe' });
-  const control = ControlStore.open(dataDir);
+  const control = SqliteControl.open(dataDir);
   for (const n of nodes) {
     const files = control.listFiles(n.name);
     assert.equal(files.length, 1);

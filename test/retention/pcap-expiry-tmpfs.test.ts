@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config } from '../../db/config.js';
-import { ControlStore } from '../../db/store/control-store.js';
+import { SqliteControl, SqliteControlStore } from '../../db/store/sqlite-control-store.js';
 import { PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, parsePcapHeader, writePcapHeader, writeRecordHeader } from '../../db/pcap/format.js';
 import { formatPcapExpiry, runPcapExpiry, schedulePcapExpiry } from '../../db/retention/pcap-expiry.js';
 
@@ -58,7 +58,7 @@ function tearDown(f: Fixture): void {
  * finishTimestamp) and one 256 KiB file of node n2: 5.25 MiB used, 2.75 MiB free of 8 MiB.
  */
 function fill(f: Fixture): void {
-  const cs = ControlStore.open(f.dataDir);
+  const cs = SqliteControl.open(f.dataDir);
   try {
     for (let num = 1; num <= 10; num++) {
       const name = f.name('n1', num);
@@ -72,7 +72,7 @@ function fill(f: Fixture): void {
 }
 
 function state(f: Fixture): { onDisk: string[]; registered: string[] } {
-  const cs = ControlStore.open(f.dataDir);
+  const cs = SqliteControl.open(f.dataDir);
   try {
     return {
       onDisk: fs.readdirSync(f.pcapDir).sort(),
@@ -180,13 +180,13 @@ test('the viewer schedule deletes, logs each file once and keeps the shortfall w
     fill(f);
     const config = Config.load(f.configFile, 'n1');
     config.override('freeSpaceG', '95%');
-    const cs = ControlStore.open(f.dataDir);
+    const cs = SqliteControl.open(f.dataDir);
     const lines: string[] = [];
     const deletedPerRun: number[] = [];
     const keepAlive = setInterval(() => {}, 1000); // the schedule's timer is unref'd, as a viewer's should be
     await new Promise<void>((done) => {
       // three runs: the first deletes, the next two find nothing more to delete
-      const stop = schedulePcapExpiry(config, 'n1', cs, (l) => { lines.push(l); }, {
+      const stop = schedulePcapExpiry(config, 'n1', new SqliteControlStore(cs), (l) => { lines.push(l); }, {
         intervalMs: 5,
         onReport: (r) => { deletedPerRun.push(r.devices[0].deleted.length); if (deletedPerRun.length === 3) { stop(); done(); } },
       });

@@ -3,6 +3,7 @@
 // silent skip.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { EsApi } from '../../db/es/client.js';
 import { repoRoot } from './json-capture.js';
 
 export const clusterScript = join(repoRoot, 'test/cluster/opensearch.sh');
@@ -27,4 +28,12 @@ export function clusterCtl(state: string, env: Record<string, string>, ...args: 
   const r = spawnSync(clusterScript, args, { encoding: 'utf8', env: { ...process.env, ...env, PACKRAT_OS_STATE: state } });
   if (r.status !== 0) throw new Error(`opensearch.sh ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
+}
+
+/** Every index and template of a prefix, deleted by name (clusters refuse wildcard deletes). */
+export async function deletePrefix(api: EsApi, prefix: string): Promise<void> {
+  const r = await api.request<Record<string, unknown>[]>({ method: 'GET', path: `/_cat/indices/${prefix}*`, query: { format: 'json', h: 'index' } }, [404]);
+  const names = Array.isArray(r) ? r.map((x) => String(x.index)) : [];
+  for (let i = 0; i < names.length; i += 50) await api.request({ method: 'DELETE', path: `/${names.slice(i, i + 50).join(',')}` }, [404]);
+  for (const t of ['sessions3_template', 'history_v1_template']) await api.request({ method: 'DELETE', path: `/_index_template/${prefix}${t}` }, [404]);
 }

@@ -2,7 +2,9 @@
 // store (session-query.ts) and an Elasticsearch backend answer the same requests. Field names are
 // document paths (Arkime "db fields": `source.ip`, `http.host`); expressions are Arkime's language,
 // compiled by the backend for its own store.
-import type { Bounding } from './session-store.js';
+
+/** Which time a session's range is matched by (Arkime's `bounding`). */
+export type Bounding = 'last' | 'first' | 'both' | 'either' | 'database';
 
 /** A count or sum as a backend returns it (number, bigint, string or null) as a number; null is 0. */
 export const numberOf = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

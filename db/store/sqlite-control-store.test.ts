@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ControlStore, CONTROL_SCHEMA_VERSION } from './control-store.js';
+import { SqliteControl, CONTROL_SCHEMA_VERSION } from './sqlite-control-store.js';
 
 const here = fileURLToPath(import.meta.url);
 
 // child mode: take `n` file numbers for node "shared" and print them
 if (process.env.CONTROL_CHILD_DIR) {
-  const cs = ControlStore.open(process.env.CONTROL_CHILD_DIR);
+  const cs = SqliteControl.open(process.env.CONTROL_CHILD_DIR);
   const nums: number[] = [];
   for (let i = 0; i < Number(process.env.CONTROL_CHILD_N); i++) {
     const num = cs.nextFileNum('shared');
@@ -24,7 +24,7 @@ if (process.env.CONTROL_CHILD_DIR) {
   test('control store: files, sequence, stats, fields, users, views, history', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-control-'));
     try {
-      let cs = ControlStore.open(dir);
+      let cs = SqliteControl.open(dir);
       assert.equal(cs.schemaVersion(), CONTROL_SCHEMA_VERSION);
       assert.equal(cs.nextFileNum('n1'), 1);
       assert.equal(cs.nextFileNum('n1'), 2);
@@ -75,7 +75,7 @@ if (process.env.CONTROL_CHILD_DIR) {
       cs.close();
 
       // reopening runs no migration twice and keeps the data
-      cs = ControlStore.open(dir);
+      cs = SqliteControl.open(dir);
       assert.equal(cs.schemaVersion(), CONTROL_SCHEMA_VERSION);
       assert.equal(cs.nextFileNum('n1'), 3);
       assert.equal(cs.listFiles('n1').length, 2);
@@ -88,7 +88,7 @@ if (process.env.CONTROL_CHILD_DIR) {
   test('two processes share one control store without losing a sequence number', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-control2-'));
     try {
-      ControlStore.open(dir).close();
+      SqliteControl.open(dir).close();
       const run = () => new Promise<number[]>((resolve, reject) => {
         execFile(process.execPath, [here], { env: { ...process.env, CONTROL_CHILD_DIR: dir, CONTROL_CHILD_N: '200' } },
           (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as number[])));
@@ -96,7 +96,7 @@ if (process.env.CONTROL_CHILD_DIR) {
       const [a, b] = await Promise.all([run(), run()]);
       const all = [...a, ...b].sort((x, y) => x - y);
       assert.deepEqual(all, Array.from({ length: 400 }, (_, i) => i + 1));
-      const cs = ControlStore.open(dir);
+      const cs = SqliteControl.open(dir);
       assert.equal(cs.listFiles('shared').length, 400);
       cs.close();
     } finally {

@@ -1,26 +1,24 @@
-// The control store: pcap file registry, sequences, node stats, published fields, users,
-// views and history in one SQLite file (WAL mode, so capture, viewer and cron jobs can share
-// it). The schema is versioned; migrations are idempotent and run inside a transaction.
+// The embedded control store: pcap file registry, sequences, node stats, published fields,
+// users, views, history and tag edits in one SQLite file (WAL mode, so capture, viewer and cron
+// jobs can share it). The schema is versioned; migrations are idempotent and run inside a
+// transaction. SqliteControl is synchronous (better-sqlite3); SqliteControlStore is the same
+// behind the async ControlStore interface. The embedded session backend uses SqliteControl
+// directly for its tag overlay and `file ==` lookups, which it needs inside a query build.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { ControlStore, Doc, FileDoc, HistoryDoc, UserDoc, ViewDoc } from '../backend/control-store.js';
 
-export interface FileDoc {
-  id?: string; num: number; node: string; name: string; first?: number; filesize?: number; locked?: number;
-  packetPosEncoding?: string; packets?: number; packetsSize?: number; lastTimestamp?: number;
-  finishTimestamp?: number; sessionsStarted?: number; sessionsPresent?: number;
-  [key: string]: unknown;
-}
+export type { FileDoc, HistoryDoc, UserDoc, ViewDoc };
 
-export interface UserDoc {
-  userId: string; userName?: string; passHash?: string; roles?: string[]; expression?: string;
-  enabled?: boolean; apiKey?: string; settings?: Record<string, unknown>; [key: string]: unknown;
-}
-
-export interface ViewDoc { id?: number; user: string; name: string; expression: string; [key: string]: unknown }
-export interface HistoryDoc { id?: number; timestamp: number; userId: string; api?: string; query?: string; [key: string]: unknown }
+/** Sync view and history rows carry SQLite's integer ids; the async interface shows them as strings. */
+type SqlViewDoc = Omit<ViewDoc, 'id'> & { id?: number };
+type SqlHistoryDoc = Omit<HistoryDoc, 'id'> & { id?: number };
 
 type Row = Record<string, unknown>;
+
+// Arkime's history docs carry seconds; a timestamp this large can only be milliseconds.
+const MS_THRESHOLD = 1e11;
 
 const MIGRATIONS: string[] = [
   // 1: everything Arkime keeps in its admin indices
@@ -55,10 +53,10 @@ function wildcardToGlob(pattern: string): string {
   return pattern.replace(/[[\]]/g, (c) => `[${c}]`);
 }
 
-export class ControlStore {
+export class SqliteControl {
   private constructor(readonly db: Database.Database, readonly file: string) {}
 
-  static open(dataDir: string, opts: { readOnly?: boolean; busyTimeoutMs?: number } = {}): ControlStore {
+  static open(dataDir: string, opts: { readOnly?: boolean; busyTimeoutMs?: number } = {}): SqliteControl {
     if (!opts.readOnly) fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'control.sqlite');
     const db = new Database(file, { readonly: opts.readOnly ?? false, fileMustExist: opts.readOnly ?? false });
@@ -67,7 +65,7 @@ export class ControlStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
-    const store = new ControlStore(db, file);
+    const store = new SqliteControl(db, file);
     if (!opts.readOnly) store.migrate();
     return store;
   }
@@ -252,28 +250,28 @@ export class ControlStore {
 
   // ------------------------------------------------------------- views
 
-  createView(v: ViewDoc): number {
+  createView(v: SqlViewDoc): number {
     const { id: _id, user, name, expression, ...rest } = v;
     return Number(this.db.prepare('INSERT INTO views (user, name, expression, doc) VALUES (?, ?, ?, ?)')
       .run(user, name, expression, JSON.stringify(rest)).lastInsertRowid);
   }
 
-  private viewFromRow(r: Row): ViewDoc {
+  private viewFromRow(r: Row): SqlViewDoc {
     return { ...(JSON.parse(r.doc as string) as Row), id: r.id as number, user: r.user as string, name: r.name as string, expression: r.expression as string };
   }
 
-  getView(id: number): ViewDoc | undefined {
+  getView(id: number): SqlViewDoc | undefined {
     const r = this.db.prepare('SELECT * FROM views WHERE id = ?').get(id) as Row | undefined;
     return r ? this.viewFromRow(r) : undefined;
   }
 
   /** Views of a user plus shared ones (`shared: true` in the doc). */
-  listViews(user?: string): ViewDoc[] {
+  listViews(user?: string): SqlViewDoc[] {
     const rows = (this.db.prepare('SELECT * FROM views ORDER BY name').all() as Row[]).map((r) => this.viewFromRow(r));
     return user === undefined ? rows : rows.filter((v) => v.user === user || v.shared === true);
   }
 
-  updateView(id: number, patch: Partial<ViewDoc>): ViewDoc {
+  updateView(id: number, patch: Partial<SqlViewDoc>): SqlViewDoc {
     const cur = this.getView(id);
     if (!cur) throw new Error(`no view ${id}`);
     const { id: _id, user, name, expression, ...rest } = { ...cur, ...patch };
@@ -285,13 +283,13 @@ export class ControlStore {
 
   // ------------------------------------------------------------- history
 
-  addHistory(h: HistoryDoc): number {
+  addHistory(h: SqlHistoryDoc): number {
     const { id: _id, timestamp, userId, api, query, ...rest } = h;
     return Number(this.db.prepare('INSERT INTO history (timestamp, userId, api, query, doc) VALUES (?, ?, ?, ?, ?)')
       .run(timestamp, userId, api ?? null, query ?? null, JSON.stringify(rest)).lastInsertRowid);
   }
 
-  listHistory(o: { userId?: string; since?: number; limit?: number } = {}): HistoryDoc[] {
+  listHistory(o: { userId?: string; since?: number; limit?: number } = {}): SqlHistoryDoc[] {
     const rows = this.db.prepare(`SELECT * FROM history WHERE (@userId IS NULL OR userId = @userId) AND (@since IS NULL OR timestamp >= @since)
       ORDER BY timestamp DESC, id DESC LIMIT @limit`).all({ userId: o.userId ?? null, since: o.since ?? null, limit: o.limit ?? 1000 }) as Row[];
     return rows.map((r) => ({ ...(JSON.parse(r.doc as string) as Row), id: r.id as number, timestamp: r.timestamp as number,
@@ -299,6 +297,13 @@ export class ControlStore {
   }
 
   deleteHistory(id: number): boolean { return this.db.prepare('DELETE FROM history WHERE id = ?').run(id).changes > 0; }
+
+  /** Delete (or count) history before `beforeMs`; timestamps may be s (Arkime) or ms. */
+  expireHistory(beforeMs: number, dryRun = false): number {
+    const where = 'FROM history WHERE (timestamp < @ms / 1000) OR (timestamp >= @threshold AND timestamp < @ms)';
+    const p = { ms: beforeMs, threshold: MS_THRESHOLD };
+    return dryRun ? (this.db.prepare(`SELECT count(*) AS n ${where}`).get(p) as { n: number }).n : this.db.prepare(`DELETE ${where}`).run(p).changes;
+  }
 
   // ------------------------------------------------------------- tag edits (viewer addtags/removetags)
 
@@ -324,4 +329,64 @@ export class ControlStore {
       this.nextSequence('tagEdits');
     }).immediate();
   }
+}
+
+const str = (id: number | undefined): string | undefined => (id === undefined ? undefined : String(id));
+const sqlId = (id: string): number => (/^\d+$/.test(id) ? Number(id) : -1);
+
+/** SqliteControl behind the async ControlStore interface. */
+export class SqliteControlStore implements ControlStore {
+  readonly where: string;
+  constructor(readonly sync: SqliteControl) { this.where = sync.file; }
+
+  static open(dataDir: string, opts: { readOnly?: boolean; busyTimeoutMs?: number } = {}): SqliteControlStore {
+    return new SqliteControlStore(SqliteControl.open(dataDir, opts));
+  }
+
+  async nextSequence(name: string): Promise<number> { return this.sync.nextSequence(name); }
+  async nextFileNum(node: string): Promise<number> { return this.sync.nextFileNum(node); }
+  async registerFile(doc: FileDoc): Promise<FileDoc> { return this.sync.registerFile(doc); }
+  async updateFile(id: string, patch: Partial<FileDoc>): Promise<FileDoc> { return this.sync.updateFile(id, patch); }
+  async fileById(id: string): Promise<FileDoc | undefined> { return this.sync.fileById(id); }
+  async fileByNum(node: string, num: number): Promise<FileDoc | undefined> { return this.sync.fileByNum(node, num); }
+  async fileByName(name: string): Promise<FileDoc | undefined> { return this.sync.fileByName(name); }
+  async filesByName(pattern: string): Promise<FileDoc[]> { return this.sync.filesByName(pattern); }
+  async listFiles(node?: string): Promise<FileDoc[]> { return this.sync.listFiles(node); }
+  async deleteFile(id: string): Promise<boolean> { return this.sync.deleteFile(id); }
+
+  async putStats(node: string, doc: Doc): Promise<void> { this.sync.putStats(node, doc); }
+  async getStats(node: string): Promise<Doc | undefined> { return this.sync.getStats(node); }
+  async allStats(): Promise<Doc[]> { return this.sync.allStats(); }
+  async deleteStats(node: string): Promise<void> { this.sync.deleteStats(node); }
+  async putDStats(node: string, interval: number, doc: Doc & { currentTime: number }): Promise<string> { return this.sync.putDStats(node, interval, doc); }
+  async dstats(node: string, interval: number, start: number, stop: number): Promise<Doc[]> { return this.sync.dstats(node, interval, start, stop); }
+
+  async publishFields(defs: (Doc & { exp?: string; expression?: string })[]): Promise<void> { this.sync.publishFields(defs); }
+  async publishedFields(): Promise<Doc[]> { return this.sync.publishedFields(); }
+
+  async createUser(u: UserDoc): Promise<void> { this.sync.createUser(u); }
+  async getUser(userId: string): Promise<UserDoc | undefined> { return this.sync.getUser(userId); }
+  async getUserByApiKey(apiKey: string): Promise<UserDoc | undefined> { return this.sync.getUserByApiKey(apiKey); }
+  async listUsers(): Promise<UserDoc[]> { return this.sync.listUsers(); }
+  async updateUser(userId: string, patch: Partial<UserDoc>): Promise<UserDoc> { return this.sync.updateUser(userId, patch); }
+  async deleteUser(userId: string): Promise<boolean> { return this.sync.deleteUser(userId); }
+
+  private view(v: SqlViewDoc | undefined): ViewDoc | undefined { return v && { ...v, id: str(v.id) } as ViewDoc; }
+  async createView(v: ViewDoc): Promise<string> { const { id: _id, ...rest } = v; return String(this.sync.createView(rest)); }
+  async getView(id: string): Promise<ViewDoc | undefined> { return this.view(this.sync.getView(sqlId(id))); }
+  async listViews(user?: string): Promise<ViewDoc[]> { return this.sync.listViews(user).map((v) => this.view(v)!); }
+  async updateView(id: string, patch: Partial<ViewDoc>): Promise<ViewDoc> {
+    const { id: _id, ...rest } = patch;
+    return this.view(this.sync.updateView(sqlId(id), rest))!;
+  }
+  async deleteView(id: string): Promise<boolean> { return this.sync.deleteView(sqlId(id)); }
+
+  async addHistory(h: HistoryDoc): Promise<string> { const { id: _id, ...rest } = h; return String(this.sync.addHistory(rest)); }
+  async listHistory(o: { userId?: string; since?: number; limit?: number } = {}): Promise<HistoryDoc[]> {
+    return this.sync.listHistory(o).map((h) => ({ ...h, id: str(h.id) }) as HistoryDoc);
+  }
+  async deleteHistory(id: string): Promise<boolean> { return this.sync.deleteHistory(sqlId(id)); }
+  async expireHistory(beforeMs: number, o: { dryRun?: boolean } = {}): Promise<number> { return this.sync.expireHistory(beforeMs, o.dryRun); }
+
+  async close(): Promise<void> { this.sync.close(); }
 }
