@@ -22,6 +22,16 @@ async function indexExists(api: EsApi, index: string): Promise<boolean> {
   return Array.isArray(r) && r.length > 0;
 }
 
+/**
+ * Whether the cluster has the `pattern` tokenizer Arkime's wordSplit analyzer uses (module
+ * analysis-common: every full distribution; not OpenSearch's integration-test distribution,
+ * where a template naming it is refused as "template after composition is invalid").
+ */
+async function hasPatternTokenizer(api: EsApi): Promise<boolean> {
+  const r = await api.request({ method: 'POST', path: '/_analyze', body: { tokenizer: 'pattern', text: 'a' } }, [400]);
+  return Array.isArray(r?.tokens);
+}
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -37,7 +47,8 @@ export const MIGRATIONS: Migration[] = [
     what: 'sessions3 index template generated from the field registry',
     async run(api, registry, o, target) {
       const p = api.settings.prefix;
-      await api.request({ method: 'PUT', path: `/_index_template/${sessionsTemplateName(p)}`, body: sessionsTemplate(registry, { prefix: p, schemaVersion: target, ...o }) });
+      const wordSplitTokenizer = await hasPatternTokenizer(api) ? 'pattern' : 'standard';
+      await api.request({ method: 'PUT', path: `/_index_template/${sessionsTemplateName(p)}`, body: sessionsTemplate(registry, { prefix: p, schemaVersion: target, ...o, wordSplitTokenizer }) });
     },
   },
 ];

@@ -15,6 +15,12 @@ export interface TemplateOptions {
   refresh?: string;
   /** Packrat's own schema version, also kept in `_meta` (see migrations.ts). */
   schemaVersion: number;
+  /**
+   * Tokenizer of the wordSplit analyzer: Arkime's `pattern` (split on non-word characters), or
+   * `standard` on a cluster without the analysis-common module (OpenSearch's integration-test
+   * distribution has only core analysis: `standard` tokenizer and `lowercase` filter).
+   */
+  wordSplitTokenizer?: 'pattern' | 'standard';
 }
 
 type Mapping = Record<string, unknown>;
@@ -123,7 +129,7 @@ export function sessionsTemplate(registry: FieldRegistry, o: TemplateOptions): M
           refresh_interval: o.refresh ?? '60s',
           'mapping.total_fields.limit': 5000,
         },
-        analysis: { analyzer: { wordSplit: { type: 'custom', tokenizer: 'pattern', filter: ['lowercase'] } } },
+        analysis: { analyzer: { wordSplit: { type: 'custom', tokenizer: o.wordSplitTokenizer ?? 'pattern', filter: ['lowercase'] } } },
       },
       mappings: sessionsMappings(registry, o.schemaVersion),
     },
