@@ -225,7 +225,15 @@ export class EsSearchBackend implements SessionSearchBackend {
     if (typeof after === 'string') {
       r = await this.api.request({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL, scroll_id: after } });
     } else {
-      r = await this.esSearch({ query: await this.query(sq), size, sort: [{ lastPacket: { order: 'asc', missing: '_first', unmapped_type: 'long' } }], _source: source }, { scroll: SCROLL });
+      const query = await this.query(sq);
+      const body = { query, size, sort: [{ lastPacket: { order: 'asc', missing: '_first', unmapped_type: 'long' } }], _source: source };
+      // One page holds every match (one session's pcap, an export by ids, a small query): no
+      // scroll. A scroll holds a search context on every shard of every index (at most 500 per
+      // node) until it is cleared or expires, and a caller that stops at its limit never asks
+      // for the page that would clear it: one scroll per session pcap ran the cluster out.
+      const n = await this.api.request<{ count: number }>({ method: 'POST', path: `${this.target}/_count`, body: { query }, query: { ignore_unavailable: true, allow_no_indices: true } });
+      if (n.count <= size) return { hits: (await this.esSearch(body)).hits.hits as Q[] };
+      r = await this.esSearch(body, { scroll: SCROLL });
     }
     const hits = r.hits.hits as Q[];
     const id = r._scroll_id as string | undefined;
