@@ -18,6 +18,8 @@ type Q = Record<string, any>;
 const SCROLL = '2m';
 /** ES's default index.max_result_window: the most `from + size` one search may ask for. */
 const RESULT_WINDOW = 10000;
+/** Least terms each shard returns for a terms aggregation (exact counts unless a shard holds more values). */
+const TERMS_SHARD_SIZE = 10000;
 /** Most composite buckets read for one connections request (each page is 1000). */
 const MAX_PAIR_BUCKETS = 200000;
 
@@ -161,7 +163,10 @@ export class EsSearchBackend implements SessionSearchBackend {
 
   async terms(sq: SessionQuery, field: string, size: number): Promise<TermsResult> {
     this.check(field);
-    const r = await this.esSearch({ query: await this.query(sq), size: 0, aggs: { t: { terms: { field, size: Math.max(1, Math.floor(size)) } } } });
+    // shard_size: each shard's top (size*1.5+10 by default) undercounts a value spread over many
+    // daily indices; the embedded store counts exactly, so ask every shard for far more
+    const n = Math.max(1, Math.floor(size));
+    const r = await this.esSearch({ query: await this.query(sq), size: 0, aggs: { t: { terms: { field, size: n, shard_size: Math.max(n, TERMS_SHARD_SIZE) } } } });
     const t = r.aggregations?.t ?? {};
     return {
       buckets: ((t.buckets ?? []) as Q[]).slice(0, Math.max(0, Math.floor(size))).map((b) => ({ key: b.key_as_string ?? b.key, doc_count: num(b.doc_count) })),

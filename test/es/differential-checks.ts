@@ -159,9 +159,9 @@ export async function compareSessionsList(vs: Viewer[], p: Pairing, o: { express
 export async function compareSessions(vs: Viewer[], p: Pairing): Promise<{ diffs: string[]; compared: number }> {
   const diffs: string[] = [];
   let compared = 0;
-  for (const [key, id0] of p.ids[0]) {
+  const one = async (key: string, id0: string) => {
     const id1 = p.ids[1].get(key);
-    if (!id1) continue;
+    if (!id1) return;
     const ids = [id0, id1];
     const docs = await Promise.all(vs.map((v, i) => json(v, `/api/session/test/${ids[i]}`)));
     const d = firstDiff(normalise(docs[0], 0, p), normalise(docs[1], 1, p), 'detail');
@@ -172,7 +172,9 @@ export async function compareSessions(vs: Viewer[], p: Pairing): Promise<{ diffs
     const pc = await Promise.all(vs.map(async (v, i) => { const r = await fetchFrom(v, `/api/session/test/${ids[i]}/pcap`); return { s: r.status, b: Buffer.from(await r.arrayBuffer()) }; }));
     if (pc[0].s !== pc[1].s || !pc[0].b.equals(pc[1].b)) diffs.push(`${key}: session pcap differs (status ${pc[0].s}/${pc[1].s}, ${pc[0].b.length}/${pc[1].b.length} bytes)`);
     compared++;
-  }
+  };
+  const entries = [...p.ids[0]];
+  for (let i = 0; i < entries.length; i += 4) await Promise.all(entries.slice(i, i + 4).map(([k, id]) => one(k, id)));
   return { diffs, compared };
 }
 

@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { clusterUrl, uniquePrefix } from '../support/cluster.js';
 import { repoRoot, packrat as packratBin } from '../support/json-capture.js';
+import * as C from './differential-checks.js';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -124,11 +125,101 @@ test('every development count case gives the same count on both backends', { tim
   const differ: string[] = [];
   let agree = 0, arkime = 0;
   for (const c of cases) {
-    const [a, b] = [await answer(emb, c), await answer(es, c)];
+    const [a, b] = await Promise.all([answer(emb, c), answer(es, c)]);
     if (a === b) agree++; else differ.push(`${c.source} ${c.expression} ${JSON.stringify(c.params)}: embedded ${a}, cluster ${b}`);
     const want = c.error ? 'error' : c.count;
     if (b === want || (typeof b === 'string' && (c.error || c.errorOk))) arkime++;
   }
   console.log(`differential: ${agree}/${cases.length} count cases agree; cluster matches Arkime on ${arkime}/${cases.length}`);
   assert.deepEqual(differ, []);
+});
+
+// ------------------------------------------------------------------ (b) viewer routes
+
+/**
+ * Routes that still answer differently, with why (open; see the closing note of issue 12):
+ * their differences are printed, not asserted.
+ */
+const KNOWN_DIFFERENT: Record<string, string> = {
+  '/api/connections?date=-1&length=100': 'ES pairs() ignores PairRequest.sample: it aggregates every match, Arkime (and embedded) the first `length` sessions',
+  '/api/connections?date=-1&length=50&order=network.bytes:desc': 'same: ES pairs() ignores the sample',
+  '/api/unique?date=-1&exp=ip.src&counts=1': 'equal counts: ES orders ip keys by address, embedded by text',
+  '/api/unique?date=-1&exp=ip.dst:port&counts=1': 'equal counts: ES sorts pairs with localeCompare, embedded with SQL byte order',
+  '/api/spiview?date=-1&spi=protocol:50,destination.port:20,http.host:10,source.ip:10,tls.ja3:5,dns.host:10&facets=1': 'source.ip: equal counts ordered by address (ES) or by text (embedded)',
+};
+
+const AGG_ROUTES = [
+  '/api/spiview?date=-1&spi=protocol:50,destination.port:20,http.host:10,source.ip:10,tls.ja3:5,dns.host:10&facets=1',
+  '/api/spiview?date=-1&spi=protocol:5,node:3&expression=' + encodeURIComponent('port.dst == 80'),
+  '/api/spigraph?date=-1&field=protocol&size=10',
+  '/api/spigraph?date=-1&exp=http.host&size=5&sort=name',
+  '/api/connections?date=-1&length=100',
+  '/api/connections?date=-1&length=1000&srcField=source.ip&dstField=ip.dst:port&minConn=2',
+  '/api/connections?date=-1&length=50&order=network.bytes:desc',
+  '/api/unique?date=-1&exp=ip.src&counts=1',
+  '/api/unique?date=-1&exp=ip.dst:port&counts=1',
+  '/api/unique?date=-1&field=http.host',
+  '/api/unique?date=-1&exp=protocols&counts=1',
+  // histogram: the sessions graph over a time range by minute, and over all time by day
+  '/api/sessions?date=-1&length=0&facets=1&interval=minute&startTime=1387256793&stopTime=1387258118',
+  '/api/sessions?date=-1&length=0&facets=1&interval=day',
+];
+
+let pairing: C.Pairing;
+
+test('viewer routes give the same answers on both backends', { timeout: 20 * 60e3 }, async (t) => {
+  const vs: C.Viewer[] = [emb, es];
+  const report: string[] = [];
+  const check = (what: string, diffs: string[]) => {
+    report.push(`${what}: ${diffs.length ? `${diffs.length} differences` : 'same'}`);
+    return diffs;
+  };
+  const paired = await C.pairSessions(vs);
+  pairing = paired.pairing;
+  assert.deepEqual(check('session pairing', paired.diffs), []);
+  assert.equal(pairing.ids[0].size, pairing.ids[1].size);
+
+  await t.test('sessions list: sort and paging', async () => {
+    const diffs: string[] = [];
+    for (const order of ['firstPacket:asc', 'lastPacket:desc', 'network.bytes:desc,firstPacket:asc', 'source.ip:asc,source.port:desc',
+      'destination.port:asc', 'http.host:desc', 'protocol:asc']) {
+      diffs.push(...check(`list order=${order}`, await C.compareSessionsList(vs, pairing, { order, length: 50 })));
+    }
+    diffs.push(...check('list http', await C.compareSessionsList(vs, pairing, { order: 'lastPacket:asc', length: 7, expression: 'protocols == http' })));
+    diffs.push(...check('list past the 10000 window', await C.compareSessionsList(vs, pairing, { order: 'firstPacket:asc', length: 20000 })));
+    assert.deepEqual(diffs, []);
+  });
+
+  await t.test('every session: detail, packets, pcap', async () => {
+    const r = await C.compareSessions(vs, pairing);
+    check(`${r.compared} sessions' detail, packets and pcap`, r.diffs);
+    assert.equal(r.compared, pairing.ids[0].size);
+    assert.deepEqual(r.diffs, []);
+  });
+
+  await t.test('pcap export byte for byte, CSV export', async () => {
+    const diffs: string[] = [];
+    let byteEqual = 0;
+    for (const e of ['', 'protocols == http || protocols == dns', 'port.dst == 53', 'protocols == tls']) {
+      const r = await C.comparePcapExport(vs, pairing, e);
+      if (r.byteEqual) byteEqual++;
+      diffs.push(...check(`sessions.pcap '${e}' (byte equal: ${r.byteEqual}, sessions sharing lastPacket: ${r.tied})`, r.diffs));
+    }
+    assert.ok(byteEqual >= 3, 'the exports without sessions sharing lastPacket are byte for byte equal');
+    for (const e of ['', 'protocols == http']) diffs.push(...check(`sessions.csv '${e}'`, await C.compareCsv(vs, e)));
+    diffs.push(...check('sessions.csv fields', await C.compareCsv(vs, 'port.dst == 53', 'source.ip,destination.ip,dns.host,lastPacket')));
+    assert.deepEqual(diffs, []);
+  });
+
+  await t.test('SPI view, SPI graph, connections, unique values, histogram', async () => {
+    const diffs: string[] = [];
+    for (const p of AGG_ROUTES) {
+      const d = check(p, await C.compareJson(vs, p));
+      if (KNOWN_DIFFERENT[p]) { if (d.length) console.log(`known difference ${p}: ${KNOWN_DIFFERENT[p]}\n  ${d[0].slice(0, 300)}`); continue; }
+      diffs.push(...d);
+    }
+    assert.deepEqual(diffs, []);
+  });
+
+  console.log(report.join('\n'));
 });
