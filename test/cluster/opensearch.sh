@@ -8,6 +8,8 @@
 #   opensearch.sh pause | resume                stop every node (data kept) / start them again
 #   opensearch.sh fetch [VERSION]               only download and unpack into the cache
 #
+# PACKRAT_OS_EXTRA_YML: lines appended to each node's settings (a test's tiny write queue).
+#
 # The server is OpenSearch's integration-test distribution from Maven Central
 # (org.opensearch.distribution.integ-test-zip:opensearch:VERSION:zip), fetched with Maven into
 # $PACKRAT_CACHE (default /var/cache/packrat) and reused from there. 2.19.x runs on the default
@@ -56,6 +58,28 @@ fetch() {
   echo "$dir/opensearch-$v"
 }
 
+# The integ-test distribution ships only transport-netty4; the sessions template's wordSplit
+# analyzer needs the `pattern` tokenizer of the analysis-common module, published on Maven
+# Central as a plain jar (org.opensearch.plugin:analysis-common). Installed once into the cache.
+ensure_analysis_common() {
+  local v=$1 dist=$2 mod=$2/modules/analysis-common
+  [[ -f $mod/plugin-descriptor.properties ]] && return 0
+  local tmp=$dist/modules/.analysis-common.$$
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  echo "opensearch.sh: fetching the analysis-common module $v from Maven Central" >&2
+  mvn -q -B dependency:copy "-Dartifact=org.opensearch.plugin:analysis-common:$v:jar" "-DoutputDirectory=$tmp" >&2 \
+    || { rm -rf "$tmp"; die "Maven could not fetch org.opensearch.plugin:analysis-common:$v:jar"; }
+  local cls=org.opensearch.analysis.common.CommonAnalysisPlugin
+  unzip -l "$tmp/analysis-common-$v.jar" | grep -q 'CommonAnalysisModulePlugin.class' && cls=org.opensearch.analysis.common.CommonAnalysisModulePlugin
+  local javav; javav=$(grep -m1 '^java.version=' "$dist/modules/transport-netty4/plugin-descriptor.properties" | cut -d= -f2)
+  # no extended.plugins=lang-painless: painless is not installed, its extension is simply unused
+  printf '%s\n' 'description=Adds "built in" analyzers to OpenSearch.' "version=$v" 'name=analysis-common' "classname=$cls" \
+    "java.version=${javav:-11}" "opensearch.version=$v" 'custom.foldername=' 'extended.plugins=' 'has.native.controller=false' \
+    >"$tmp/plugin-descriptor.properties"
+  chmod -R a+rX "$tmp"
+  mv -T "$tmp" "$mod" 2>/dev/null || rm -rf "$tmp" # another start may have won the race
+}
+
 ensure_user() {
   id "$OS_USER" >/dev/null 2>&1 && return
   [[ $(id -u) == 0 ]] || die "must run as root to create the user $OS_USER (OpenSearch refuses to run as root)"
@@ -96,6 +120,7 @@ kill_node() {
 cmd_start() {
   local v=${1:-$DEFAULT_VERSION} dist java root
   dist=$(fetch "$v")
+  ensure_analysis_common "$v" "$dist"
   java=$(java_home_for "$v")
   ensure_user
   root=$(mktemp -d "${TMPDIR:-/tmp}/packrat-os.XXXXXX")
@@ -128,6 +153,8 @@ cluster.initial_cluster_manager_nodes: ["n1"]
 cluster.routing.allocation.disk.threshold_enabled: false
 action.auto_create_index: true
 EOF
+    # extra node settings for a test (e.g. a tiny write queue)
+    if [[ -n ${PACKRAT_OS_EXTRA_YML:-} ]]; then printf '%s\n' "$PACKRAT_OS_EXTRA_YML" >>"$root/node$n/config/opensearch.yml"; fi
   done
   chown -R "$OS_USER" "$root"
   echo "$root" >"${PACKRAT_OS_STATE:-$STATE_FILE_DEFAULT}"
