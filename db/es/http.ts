@@ -18,6 +18,8 @@ export class RawHttp {
   private readonly httpsAgent: https.Agent;
   private readonly auth?: string;
 
+  get nodeCount(): number { return this.s.nodes.length; }
+
   constructor(private readonly s: Pick<EsSettings, 'nodes' | 'username' | 'password' | 'apiKey' | 'ca' | 'insecure' | 'requestTimeoutMs'>) {
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: s.ca, rejectUnauthorized: !s.insecure });
     if (s.apiKey) this.auth = `ApiKey ${s.apiKey}`;
