@@ -27,7 +27,7 @@ import { fsyncDir } from '../store/manifest.js';
 export interface BulkHttp {
   /** Configured nodes; an unreachable node is followed by a try on each other node. */
   readonly nodeCount?: number;
-  request(method: string, path: string, body?: Buffer, headers?: Record<string, string>): Promise<RawResponse>;
+  request(method: string, path: string, body?: Buffer, headers?: Record<string, string>, avoid?: ReadonlySet<string>): Promise<RawResponse>;
 }
 
 export interface BulkIndexerOptions {
@@ -54,6 +54,8 @@ export interface BulkStats {
   retries: number; spooledBatches: number; replayedBatches: number; spoolBytes: number;
   /** Requests that found a node unreachable and went on to the next node. */
   failovers: number;
+  /** NDJSON bytes of the documents added, and request body bytes sent (gzipped, retries included). */
+  ndjsonBytes: number; sentBytes: number;
 }
 
 interface Batch { seq: number; ndjson: string; gz?: Buffer; docs: number; spoolFile?: string }
@@ -67,7 +69,7 @@ const MAX_REFUSAL_LOGS = 100;
 interface BulkItem { _index?: string; _id?: string; status: number; error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } } }
 
 export class BulkIndexer {
-  readonly stats: BulkStats = { docs: 0, batches: 0, sentBatches: 0, indexedDocs: 0, rejectedDocs: 0, retries: 0, spooledBatches: 0, replayedBatches: 0, spoolBytes: 0, failovers: 0 };
+  readonly stats: BulkStats = { docs: 0, batches: 0, sentBatches: 0, indexedDocs: 0, rejectedDocs: 0, retries: 0, spooledBatches: 0, replayedBatches: 0, spoolBytes: 0, failovers: 0, ndjsonBytes: 0, sentBytes: 0 };
   readonly deadLetterFile: string;
   private cur: string[] = [];
   private curBytes = 0;
@@ -83,6 +85,8 @@ export class BulkIndexer {
   private timer?: NodeJS.Timeout;
   private waiters: (() => void)[] = [];
   private lastError?: string;
+  /** The last request reached no node at all (as opposed to an overloaded cluster that answers). */
+  private unreachable = false;
   private refusalsLogged = 0;
   private readonly o: Required<Omit<BulkIndexerOptions, 'log' | 'deadLetterFile'>> & { log: (l: string) => void };
 
@@ -122,7 +126,9 @@ export class BulkIndexer {
     } else id = newSessionId(suffix);
     const lines = `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n${JSON.stringify(body)}\n`;
     this.cur.push(lines);
-    this.curBytes += Buffer.byteLength(lines);
+    const bytes = Buffer.byteLength(lines);
+    this.curBytes += bytes;
+    this.stats.ndjsonBytes += bytes;
     this.curDocs++;
     this.stats.docs++;
     if (this.curBytes >= this.o.bulkBytes) this.seal();
@@ -133,7 +139,7 @@ export class BulkIndexer {
   async flush(): Promise<void> {
     if (this.curDocs) this.seal();
     await this.until(() => this.queue.length === 0 && this.inflight === 0 && this.overflow.length === 0);
-    if (this.lastError && this.spooling) this.o.log(`packrat: elasticsearch unreachable (${this.lastError}); ${this.spoolFiles().length} batches spooled in ${this.o.spoolDir}`);
+    if (this.lastError && this.spooling) this.o.log(`packrat: elasticsearch ${this.unreachable ? 'unreachable' : 'overloaded'} (${this.lastError}); ${this.spoolFiles().length} batches spooled in ${this.o.spoolDir}`);
   }
 
   /** Wait until everything, spool included, has been acknowledged by the cluster. */
@@ -142,9 +148,13 @@ export class BulkIndexer {
     await this.until(() => !this.spooling && !this.replaying && this.queue.length === 0 && this.inflight === 0);
   }
 
-  /** Flush and stop; batches still spooled stay on disk for the next process. */
+  /**
+   * Flush, then send the spool while the cluster answers (an overloaded cluster is waited for),
+   * and stop; only when no node can be reached do spooled batches stay on disk for the next process.
+   */
   async close(): Promise<void> {
     await this.flush();
+    await this.until(() => !this.spooling || this.unreachable);
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.notify();
@@ -186,22 +196,27 @@ export class BulkIndexer {
   private async sendWithRetry(b: Batch): Promise<boolean> {
     let batch = b;
     const nodes = Math.max(1, this.o.http.nodeCount ?? 1);
-    let unreachable = 0;
+    const dead = new Set<string>(); // nodes this batch found unreachable
     for (let attempt = 0; ; attempt++) {
       let r: RawResponse;
+      const body = this.body(batch);
+      this.stats.sentBytes += body.length;
       try {
-        r = await this.o.http.request('POST', '/_bulk', this.body(batch), {
+        r = await this.o.http.request('POST', '/_bulk', body, {
           'content-type': 'application/x-ndjson', ...(this.o.gzip ? { 'content-encoding': 'gzip' } : {}),
-        });
+        }, dead);
       } catch (e) {
         if (!(e instanceof UnreachableError)) throw e;
         this.lastError = e.message;
-        // the next request goes to the next node: try each once before calling the cluster unreachable
-        if (++unreachable < nodes) { this.stats.failovers++; attempt--; continue; }
+        this.unreachable = true;
+        // try each other node once before calling the cluster unreachable
+        dead.add(e.node);
+        if (dead.size < nodes) { this.stats.failovers++; attempt--; continue; }
         this.keepOnly(b, batch);
         return false;
       }
-      unreachable = 0;
+      dead.clear();
+      this.unreachable = false;
       this.lastError = undefined;
       let retry: string[] | undefined;
       if (RETRYABLE.has(r.status)) retry = undefined;
@@ -223,7 +238,11 @@ export class BulkIndexer {
         return true;
       }
       if (retry) batch = { seq: b.seq, ndjson: retry.join(''), docs: retry.length };
-      if (attempt >= this.o.maxRetries) { this.lastError = `still ${r.status} after ${attempt + 1} attempts`; this.keepOnly(b, batch); return false; }
+      if (attempt >= this.o.maxRetries) {
+        this.lastError = retry ? `${batch.docs} documents still refused with 429 after ${attempt + 1} attempts` : `_bulk still answered ${r.status} after ${attempt + 1} attempts`;
+        this.keepOnly(b, batch);
+        return false;
+      }
       this.stats.retries++;
       await sleep(this.backoff(attempt));
     }
@@ -287,7 +306,8 @@ export class BulkIndexer {
   summary(): string {
     const s = this.stats;
     return `${s.docs} documents, ${s.indexedDocs} indexed, ${s.rejectedDocs} refused${s.rejectedDocs ? ` (kept in ${this.deadLetterFile})` : ''}, `
-      + `${s.retries} retries, ${s.failovers} node failovers, ${s.spooledBatches} batches spooled, ${s.replayedBatches} replayed`;
+      + `${s.retries} retries, ${s.failovers} node failovers, ${s.spooledBatches} batches spooled, ${s.replayedBatches} replayed, `
+      + `${s.ndjsonBytes} NDJSON bytes, ${s.sentBytes} bytes sent`;
   }
 
   private backoff(attempt: number): number {
@@ -295,7 +315,7 @@ export class BulkIndexer {
   }
 
   private enterSpooling(failed: Batch): void {
-    if (!this.spooling) this.o.log(`packrat: elasticsearch unreachable (${this.lastError ?? 'overloaded'}); spooling bulk batches to ${this.o.spoolDir}`);
+    if (!this.spooling) this.o.log(`packrat: elasticsearch ${this.unreachable ? 'unreachable' : 'overloaded'} (${this.lastError ?? 'overloaded'}); spooling bulk batches to ${this.o.spoolDir}`);
     this.spooling = true;
     // Everything queued behind the failed batch goes to disk too, in sequence order.
     const all = [failed, ...this.queue.splice(0)].sort((a, c) => a.seq - c.seq);
@@ -373,6 +393,7 @@ export class BulkIndexer {
           continue;
         }
         if (b.spoolFile && b.docs === 0) { fs.unlinkSync(b.spoolFile); continue; }
+        this.notify(); // close() waits for the spool only while the cluster answers
         if (this.closed && !fromDisk) break;
         await sleep(this.backoff(attempt++));
         if (this.closed) break;
