@@ -22,7 +22,7 @@ import { BulkIndexer } from '../db/es/bulk-indexer.js';
 import { RawHttp } from '../db/es/http.js';
 import { createViewer } from '../viewer/server.js';
 import { ensureWorkload, packrat, repoRoot, treeRssKb } from './bench-lib.js';
-import { benchControl, benchDoc, fill, timed, timeExport, timeRoutes, type RouteRow } from './viewer-lib.js';
+import { benchDoc, fill, timed, timeExport, timeRoutes, type RouteRow } from './viewer-lib.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt; };
@@ -135,7 +135,6 @@ async function viewerBench(url: string): Promise<void> {
   fs.mkdirSync(root, { recursive: true });
   const [embMs] = await timed(() => fill(root, VIEWER_SESSIONS, EXPORT_SESSIONS));
   const esSec = await loadCluster(url, root);
-  benchControl(root, path.join(root, 'data'), EXPORT_SESSIONS); // same file and user; idempotent for the control store
   const exportPath = '/api/sessions.pcap?date=-1&expression=' + encodeURIComponent('tags == exported');
   const results: { name: string; rows: RouteRow[]; exp: [number, number]; total: number }[] = [];
   for (const [name, text] of [['embedded', `[default]\ndataDir=${root}/data\n`], ['cluster', `[default]\ndataDir=${root}/data\nelasticsearch=${url}\nprefix=${prefix}\n`]]) {
