@@ -18,14 +18,18 @@ export class RawHttp {
   private readonly httpsAgent: https.Agent;
   private readonly auth?: string;
 
+  get nodeCount(): number { return this.s.nodes.length; }
+
   constructor(private readonly s: Pick<EsSettings, 'nodes' | 'username' | 'password' | 'apiKey' | 'ca' | 'insecure' | 'requestTimeoutMs'>) {
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: s.ca, rejectUnauthorized: !s.insecure });
     if (s.apiKey) this.auth = `ApiKey ${s.apiKey}`;
     else if (s.username !== undefined) this.auth = 'Basic ' + Buffer.from(`${s.username}:${s.password ?? ''}`).toString('base64');
   }
 
-  request(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
-    const node = this.s.nodes[this.next++ % this.s.nodes.length];
+  /** One request to the next node in turn, skipping the nodes in `avoid` while another is left. */
+  request(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}, avoid?: ReadonlySet<string>): Promise<RawResponse> {
+    let node = this.s.nodes[this.next++ % this.s.nodes.length];
+    for (let i = 1; avoid?.has(node) && i < this.s.nodes.length; i++) node = this.s.nodes[this.next++ % this.s.nodes.length];
     const url = new URL(path, node + '/');
     const isHttps = url.protocol === 'https:';
     const h: Record<string, string | number> = { ...headers };
