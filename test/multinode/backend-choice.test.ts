@@ -1,6 +1,5 @@
 // The viewer searches Elasticsearch when `elasticsearch=` is set and the embedded store otherwise.
-// The cluster is the mock from test/es: this proves which backend the viewer asks, not what a real
-// cluster answers.
+// The cluster is the real one the test command starts (ELASTICSEARCH_URL).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,18 +11,26 @@ import { fields } from '../../db/fields/registry.js';
 import '../../db/fields/core.js';
 import { EmbeddedSearchBackend } from '../../db/store/session-query.js';
 import { createViewer } from '../../viewer/server.js';
-import { startMockEs } from '../es/mock-es.js';
+import * as admin from '../../db/es/admin.js';
+import { connectEs } from '../../db/es/client.js';
+import { esSettings } from '../../db/es/settings.js';
+import { clusterUrl, deletePrefix, uniquePrefix } from '../support/cluster.js';
 
 test('elasticsearch= set: the viewer searches the cluster; unset: the embedded store', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-backend-choice-'));
-  const es = await startMockEs();
+  const url = clusterUrl(), prefix = uniquePrefix('choice');
+  const esConfig = Config.fromText(`[default]\ndataDir=${dir}\nelasticsearch=${url}\nprefix=${prefix}\n`, 'n1');
+  const api = await connectEs(esSettings(esConfig));
   try {
-    es.onRequest = (method, p) => (method === 'POST' && p.endsWith('/_count') ? { status: 200, body: { count: 42 } } : undefined);
-    const withEs = await createViewer({ config: Config.fromText(`[default]\ndataDir=${dir}\nelasticsearch=${es.url}\nprefix=mn\n`, 'n1'), registry: fields });
+    await admin.init(api, fields);
+    const lines: string[] = [];
+    for (let i = 0; i < 50; i++) lines.push(JSON.stringify({ index: { _index: `${prefix}sessions3-240101` } }), JSON.stringify({ destination: { port: i < 42 ? 80 : 443 }, firstPacket: i, lastPacket: i }));
+    const r = await fetch(`${url}/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
+    assert.equal(((await r.json()) as { errors: boolean }).errors, false);
+    const withEs = await createViewer({ config: esConfig, registry: fields });
     try {
       assert.ok(withEs.context.backend instanceof EsSearchBackend);
       assert.equal(await withEs.context.backend.count({ expressions: ['port.dst == 80'] }), 42);
-      assert.ok(es.requests.some((r) => r.path === '/mn_sessions3-*/_count'), es.requests.map((r) => r.path).join(' '));
     } finally { await withEs.close(); }
     const embedded = await createViewer({ config: Config.fromText(`[default]\ndataDir=${dir}\n`, 'n1'), registry: fields });
     try {
@@ -31,7 +38,8 @@ test('elasticsearch= set: the viewer searches the cluster; unset: the embedded s
       assert.equal(await embedded.context.backend.count({ expressions: [] }), 0);
     } finally { await embedded.close(); }
   } finally {
-    await es.close();
+    await deletePrefix(api, prefix);
+    await api.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
