@@ -8,11 +8,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureWorkload, packrat, sharedBench, treeRssKb } from './bench-lib.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const sharedBench = path.resolve(repoRoot, '../shared/bench');
-const packrat = path.join(repoRoot, 'bin/packrat');
 
 const WORKLOADS: Record<string, { file: string; args: string[] }> = {
   mixed: { file: '/dev/shm/packrat-mixed.pcap', args: ['--profile', 'mixed', '--sessions', '44000'] },
@@ -31,36 +28,12 @@ for (const t of threadList) if (!(t >= 1 && t <= 24)) throw new Error(`--threads
 
 function ensure(name: string): string {
   const w = WORKLOADS[name];
-  if (fs.existsSync(w.file)) return w.file;
-  process.stderr.write(`generating ${w.file} (${w.args.join(' ')}) ...\n`);
-  const tmp = `${w.file}.tmp.${process.pid}`;
-  execFileSync(process.execPath, [path.join(sharedBench, 'gen-pcap.mjs'), '--out', tmp, ...w.args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  fs.renameSync(tmp, w.file);
-  return w.file;
+  return ensureWorkload(w.file, w.args);
 }
 
 function walkPps(file: string): number {
   const out = execFileSync(process.execPath, [path.join(sharedBench, 'walk-pcap.mjs'), file], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!).pps as number;
-}
-
-/** Sum of the RSS of `pid` and its descendants (worker threads share the process). */
-function treeRssKb(pid: number): number {
-  let total = 0;
-  const todo = [pid];
-  while (todo.length) {
-    const p = todo.pop()!;
-    try {
-      const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
-      const m = /VmRSS:\s+(\d+)/.exec(status);
-      if (m) total += Number(m[1]);
-      for (const t of fs.readdirSync(`/proc/${p}/task`)) {
-        const kids = fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
-        if (kids) for (const k of kids.split(/\s+/)) todo.push(Number(k));
-      }
-    } catch { /* exited meanwhile */ }
-  }
-  return total;
 }
 
 /** utime+stime of a process (all its threads) in seconds, from /proc/<pid>/stat. */

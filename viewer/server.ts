@@ -17,8 +17,10 @@ import { QueryError, type SessionSearchBackend } from '../db/backend/search-back
 import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
 import { HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
+import { esRoutes } from './routes-es.js';
 import { aggRoutes } from './routes-agg.js';
 import { NodeLinks } from './multinode.js';
+import type { ClusterAdmin } from '../db/backend/cluster-admin.js';
 import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
 
@@ -37,6 +39,8 @@ export interface ViewerLimits {
 
 export interface ViewerContext {
   backend: SessionSearchBackend;
+  /** The store's indices, shards, tasks and health for Arkime's cluster pages. */
+  clusterAdmin: ClusterAdmin;
   control: ControlStore;
   registry: FieldRegistry;
   auth: Authenticator;
@@ -58,7 +62,7 @@ export interface RouteDef {
   handler: (ctx: Context, v: ViewerContext) => Promise<void>;
 }
 
-export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes];
+export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes, ...esRoutes];
 
 export function limitsFromConfig(config: Config): ViewerLimits {
   return {
@@ -154,9 +158,9 @@ export interface ViewerOptions {
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
-  const { backend, control, close: closeStores } = await openSearchStores(o.config, o.registry);
+  const { backend, control, clusterAdmin, close: closeStores } = await openSearchStores(o.config, o.registry);
   const v: ViewerContext = {
-    backend, control, registry: o.registry, auth: new Authenticator(control, o.auth),
+    backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, o.auth),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
     nodes: new NodeLinks(o.config),
     exports: new Set(),

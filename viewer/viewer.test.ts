@@ -229,3 +229,16 @@ test('browser login: cookie session, CSRF on writes, rate limit', async () => {
   }
   assert.deepEqual(codes, [401, 401, 401, 401, 401, 429]);
 });
+
+test("Arkime's cluster pages on the embedded store: partitions as indices, segments as shards", async () => {
+  const idx = await json('/api/esindices');
+  const total = (await json('/api/sessions?length=0&date=-1')).recordsTotal;
+  assert.ok(idx.data.length >= 1 && idx.data.every((r: { index: string }) => /^sessions3-\d{6}$/.test(r.index)), JSON.stringify(idx.data));
+  assert.equal(idx.data.reduce((a: number, r: { 'docs.count': number }) => a + r['docs.count'], 0), total);
+  const shards = await json('/api/esshards');
+  assert.deepEqual(Object.keys(shards.indices).sort(), idx.data.map((r: { index: string }) => r.index).sort());
+  assert.equal((await json('/api/eshealth')).status, 'green');
+  const r = await fetch(`${base}/api/esindices/${idx.data[0].index}`, { method: 'DELETE', headers: admin });
+  assert.equal(r.status, 400, 'a viewer never deletes an embedded partition');
+  assert.match(await r.text(), /packrat db expire/);
+});

@@ -5,13 +5,16 @@ import { resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { FieldRegistry } from '../fields/registry.js';
 import { connectEs } from '../es/client.js';
+import { EsClusterAdmin } from '../es/cluster-admin.js';
 import { EsControlStore } from '../es/es-control-store.js';
 import { EsSearchBackend } from '../es/search-backend.js';
 import { EsSessionSink } from '../es/session-sink.js';
 import { esSettings, usesElasticsearch } from '../es/settings.js';
+import { PartitionAdmin } from '../store/partition-admin.js';
 import { EmbeddedSearchBackend } from '../store/session-query.js';
 import { EmbeddedSessionStore } from '../store/session-store.js';
 import { SqliteControlStore } from '../store/sqlite-control-store.js';
+import type { ClusterAdmin } from './cluster-admin.js';
 import type { ControlStore } from './control-store.js';
 import type { SessionSearchBackend } from './search-backend.js';
 import type { SessionSink } from './session-sink.js';
@@ -36,7 +39,7 @@ export async function openSessionSink(config: Config, registry: FieldRegistry): 
   return EmbeddedSessionStore.open(dataDirOf(config), { rotateIndex: config.str('rotateIndex', 'daily'), registry });
 }
 
-export interface SearchStores { control: ControlStore; backend: SessionSearchBackend; close(): Promise<void> }
+export interface SearchStores { control: ControlStore; backend: SessionSearchBackend; clusterAdmin: ClusterAdmin; close(): Promise<void> }
 
 /** What the viewer and `packrat query` search: sessions read-only, and the control store. */
 export async function openSearchStores(config: Config, registry: FieldRegistry): Promise<SearchStores> {
@@ -44,12 +47,12 @@ export async function openSearchStores(config: Config, registry: FieldRegistry):
     const api = await connectEs(esSettings(config));
     const control = new EsControlStore(api);
     const backend = new EsSearchBackend(api, registry, { listFiles: () => control.listFiles() });
-    return { control, backend, close: async () => { await backend.close(); await control.close(); await api.close(); } };
+    return { control, backend, clusterAdmin: new EsClusterAdmin(api), close: async () => { await backend.close(); await control.close(); await api.close(); } };
   }
   const control = SqliteControlStore.open(dataDirOf(config));
   try {
     const store = await EmbeddedSessionStore.open(dataDirOf(config), { rotateIndex: config.str('rotateIndex', 'daily'), registry, readOnly: true });
     const backend = new EmbeddedSearchBackend(store, control.sync, registry);
-    return { control, backend, close: async () => { await backend.close(); await store.close(); await control.close(); } };
+    return { control, backend, clusterAdmin: new PartitionAdmin(store, config.node), close: async () => { await backend.close(); await store.close(); await control.close(); } };
   } catch (e) { await control.close(); throw e; }
 }

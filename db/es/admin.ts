@@ -22,6 +22,13 @@ async function indexExists(api: EsApi, index: string): Promise<boolean> {
   return Array.isArray(r) && r.length > 0;
 }
 
+/** Whether every node has the analysis-common module (the `pattern` tokenizer Arkime's wordSplit uses). */
+export async function hasAnalysisCommon(api: EsApi): Promise<boolean> {
+  const r = await api.request({ method: 'GET', path: '/_nodes/plugins', query: { filter_path: 'nodes.*.modules.name' } });
+  const nodes = Object.values(r?.nodes ?? {}) as { modules?: { name: string }[] }[];
+  return nodes.length > 0 && nodes.every((n) => (n.modules ?? []).some((m) => m.name === 'analysis-common'));
+}
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -37,7 +44,9 @@ export const MIGRATIONS: Migration[] = [
     what: 'sessions3 index template generated from the field registry',
     async run(api, registry, o, target) {
       const p = api.settings.prefix;
-      await api.request({ method: 'PUT', path: `/_index_template/${sessionsTemplateName(p)}`, body: sessionsTemplate(registry, { prefix: p, schemaVersion: target, ...o }) });
+      const wordSplitTokenizer = await hasAnalysisCommon(api) ? 'pattern' : 'standard';
+      if (wordSplitTokenizer === 'standard') process.stderr.write('packrat: the cluster has no analysis-common module; .tokens fields use the standard tokenizer instead of Arkime\'s pattern tokenizer\n');
+      await api.request({ method: 'PUT', path: `/_index_template/${sessionsTemplateName(p)}`, body: sessionsTemplate(registry, { prefix: p, schemaVersion: target, wordSplitTokenizer, ...o }) });
     },
   },
   {

@@ -10,6 +10,13 @@
 // batch at a time, before normal sending resumes; so order is kept and nothing is lost. A spool
 // left by a previous process is replayed first. When the spool reaches `spoolMaxBytes` the
 // indexer keeps batches in memory and `flush()` waits: backpressure instead of loss.
+//
+// A request that cannot reach one node is tried on the next configured node at once (a dead
+// data node must not send a healthy cluster's traffic to the spool). A document the cluster
+// refuses for good (mapping conflict, value over a field's limit) is counted, logged with its
+// session id and appended to the dead-letter file (`esDeadLetterFile`, one JSON line per
+// document with its index, id, status, error and source) so it can be fixed and resent; the
+// rest of the batch goes on.
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -18,7 +25,9 @@ import { UnreachableError, type RawResponse } from './http.js';
 import { fsyncDir } from '../fsync.js';
 
 export interface BulkHttp {
-  request(method: string, path: string, body?: Buffer, headers?: Record<string, string>): Promise<RawResponse>;
+  /** Configured nodes; an unreachable node is followed by a try on each other node. */
+  readonly nodeCount?: number;
+  request(method: string, path: string, body?: Buffer, headers?: Record<string, string>, avoid?: ReadonlySet<string>): Promise<RawResponse>;
 }
 
 export interface BulkIndexerOptions {
@@ -32,6 +41,8 @@ export interface BulkIndexerOptions {
   spoolDir: string;
   spoolMaxBytes: number;
   gzip: boolean;
+  /** Where refused documents are kept; default `<spoolDir>/dead-letter.ndjson`. */
+  deadLetterFile?: string;
   /** First retry delay; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -41,6 +52,10 @@ export interface BulkIndexerOptions {
 export interface BulkStats {
   docs: number; batches: number; sentBatches: number; indexedDocs: number; rejectedDocs: number;
   retries: number; spooledBatches: number; replayedBatches: number; spoolBytes: number;
+  /** Requests that found a node unreachable and went on to the next node. */
+  failovers: number;
+  /** NDJSON bytes of the documents added, and request body bytes sent (gzipped, retries included). */
+  ndjsonBytes: number; sentBytes: number;
 }
 
 interface Batch { seq: number; ndjson: string; gz?: Buffer; docs: number; spoolFile?: string }
@@ -48,9 +63,14 @@ interface Batch { seq: number; ndjson: string; gz?: Buffer; docs: number; spoolF
 const SPOOL_RE = /^(\d{16})\.ndjson(\.gz)?$/;
 const RETRYABLE = new Set([429, 502, 503, 504]);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Refusals logged one by one; past this only the count and the dead-letter file grow. */
+const MAX_REFUSAL_LOGS = 100;
+
+interface BulkItem { _index?: string; _id?: string; status: number; error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } } }
 
 export class BulkIndexer {
-  readonly stats: BulkStats = { docs: 0, batches: 0, sentBatches: 0, indexedDocs: 0, rejectedDocs: 0, retries: 0, spooledBatches: 0, replayedBatches: 0, spoolBytes: 0 };
+  readonly stats: BulkStats = { docs: 0, batches: 0, sentBatches: 0, indexedDocs: 0, rejectedDocs: 0, retries: 0, spooledBatches: 0, replayedBatches: 0, spoolBytes: 0, failovers: 0, ndjsonBytes: 0, sentBytes: 0 };
+  readonly deadLetterFile: string;
   private cur: string[] = [];
   private curBytes = 0;
   private curDocs = 0;
@@ -65,10 +85,14 @@ export class BulkIndexer {
   private timer?: NodeJS.Timeout;
   private waiters: (() => void)[] = [];
   private lastError?: string;
-  private readonly o: Required<Omit<BulkIndexerOptions, 'log'>> & { log: (l: string) => void };
+  /** The last request reached no node at all (as opposed to an overloaded cluster that answers). */
+  private unreachable = false;
+  private refusalsLogged = 0;
+  private readonly o: Required<Omit<BulkIndexerOptions, 'log' | 'deadLetterFile'>> & { log: (l: string) => void };
 
   constructor(opts: BulkIndexerOptions) {
     this.o = { backoffMs: 200, maxBackoffMs: 30000, log: (l) => process.stderr.write(l + '\n'), ...opts };
+    this.deadLetterFile = opts.deadLetterFile || path.join(this.o.spoolDir, 'dead-letter.ndjson');
     fs.mkdirSync(this.o.spoolDir, { recursive: true });
     const left = this.spoolFiles();
     for (const f of left) this.stats.spoolBytes += fs.statSync(path.join(this.o.spoolDir, f)).size;
@@ -102,7 +126,9 @@ export class BulkIndexer {
     } else id = newSessionId(suffix);
     const lines = `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n${JSON.stringify(body)}\n`;
     this.cur.push(lines);
-    this.curBytes += Buffer.byteLength(lines);
+    const bytes = Buffer.byteLength(lines);
+    this.curBytes += bytes;
+    this.stats.ndjsonBytes += bytes;
     this.curDocs++;
     this.stats.docs++;
     if (this.curBytes >= this.o.bulkBytes) this.seal();
@@ -113,7 +139,7 @@ export class BulkIndexer {
   async flush(): Promise<void> {
     if (this.curDocs) this.seal();
     await this.until(() => this.queue.length === 0 && this.inflight === 0 && this.overflow.length === 0);
-    if (this.lastError && this.spooling) this.o.log(`packrat: elasticsearch unreachable (${this.lastError}); ${this.spoolFiles().length} batches spooled in ${this.o.spoolDir}`);
+    if (this.lastError && this.spooling) this.o.log(`packrat: elasticsearch ${this.unreachable ? 'unreachable' : 'overloaded'} (${this.lastError}); ${this.spoolFiles().length} batches spooled in ${this.o.spoolDir}`);
   }
 
   /** Wait until everything, spool included, has been acknowledged by the cluster. */
@@ -122,9 +148,13 @@ export class BulkIndexer {
     await this.until(() => !this.spooling && !this.replaying && this.queue.length === 0 && this.inflight === 0);
   }
 
-  /** Flush and stop; batches still spooled stay on disk for the next process. */
+  /**
+   * Flush, then send the spool while the cluster answers (an overloaded cluster is waited for),
+   * and stop; only when no node can be reached do spooled batches stay on disk for the next process.
+   */
   async close(): Promise<void> {
     await this.flush();
+    await this.until(() => !this.spooling || this.unreachable);
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.notify();
@@ -165,31 +195,54 @@ export class BulkIndexer {
   /** True when the batch was acknowledged; false when the cluster is unreachable or still overloaded. */
   private async sendWithRetry(b: Batch): Promise<boolean> {
     let batch = b;
+    const nodes = Math.max(1, this.o.http.nodeCount ?? 1);
+    const dead = new Set<string>(); // nodes this batch found unreachable
     for (let attempt = 0; ; attempt++) {
       let r: RawResponse;
+      const body = this.body(batch);
+      this.stats.sentBytes += body.length;
       try {
-        r = await this.o.http.request('POST', '/_bulk', this.body(batch), {
+        r = await this.o.http.request('POST', '/_bulk', body, {
           'content-type': 'application/x-ndjson', ...(this.o.gzip ? { 'content-encoding': 'gzip' } : {}),
-        });
+        }, dead);
       } catch (e) {
         if (!(e instanceof UnreachableError)) throw e;
         this.lastError = e.message;
+        this.unreachable = true;
+        // try each other node once before calling the cluster unreachable
+        dead.add(e.node);
+        if (dead.size < nodes) { this.stats.failovers++; attempt--; continue; }
         this.keepOnly(b, batch);
         return false;
       }
+      dead.clear();
+      this.unreachable = false;
       this.lastError = undefined;
       let retry: string[] | undefined;
       if (RETRYABLE.has(r.status)) retry = undefined;
       else if (r.status >= 200 && r.status < 300) {
         retry = this.itemsToRetry(batch, r.body);
         if (retry.length === 0) { this.stats.sentBatches++; return true; }
+      } else if (r.status === 401 || r.status === 403) {
+        // credentials or privileges: nothing wrong with the documents, keep them until it is fixed
+        this.lastError = `_bulk answered ${r.status} on ${r.node}: ${r.body.toString('utf8', 0, 200)}`;
+        this.keepOnly(b, batch);
+        return false;
       } else {
-        this.stats.rejectedDocs += batch.docs;
-        this.o.log(`packrat: _bulk answered ${r.status} on ${r.node}, ${batch.docs} documents dropped: ${r.body.toString('utf8', 0, 300)}`);
+        const why = r.body.toString('utf8', 0, 300);
+        this.o.log(`packrat: _bulk answered ${r.status} on ${r.node}: ${why}; the batch's ${batch.docs} documents go to ${this.deadLetterFile}`);
+        const pairs = batch.ndjson.split('\n');
+        const dead: string[] = [];
+        for (let i = 0; i + 1 < pairs.length; i += 2) dead.push(this.deadLine(pairs[i], pairs[i + 1], { status: r.status, error: { type: 'bulk_request_refused', reason: why } }));
+        this.refuse(b, dead);
         return true;
       }
       if (retry) batch = { seq: b.seq, ndjson: retry.join(''), docs: retry.length };
-      if (attempt >= this.o.maxRetries) { this.lastError = `still ${r.status} after ${attempt + 1} attempts`; this.keepOnly(b, batch); return false; }
+      if (attempt >= this.o.maxRetries) {
+        this.lastError = retry ? `${batch.docs} documents still refused with 429 after ${attempt + 1} attempts` : `_bulk still answered ${r.status} after ${attempt + 1} attempts`;
+        this.keepOnly(b, batch);
+        return false;
+      }
       this.stats.retries++;
       await sleep(this.backoff(attempt));
     }
@@ -204,22 +257,57 @@ export class BulkIndexer {
     b.ndjson = rest.ndjson; b.docs = rest.docs; b.gz = undefined;
   }
 
-  /** Parse a bulk answer: count successes, drop documents ES refused for good, return the ones to resend. */
+  /** Parse a bulk answer: count successes, dead-letter documents ES refused for good, return the ones to resend. */
   private itemsToRetry(b: Batch, body: Buffer): string[] {
-    let res: { errors?: boolean; items?: Record<string, { status: number; error?: { type?: string; reason?: string } }>[] };
+    let res: { errors?: boolean; items?: Record<string, BulkItem>[] };
     try { res = JSON.parse(body.toString('utf8')); } catch { this.o.log('packrat: _bulk answer is not JSON; batch counted as sent'); this.stats.indexedDocs += b.docs; return []; }
     if (!res.errors) { this.stats.indexedDocs += b.docs; return []; }
     const pairs = b.ndjson.split('\n');
     const retry: string[] = [];
+    const dead: string[] = [];
     const items = res.items ?? [];
     for (let i = 0; i < items.length; i++) {
       const it = Object.values(items[i])[0];
       if (it.status < 300) { this.stats.indexedDocs++; continue; }
       if (RETRYABLE.has(it.status)) { retry.push(`${pairs[i * 2]}\n${pairs[i * 2 + 1]}\n`); continue; }
-      this.stats.rejectedDocs++;
-      this.o.log(`packrat: document ${i} of bulk batch ${b.seq} refused (${it.status} ${it.error?.type ?? ''}: ${it.error?.reason ?? ''})`);
+      dead.push(this.deadLine(pairs[i * 2], pairs[i * 2 + 1], it));
     }
+    this.refuse(b, dead);
     return retry;
+  }
+
+  /** One dead-letter line: where the document was going, why it was refused, and the document. */
+  private deadLine(action: string, source: string, it: Pick<BulkItem, 'status' | 'error'>): string {
+    let meta: { _index?: string; _id?: string } = {};
+    try { meta = (Object.values(JSON.parse(action))[0] ?? {}) as typeof meta; } catch { /* keep what we have */ }
+    const error = it.error ? { type: it.error.type, reason: it.error.reason, ...(it.error.caused_by ? { caused_by: it.error.caused_by } : {}) } : undefined;
+    return `{"time":${Date.now()},"index":${JSON.stringify(meta._index ?? '')},"id":${JSON.stringify(meta._id ?? '')},"status":${it.status},"error":${JSON.stringify(error ?? null)},"doc":${source || 'null'}}\n`;
+  }
+
+  /** Count, log (by session id) and keep refused documents in the dead-letter file. */
+  private refuse(b: Batch, lines: string[]): void {
+    if (!lines.length) return;
+    this.stats.rejectedDocs += lines.length;
+    try {
+      const fd = fs.openSync(this.deadLetterFile, 'a');
+      try { fs.writeSync(fd, lines.join('')); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+    } catch (e) {
+      this.o.log(`packrat: cannot write the dead-letter file ${this.deadLetterFile}: ${(e as Error).message}; ${lines.length} refused documents are lost`);
+    }
+    for (const l of lines) {
+      if (this.refusalsLogged >= MAX_REFUSAL_LOGS) break;
+      const d = JSON.parse(l) as { index: string; id: string; status: number; error?: { type?: string; reason?: string } };
+      this.o.log(`packrat: session ${d.id} refused by ${d.index} in bulk batch ${b.seq} (${d.status} ${d.error?.type ?? ''}: ${d.error?.reason ?? ''}); kept in ${this.deadLetterFile}`);
+      if (++this.refusalsLogged === MAX_REFUSAL_LOGS) this.o.log(`packrat: further refused documents are only counted and kept in ${this.deadLetterFile}`);
+    }
+  }
+
+  /** One line for the end of a run. */
+  summary(): string {
+    const s = this.stats;
+    return `${s.docs} documents, ${s.indexedDocs} indexed, ${s.rejectedDocs} refused${s.rejectedDocs ? ` (kept in ${this.deadLetterFile})` : ''}, `
+      + `${s.retries} retries, ${s.failovers} node failovers, ${s.spooledBatches} batches spooled, ${s.replayedBatches} replayed, `
+      + `${s.ndjsonBytes} NDJSON bytes, ${s.sentBytes} bytes sent`;
   }
 
   private backoff(attempt: number): number {
@@ -227,7 +315,7 @@ export class BulkIndexer {
   }
 
   private enterSpooling(failed: Batch): void {
-    if (!this.spooling) this.o.log(`packrat: elasticsearch unreachable (${this.lastError ?? 'overloaded'}); spooling bulk batches to ${this.o.spoolDir}`);
+    if (!this.spooling) this.o.log(`packrat: elasticsearch ${this.unreachable ? 'unreachable' : 'overloaded'} (${this.lastError ?? 'overloaded'}); spooling bulk batches to ${this.o.spoolDir}`);
     this.spooling = true;
     // Everything queued behind the failed batch goes to disk too, in sequence order.
     const all = [failed, ...this.queue.splice(0)].sort((a, c) => a.seq - c.seq);
@@ -305,6 +393,7 @@ export class BulkIndexer {
           continue;
         }
         if (b.spoolFile && b.docs === 0) { fs.unlinkSync(b.spoolFile); continue; }
+        this.notify(); // close() waits for the spool only while the cluster answers
         if (this.closed && !fromDisk) break;
         await sleep(this.backoff(attempt++));
         if (this.closed) break;

@@ -18,14 +18,18 @@ export class RawHttp {
   private readonly httpsAgent: https.Agent;
   private readonly auth?: string;
 
+  get nodeCount(): number { return this.s.nodes.length; }
+
   constructor(private readonly s: Pick<EsSettings, 'nodes' | 'username' | 'password' | 'apiKey' | 'ca' | 'insecure' | 'requestTimeoutMs'>) {
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: s.ca, rejectUnauthorized: !s.insecure });
     if (s.apiKey) this.auth = `ApiKey ${s.apiKey}`;
     else if (s.username !== undefined) this.auth = 'Basic ' + Buffer.from(`${s.username}:${s.password ?? ''}`).toString('base64');
   }
 
-  request(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
-    const node = this.s.nodes[this.next++ % this.s.nodes.length];
+  /** One request to the next node in turn, skipping the nodes in `avoid` while another is left. */
+  request(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}, avoid?: ReadonlySet<string>): Promise<RawResponse> {
+    let node = this.s.nodes[this.next++ % this.s.nodes.length];
+    for (let i = 1; avoid?.has(node) && i < this.s.nodes.length; i++) node = this.s.nodes[this.next++ % this.s.nodes.length];
     const url = new URL(path, node + '/');
     const isHttps = url.protocol === 'https:';
     const h: Record<string, string | number> = { ...headers };
@@ -55,10 +59,20 @@ export interface ClusterInfo { distribution: Distribution; version: string; clus
 
 /** `GET /`: OpenSearch answers with `version.distribution: "opensearch"`, Elasticsearch without it. */
 export async function detectCluster(raw: RawHttp): Promise<ClusterInfo> {
-  const r = await raw.request('GET', '/', undefined, { accept: 'application/json' });
-  if (r.status !== 200) throw new Error(`GET / on ${r.node} answered ${r.status}: ${r.body.toString('utf8', 0, 200)}`);
+  let r = await raw.request('GET', '/', undefined, { accept: 'application/json' });
   let j: { version?: { number?: string; distribution?: string }; cluster_name?: string };
-  try { j = JSON.parse(r.body.toString('utf8')); } catch { throw new Error(`GET / on ${r.node}: answer is not JSON`); }
+  if (r.status === 405) {
+    // Elasticsearch without its rest-root module (the integ-test distribution) has no `GET /`;
+    // the local node's info says the same. OpenSearch always answers `GET /`.
+    r = await raw.request('GET', '/_nodes/_local', undefined, { accept: 'application/json' });
+    if (r.status !== 200) throw new Error(`GET /_nodes/_local on ${r.node} answered ${r.status}: ${r.body.toString('utf8', 0, 200)}`);
+    let n: { cluster_name?: string; nodes?: Record<string, { version?: string }> };
+    try { n = JSON.parse(r.body.toString('utf8')); } catch { throw new Error(`GET /_nodes/_local on ${r.node}: answer is not JSON`); }
+    j = { version: { number: Object.values(n.nodes ?? {})[0]?.version }, cluster_name: n.cluster_name };
+  } else {
+    if (r.status !== 200) throw new Error(`GET / on ${r.node} answered ${r.status}: ${r.body.toString('utf8', 0, 200)}`);
+    try { j = JSON.parse(r.body.toString('utf8')); } catch { throw new Error(`GET / on ${r.node}: answer is not JSON`); }
+  }
   const distribution: Distribution = j.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch';
   return { distribution, version: j.version?.number ?? 'unknown', clusterName: j.cluster_name };
 }

@@ -16,6 +16,10 @@ import { sessionsIndexPattern } from './templates.js';
 
 type Q = Record<string, any>;
 const SCROLL = '2m';
+/** ES's default index.max_result_window: the most `from + size` one search may ask for. */
+const RESULT_WINDOW = 10000;
+/** Least terms each shard returns for a terms aggregation (exact counts unless a shard holds more values). */
+const TERMS_SHARD_SIZE = 10000;
 /** Most composite buckets read for one connections request (each page is 1000). */
 const MAX_PAIR_BUCKETS = 200000;
 
@@ -107,10 +111,36 @@ export class EsSearchBackend implements SessionSearchBackend {
   }
 
   async search(sq: SessionQuery, o: { sort?: SortKey[]; start?: number; length: number }): Promise<SessionDoc[]> {
-    const body: Q = { query: await this.query(sq), sort: this.sortFor(o.sort), size: Math.max(0, Math.floor(o.length)), track_total_hits: false };
-    if (o.start) body.from = Math.max(0, Math.floor(o.start));
+    const from = Math.max(0, Math.floor(o.start ?? 0)), size = Math.max(0, Math.floor(o.length));
+    const body: Q = { query: await this.query(sq), sort: this.sortFor(o.sort), size, track_total_hits: false };
+    if (from + size > RESULT_WINDOW) return this.searchPastWindow(body, from, size);
+    if (from) body.from = from;
     const r = await this.esSearch(body, { preference: 'primaries' });
     return (r.hits.hits as Q[]).map((h) => this.toDoc(h));
+  }
+
+  /**
+   * A page reaching past index.max_result_window (which refuses from + size above it, where the
+   * embedded store answers): read the same sorted search through a scroll and keep [from, from+size).
+   */
+  private async searchPastWindow(body: Q, from: number, size: number): Promise<SessionDoc[]> {
+    const out: SessionDoc[] = [];
+    let seen = 0;
+    const { track_total_hits: _t, ...scrolled } = body; // refused in a scroll context
+    let r = await this.esSearch({ ...scrolled, size: RESULT_WINDOW }, { scroll: SCROLL, preference: 'primaries' });
+    try {
+      for (;;) {
+        const hits = r.hits.hits as Q[];
+        for (const h of hits) {
+          if (seen++ >= from) out.push(this.toDoc(h));
+          if (out.length >= size) return out;
+        }
+        if (hits.length < RESULT_WINDOW || !r._scroll_id) return out;
+        r = await this.api.request({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL, scroll_id: r._scroll_id } });
+      }
+    } finally {
+      if (r._scroll_id) await this.clearScroll(r._scroll_id);
+    }
   }
 
   async get(id: string, sq?: SessionQuery): Promise<SessionDoc | undefined> {
@@ -133,7 +163,10 @@ export class EsSearchBackend implements SessionSearchBackend {
 
   async terms(sq: SessionQuery, field: string, size: number): Promise<TermsResult> {
     this.check(field);
-    const r = await this.esSearch({ query: await this.query(sq), size: 0, aggs: { t: { terms: { field, size: Math.max(1, Math.floor(size)) } } } });
+    // shard_size: each shard's top (size*1.5+10 by default) undercounts a value spread over many
+    // daily indices; the embedded store counts exactly, so ask every shard for far more
+    const n = Math.max(1, Math.floor(size));
+    const r = await this.esSearch({ query: await this.query(sq), size: 0, aggs: { t: { terms: { field, size: n, shard_size: Math.max(n, TERMS_SHARD_SIZE) } } } });
     const t = r.aggregations?.t ?? {};
     return {
       buckets: ((t.buckets ?? []) as Q[]).slice(0, Math.max(0, Math.floor(size))).map((b) => ({ key: b.key_as_string ?? b.key, doc_count: num(b.doc_count) })),
@@ -201,7 +234,15 @@ export class EsSearchBackend implements SessionSearchBackend {
     if (typeof after === 'string') {
       r = await this.api.request({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL, scroll_id: after } });
     } else {
-      r = await this.esSearch({ query: await this.query(sq), size, sort: [{ lastPacket: { order: 'asc', missing: '_first', unmapped_type: 'long' } }], _source: source }, { scroll: SCROLL });
+      const query = await this.query(sq);
+      const body = { query, size, sort: [{ lastPacket: { order: 'asc', missing: '_first', unmapped_type: 'long' } }], _source: source };
+      // One page holds every match (one session's pcap, an export by ids, a small query): no
+      // scroll. A scroll holds a search context on every shard of every index (at most 500 per
+      // node) until it is cleared or expires, and a caller that stops at its limit never asks
+      // for the page that would clear it: one scroll per session pcap ran the cluster out.
+      const n = await this.api.request<{ count: number }>({ method: 'POST', path: `${this.target}/_count`, body: { query }, query: { ignore_unavailable: true, allow_no_indices: true } });
+      if (n.count <= size) return { hits: (await this.esSearch(body)).hits.hits as Q[] };
+      r = await this.esSearch(body, { scroll: SCROLL });
     }
     const hits = r.hits.hits as Q[];
     const id = r._scroll_id as string | undefined;

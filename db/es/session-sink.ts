@@ -14,6 +14,7 @@ export class EsSessionSink implements SessionSink {
     return new EsSessionSink(new BulkIndexer({
       http, prefix: s.prefix, rotateIndex: s.rotateIndex, bulkBytes: s.bulkBytes, flushMs: s.flushMs,
       concurrency: s.concurrency, maxRetries: s.maxRetries, spoolDir: s.spoolDir, spoolMaxBytes: s.spoolMaxBytes, gzip: s.gzip,
+      deadLetterFile: s.deadLetterFile,
     }), http);
   }
 
@@ -21,6 +22,7 @@ export class EsSessionSink implements SessionSink {
   flush(): Promise<void> { return this.indexer.flush(); }
   async close(): Promise<void> {
     await this.indexer.close();
+    process.stderr.write(`packrat: elasticsearch: ${this.indexer.summary()}\n`);
     const left = this.indexer.spooledBatches;
     if (left) process.stderr.write(`packrat: ${left} bulk batches remain spooled; the next capture or \`packrat db replay-spool\` sends them\n`);
     this.http.close();

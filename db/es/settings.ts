@@ -1,7 +1,7 @@
 // Elasticsearch/OpenSearch connection and indexing settings, read once from the Arkime-style
 // config. Key names are Arkime's where Arkime has them (elasticsearch, prefix, dbBulkSize,
 // dbFlushTimeout, elasticsearchBasicAuth, elasticsearchAPIKey, caTrustFile, rotateIndex);
-// esSpoolDir, esSpoolMaxMB, esBulkConcurrency, esMaxRetries are Packrat's.
+// esSpoolDir, esSpoolMaxMB, esDeadLetterFile, esBulkConcurrency, esMaxRetries are Packrat's.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
@@ -28,6 +28,8 @@ export interface EsSettings {
   requestTimeoutMs: number;
   spoolDir: string;
   spoolMaxBytes: number;
+  /** Documents the cluster refused for good, one JSON line each. */
+  deadLetterFile: string;
   gzip: boolean;
 }
 
@@ -97,6 +99,7 @@ export function esSettings(config: Config): EsSettings {
     requestTimeoutMs: config.int('elasticsearchTimeout', 300, 1) * 1000,
     spoolDir: resolve(config.raw('esSpoolDir') || join(dataDir, 'es-spool')),
     spoolMaxBytes: config.int('esSpoolMaxMB', 1024, 1) * 1024 * 1024,
+    deadLetterFile: config.str('esDeadLetterFile', '') ? resolve(config.str('esDeadLetterFile', '')) : '',
     gzip: config.bool('compressES', true),
   };
 }

@@ -9,6 +9,11 @@ import { PARTITION_PREFIX } from '../backend/partition-name.js';
 export const ARKIME_DB_VERSION = 86;
 
 export interface TemplateOptions {
+  /**
+   * Arkime's wordSplit uses the `pattern` tokenizer of the analysis-common module; a cluster
+   * without that module (Elasticsearch's integ-test distribution) gets `standard` instead.
+   */
+  wordSplitTokenizer?: 'pattern' | 'standard';
   prefix: string;
   shards?: number;
   replicas?: number;
@@ -123,7 +128,7 @@ export function sessionsTemplate(registry: FieldRegistry, o: TemplateOptions): M
           refresh_interval: o.refresh ?? '60s',
           'mapping.total_fields.limit': 5000,
         },
-        analysis: { analyzer: { wordSplit: { type: 'custom', tokenizer: 'pattern', filter: ['lowercase'] } } },
+        analysis: { analyzer: { wordSplit: { type: 'custom', tokenizer: o.wordSplitTokenizer ?? 'pattern', filter: ['lowercase'] } } },
       },
       mappings: sessionsMappings(registry, o.schemaVersion),
     },

@@ -394,7 +394,8 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
       const info = this.info(s.field);
       const name = info.kind === 'ip' ? `${info.column}#n` : info.column!;
       if (!columns.has(name)) continue;
-      const expr = info.list ? `${q(name)}[1]` : q(name);
+      // a list sorts by its smallest value ascending, its largest descending (ES's default sort mode)
+      const expr = info.list ? `${s.order === 'asc' ? 'list_min' : 'list_max'}(${q(name)})` : q(name);
       keys.push(`${expr} ${s.order.toUpperCase()} NULLS ${s.order === 'asc' ? 'LAST' : 'FIRST'}`);
     }
     return keys.join(', ');
@@ -457,7 +458,8 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
     let where = `${ID} IN (${ids.map(() => '?').join(', ')})`;
     if (key) {
       // the rows' own sort values narrow the fetch to the row groups that hold them
-      const vs = top.map((r) => Number(r.v)).filter((v) => Number.isFinite(v));
+      // a NULL sort value (Number(null) is 0) rules the narrowing out: BETWEEN never passes NULL
+      const vs = top.map((r) => (r.v === null || r.v === undefined ? NaN : Number(r.v))).filter((v) => Number.isFinite(v));
       if (vs.length === top.length) where += ` AND ${q(key.column)} BETWEEN ${Math.min(...vs)} AND ${Math.max(...vs)}`;
     }
     const rows = await this.store.query(`SELECT * FROM ${c.from} WHERE ${where}`, ids);

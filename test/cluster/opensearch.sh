@@ -8,6 +8,9 @@
 #   opensearch.sh pause | resume                stop every node (data kept) / start them again
 #   opensearch.sh fetch [VERSION]               only download and unpack into the cache
 #
+# VERSION: an OpenSearch version (default 2.19.6), or es-VERSION for Elasticsearch (es-9.2.0).
+# PACKRAT_OS_EXTRA_YML: lines appended to each node's settings (a test's tiny write queue).
+#
 # The server is OpenSearch's integration-test distribution from Maven Central
 # (org.opensearch.distribution.integ-test-zip:opensearch:VERSION:zip), fetched with Maven into
 # $PACKRAT_CACHE (default /var/cache/packrat) and reused from there. 2.19.x runs on the default
@@ -32,28 +35,67 @@ die() { echo "opensearch.sh: $*" >&2; exit 1; }
 
 java_home_for() {
   case "$1" in
-    2.*) if [[ -n "${JAVA17_HOME:-}" ]]; then echo "$JAVA17_HOME"; return; fi
+    2.*|es-8.*) if [[ -n "${JAVA17_HOME:-}" ]]; then echo "$JAVA17_HOME"; return; fi
          local j; j=$(command -v java) || die "java is missing (OpenSearch $1 needs Java 17: apt-get install openjdk-17-jre-headless)"
          dirname "$(dirname "$(readlink -f "$j")")" ;;
-    *) [[ -x $TEMURIN/bin/java ]] || die "OpenSearch $1 needs Java 21+: $TEMURIN is missing"
+    *) [[ -x $TEMURIN/bin/java ]] || die "$1 needs Java 21+: $TEMURIN is missing"
        echo "$TEMURIN" ;;
   esac
 }
 
+# VERSION is an OpenSearch version (2.19.6, 3.8.0) or es-VERSION for Elasticsearch's own
+# integration-test distribution (org.elasticsearch.distribution.integ-test-zip:elasticsearch).
+product() {
+  if [[ $1 == es-* ]]; then
+    PRODUCT=elasticsearch; PVER=${1#es-}; GROUP=org.elasticsearch.distribution.integ-test-zip
+    CONF_VAR=ES_PATH_CONF; OPTS_VAR=ES_JAVA_OPTS; MANAGER=master
+  else
+    PRODUCT=opensearch; PVER=$1; GROUP=org.opensearch.distribution.integ-test-zip
+    CONF_VAR=OPENSEARCH_PATH_CONF; OPTS_VAR=OPENSEARCH_JAVA_OPTS; MANAGER=cluster_manager
+  fi
+}
+
 fetch() {
-  local v=$1 dir=$CACHE/$1
-  if [[ -x $dir/opensearch-$v/bin/opensearch ]]; then echo "$dir/opensearch-$v"; return; fi
+  product "$1"
+  local v=$PVER dir=$CACHE/$1 p=$PRODUCT
+  if [[ -x $dir/$p-$v/bin/$p ]]; then
+    if [[ $p == opensearch && ! -d $dir/$p-$v/modules/analysis-common ]]; then add_analysis_common "$v" "$dir/$p-$v"; chmod -R a+rX "$dir"; fi
+    echo "$dir/$p-$v"; return
+  fi
   command -v mvn >/dev/null || die "mvn (Maven) is missing: it fetches OpenSearch $v from Maven Central (apt-get install maven)"
   command -v unzip >/dev/null || die "unzip is missing (apt-get install unzip)"
   mkdir -p "$dir"
-  echo "opensearch.sh: fetching OpenSearch $v from Maven Central into $dir" >&2
-  mvn -q -B dependency:copy "-Dartifact=org.opensearch.distribution.integ-test-zip:opensearch:$v:zip" \
-    "-DoutputDirectory=$dir" >&2 || die "Maven could not fetch org.opensearch.distribution.integ-test-zip:opensearch:$v:zip"
-  rm -rf "$dir/opensearch-$v.tmp" && mkdir "$dir/opensearch-$v.tmp"
-  unzip -q "$dir/opensearch-$v.zip" -d "$dir/opensearch-$v.tmp"
-  mv "$dir/opensearch-$v.tmp/opensearch-$v" "$dir/opensearch-$v" && rm -rf "$dir/opensearch-$v.tmp" "$dir/opensearch-$v.zip"
+  echo "opensearch.sh: fetching $p $v from Maven Central into $dir" >&2
+  mvn -q -B dependency:copy "-Dartifact=$GROUP:$p:$v:zip" \
+    "-DoutputDirectory=$dir" >&2 || die "Maven could not fetch $GROUP:$p:$v:zip"
+  rm -rf "$dir/$p-$v.tmp" && mkdir "$dir/$p-$v.tmp"
+  unzip -q "$dir/$p-$v.zip" -d "$dir/$p-$v.tmp"
+  mv "$dir/$p-$v.tmp/$p-$v" "$dir/$p-$v" && rm -rf "$dir/$p-$v.tmp" "$dir/$p-$v.zip"
+  if [[ $p == opensearch && ! -d $dir/$p-$v/modules/analysis-common ]]; then add_analysis_common "$v" "$dir/$p-$v"; fi
   chmod -R a+rX "$dir"
-  echo "$dir/opensearch-$v"
+  echo "$dir/$p-$v"
+}
+
+# OpenSearch 2.x's integration-test distribution holds only transport-netty4. Arkime's sessions
+# template needs analysis-common (the `pattern` tokenizer of its wordSplit analyzer), which
+# Maven Central serves as a jar: install it as the module every real distribution has.
+add_analysis_common() {
+  local v=$1 home=$2 mod=$2/modules/analysis-common
+  mkdir -p "$mod.tmp"
+  mvn -q -B dependency:copy "-Dartifact=org.opensearch.plugin:analysis-common:$v:jar" "-DoutputDirectory=$mod.tmp" >&2 \
+    || die "Maven could not fetch org.opensearch.plugin:analysis-common:$v:jar"
+  cat >"$mod.tmp/plugin-descriptor.properties" <<EOF
+description=Adds "built in" analyzers to OpenSearch.
+version=$v
+name=analysis-common
+classname=org.opensearch.analysis.common.CommonAnalysisModulePlugin
+java.version=11
+opensearch.version=$v
+custom.foldername=
+extended.plugins=
+has.native.controller=false
+EOF
+  mv "$mod.tmp" "$mod"
 }
 
 ensure_user() {
@@ -69,9 +111,9 @@ start_node() {
   # shellcheck disable=SC1091
   source "$root/env"
   local conf=$root/node$n/config pidf=$root/node$n/pid
-  (cd "$root/node$n" && runuser -u "$OS_USER" -- env -i PATH=/usr/bin:/bin JAVA_HOME="$JAVA_HOME" OPENSEARCH_PATH_CONF="$conf" \
-    OPENSEARCH_JAVA_OPTS="-Xms${HEAP} -Xmx${HEAP} -XX:-HeapDumpOnOutOfMemoryError" \
-    "$DIST/bin/opensearch" -d -p "$pidf" >"$root/node$n/stdout" 2>&1) \
+  (cd "$root/node$n" && runuser -u "$OS_USER" -- env -i PATH=/usr/bin:/bin JAVA_HOME="$JAVA_HOME" ES_JAVA_HOME="$JAVA_HOME" \
+    "$CONF_VAR=$conf" "$OPTS_VAR=-Xms${HEAP} -Xmx${HEAP} -XX:-HeapDumpOnOutOfMemoryError" \
+    "$DIST/bin/$PRODUCT" -d -p "$pidf" >"$root/node$n/stdout" 2>&1) \
     || { cat "$root/node$n/stdout" >&2; cmd_stop; die "node $n did not start"; }
 }
 
@@ -96,6 +138,7 @@ kill_node() {
 cmd_start() {
   local v=${1:-$DEFAULT_VERSION} dist java root
   dist=$(fetch "$v")
+  product "$v"
   java=$(java_home_for "$v")
   ensure_user
   root=$(mktemp -d "${TMPDIR:-/tmp}/packrat-os.XXXXXX")
@@ -103,18 +146,22 @@ cmd_start() {
   cat >"$root/env" <<EOF
 DIST=$dist
 JAVA_HOME=$java
+PRODUCT=$PRODUCT
+PVER=$PVER
+CONF_VAR=$CONF_VAR
+OPTS_VAR=$OPTS_VAR
 HEAP=${PACKRAT_OS_HEAP:-384m}
 VERSION=$v
 URL=http://127.0.0.1:$HTTP_BASE
 EOF
   for n in 1 2; do
     local http=$((HTTP_BASE + n - 1)) transport=$((TRANSPORT_BASE + n - 1)) roles
-    if (( n == 1 )); then roles='[cluster_manager, data, ingest]'; else roles='[data, ingest]'; fi
+    if (( n == 1 )); then roles="[$MANAGER, data, ingest]"; else roles='[data, ingest]'; fi
     mkdir -p "$root/node$n/data" "$root/node$n/logs"
     cp -r "$dist/config" "$root/node$n/config"
     # jvm.options names logs/ and data/ relative to the server's folder, which is read-only here
     sed -i -e "s#logs/#$root/node$n/logs/#g" -e "s#=data\$#=$root/node$n/data#" "$root/node$n/config/jvm.options"
-    cat >"$root/node$n/config/opensearch.yml" <<EOF
+    cat >"$root/node$n/config/$PRODUCT.yml" <<EOF
 cluster.name: packrat-test-$$
 node.name: n$n
 node.roles: $roles
@@ -124,10 +171,13 @@ network.host: 127.0.0.1
 http.port: $http
 transport.port: $transport
 discovery.seed_hosts: ["127.0.0.1:$TRANSPORT_BASE", "127.0.0.1:$((TRANSPORT_BASE + 1))"]
-cluster.initial_cluster_manager_nodes: ["n1"]
+cluster.initial_${MANAGER}_nodes: ["n1"]
 cluster.routing.allocation.disk.threshold_enabled: false
 action.auto_create_index: true
 EOF
+    if [[ $PRODUCT == elasticsearch ]]; then echo 'xpack.security.enabled: false' >>"$root/node$n/config/$PRODUCT.yml"; fi
+    # extra node settings for a test (e.g. a tiny write queue)
+    if [[ -n ${PACKRAT_OS_EXTRA_YML:-} ]]; then printf '%s\n' "$PACKRAT_OS_EXTRA_YML" >>"$root/node$n/config/$PRODUCT.yml"; fi
   done
   chown -R "$OS_USER" "$root"
   echo "$root" >"${PACKRAT_OS_STATE:-$STATE_FILE_DEFAULT}"
@@ -135,9 +185,9 @@ EOF
   start_node "$root" 2
   if ! wait_health "http://127.0.0.1:$HTTP_BASE" 2 240; then
     tail -n 40 "$root"/node*/logs/*.log >&2 || true
-    cmd_stop; die "OpenSearch $v did not become healthy with two nodes"
+    cmd_stop; die "$PRODUCT $PVER did not become healthy with two nodes"
   fi
-  echo "opensearch.sh: OpenSearch $v up, two nodes, http://127.0.0.1:$HTTP_BASE (state $root)" >&2
+  echo "opensearch.sh: $PRODUCT $PVER up, two nodes, http://127.0.0.1:$HTTP_BASE (state $root)" >&2
   echo "export ELASTICSEARCH_URL=http://127.0.0.1:$HTTP_BASE"
   echo "export PACKRAT_OS_STATE=${PACKRAT_OS_STATE:-$STATE_FILE_DEFAULT}"
 }

@@ -1,17 +1,17 @@
-// `packrat db` on Elasticsearch/OpenSearch against a mock REST server: init/upgrade are
-// versioned and idempotent, expire picks the right indices for every rotateIndex, wipe keeps
-// users. Proves the requests Packrat makes, not how a real cluster answers them.
+// `packrat db` on the real cluster the test command starts: init/upgrade are versioned and
+// idempotent, expire picks the right indices for every rotateIndex and deletes only those, info
+// lists docs and size, wipe keeps users.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fields } from '../../db/fields/registry.js';
 import '../../db/fields/core.js';
 import '../../capture/parsers/index.js';
 import { Config } from '../../db/config.js';
-import { connectEs } from '../../db/es/client.js';
+import { connectEs, type EsApi } from '../../db/es/client.js';
 import { esSettings, normalizePrefix, parseNodes } from '../../db/es/settings.js';
 import * as admin from '../../db/es/admin.js';
 import { partitionSuffix, type RotateIndex } from '../../db/backend/partition-name.js';
-import { startMockEs } from './mock-es.js';
+import { clusterUrl, uniquePrefix } from '../support/cluster.js';
 
 const settingsFor = (url: string, extra = '') => esSettings(Config.fromText(`[default]\nelasticsearch=${url}\nprefix=tests\ndataDir=/tmp/packrat-es-admin-test\n${extra}`));
 
@@ -28,28 +28,6 @@ test('settings: several hosts, credentials lifted out of URLs, Arkime prefix rul
   assert.equal(s.spoolDir, '/tmp/packrat-es-admin-test/es-spool');
   assert.throws(() => settingsFor('http://es1', 'caTrustFile=/nonexistent/ca.pem'), /caTrustFile \/nonexistent\/ca\.pem/);
 });
-
-for (const distribution of [undefined, 'opensearch'] as const) {
-  const name = distribution ?? 'elasticsearch';
-  test(`${name}: detected from GET /, init creates the schema, upgrade twice changes nothing`, async () => {
-    const es = await startMockEs({ distribution });
-    const api = await connectEs(settingsFor(es.url));
-    try {
-      assert.equal(api.info.distribution, name);
-      assert.equal(await admin.schemaVersion(api), 0);
-      const steps = await admin.upgrade(api, fields);
-      assert.equal(steps.length, admin.MIGRATIONS.length);
-      assert.equal(await admin.schemaVersion(api), admin.SCHEMA_VERSION);
-      assert.ok(es.templates.has('tests_sessions3_template'));
-      assert.ok(es.templates.has('tests_history_v1_template'));
-      assert.ok(es.indices.has('tests_files_v30') && es.indices.has('tests_users_v30'));
-      assert.deepEqual((es.indices.get('tests_files_v30')!.body as any).aliases, { tests_files: {} });
-      const puts = es.requests.filter((r) => r.method === 'PUT' && !r.path.startsWith('/_index_template')).length;
-      assert.deepEqual(await admin.upgrade(api, fields), [], 'nothing left to apply');
-      assert.equal(es.requests.filter((r) => r.method === 'PUT' && !r.path.startsWith('/_index_template')).length, puts, 'no index created twice');
-    } finally { await api.close(); await es.close(); }
-  });
-}
 
 test('expire: the current period and N before it are kept, for every rotateIndex', () => {
   const now = Date.UTC(2024, 5, 15, 13, 30); // Sat 15 June 2024 13:30 UTC
@@ -72,36 +50,102 @@ test('expire: the current period and N before it are kept, for every rotateIndex
   assert.deepEqual(admin.expiredIndices(['other_sessions3-200101', 'tests_sessions3-junk'], 'tests_', 'daily', 1, now), [], 'other prefixes and odd names untouched');
 });
 
-test('expire against the server deletes old session and history indices by name and merges the kept ones', async () => {
-  const es = await startMockEs();
-  const api = await connectEs(settingsFor(es.url));
+// The cluster this run started (test/run-all.sh): OpenSearch 2.19 and 3.x, Elasticsearch 9.
+const version = process.env.PACKRAT_OS_VERSION ?? '';
+const expectedDistribution = version.startsWith('es-') ? 'elasticsearch' : 'opensearch';
+
+async function connect(prefix: string) {
+  const api = await connectEs(esSettings(Config.fromText(`[default]\nelasticsearch=${clusterUrl()}\nprefix=${prefix}\ndataDir=/tmp/packrat-es-admin-test\n`)));
+  return api;
+}
+
+async function indexNames(api: EsApi, pattern: string): Promise<string[]> {
+  const r = await api.request({ method: 'GET', path: `/_cat/indices/${pattern}`, query: { format: 'json', h: 'index', expand_wildcards: 'all' } }, [404]);
+  return Array.isArray(r) ? (r as { index: string }[]).map((x) => x.index).sort() : [];
+}
+
+async function dropPrefix(api: EsApi): Promise<void> {
+  const p = api.settings.prefix;
+  const names = await indexNames(api, `${p}*`);
+  for (let i = 0; i < names.length; i += 50) await api.request({ method: 'DELETE', path: `/${names.slice(i, i + 50).join(',')}` }, [404]);
+  for (const t of [`${p}sessions3_template`, `${p}history_v1_template`]) await api.request({ method: 'DELETE', path: `/_index_template/${t}` }, [404]);
+}
+
+/** `n` small documents into `index` (created by the template when it matches one). */
+async function fill(api: EsApi, index: string, n: number, doc: (i: number) => Record<string, unknown> = (i) => ({ firstPacket: i, lastPacket: i })): Promise<void> {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) lines.push(JSON.stringify({ index: { _index: index } }), JSON.stringify(doc(i)));
+  const res = await fetch(`${clusterUrl()}/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
+  const r = await res.json() as any;
+  assert.equal(r.errors, false, JSON.stringify(r.items?.find((x: any) => x.index?.error)));
+}
+
+test('detected from GET /, init creates the schema, upgrade twice changes nothing', async () => {
+  const api = await connect(uniquePrefix('admin'));
+  const p = api.settings.prefix;
   try {
+    assert.equal(api.info.distribution, expectedDistribution, `cluster ${version}`);
+    assert.equal(await admin.schemaVersion(api), 0);
+    const steps = await admin.upgrade(api, fields);
+    assert.equal(steps.length, admin.MIGRATIONS.length);
+    assert.equal(await admin.schemaVersion(api), admin.SCHEMA_VERSION);
+    for (const t of [`${p}sessions3_template`, `${p}history_v1_template`]) {
+      const r = await api.request({ method: 'GET', path: `/_index_template/${t}` }, [404]);
+      assert.equal(r?.index_templates?.length, 1, `template ${t}`);
+    }
+    const aliases = await api.request({ method: 'GET', path: `/${p}files_v30/_alias` });
+    assert.deepEqual(Object.keys(aliases[`${p}files_v30`].aliases), [`${p}files`]);
+    const before = await api.request({ method: 'GET', path: `/${p}*/_settings/index.uuid` });
+    assert.deepEqual(await admin.upgrade(api, fields), [], 'nothing left to apply');
+    assert.deepEqual(await api.request({ method: 'GET', path: `/${p}*/_settings/index.uuid` }), before, 'no index created twice');
+    // a session index made from the template carries the registry's mapping
+    await fill(api, `${p}sessions3-240101`, 1, () => ({ 'source': { ip: '10.1.2.3', port: 80 }, firstPacket: 1, lastPacket: 2 }));
+    const m = await api.request({ method: 'GET', path: `/${p}sessions3-240101/_mapping/field/source.ip` });
+    assert.equal(m[`${p}sessions3-240101`].mappings['source.ip'].mapping.ip.type, 'ip');
+  } finally { await dropPrefix(api); await api.close(); }
+});
+
+test('expire deletes old session and history indices by name, never the current one, and info lists docs and size', async () => {
+  const api = await connect(uniquePrefix('expire'));
+  const p = api.settings.prefix;
+  try {
+    await admin.init(api, fields);
     const now = Date.now();
-    const day = (d: number) => 'tests_sessions3-' + partitionSuffix(now - d * 86400e3, 'daily');
-    for (const d of [0, 1, 2, 3, 10, 40]) es.indices.set(day(d), { docs: 5, body: {} });
-    es.indices.set('tests_history_v1-' + partitionSuffix(now - 30 * 7 * 86400e3, 'weekly'), { docs: 1, body: {} });
-    es.indices.set('tests_history_v1-' + partitionSuffix(now, 'weekly'), { docs: 1, body: {} });
+    const day = (d: number) => `${p}sessions3-` + partitionSuffix(now - d * 86400e3, 'daily');
+    for (const d of [0, 1, 2, 3, 10, 40]) await fill(api, day(d), 5);
+    const oldHistory = `${p}history_v1-` + partitionSuffix(now - 30 * 7 * 86400e3, 'weekly');
+    const newHistory = `${p}history_v1-` + partitionSuffix(now, 'weekly');
+    await fill(api, oldHistory, 1, () => ({ timestamp: 1 }));
+    await fill(api, newHistory, 1, () => ({ timestamp: 1 }));
+    const dry = await admin.expire(api, 'daily', 3, { dryRun: true });
+    assert.deepEqual(dry.deleted.sort(), [day(10), day(40), oldHistory].sort());
+    assert.equal((await indexNames(api, `${p}sessions3-*`)).length, 6, 'dry run deletes nothing');
     const r = await admin.expire(api, 'daily', 3, {});
-    assert.deepEqual(r.deleted.slice(0, 2).sort(), [day(10), day(40)].sort());
-    assert.equal(r.deleted.length, 3, 'plus the 30-week-old history index');
-    assert.deepEqual([...es.indices.keys()].filter((k) => k.includes('sessions3')).sort(), [day(0), day(1), day(2), day(3)].sort());
-    assert.ok(es.requests.some((q) => q.method === 'POST' && q.path.endsWith('/_forcemerge') && !q.path.includes(day(0))));
-    assert.ok(!es.requests.some((q) => q.method === 'DELETE' && q.path.includes('*')), 'never a wildcard delete');
+    assert.deepEqual(r.deleted.sort(), [day(10), day(40), oldHistory].sort());
+    assert.ok(!r.merged.includes(day(0)), 'the current index is not merged while written');
+    assert.deepEqual(await indexNames(api, `${p}sessions3-*`), [day(0), day(1), day(2), day(3)].sort());
+    assert.deepEqual(await indexNames(api, `${p}history_v1-*`), [newHistory]);
+    // even expire 0 keeps today's index
+    await admin.expire(api, 'daily', 0, {});
+    assert.ok((await indexNames(api, `${p}sessions3-*`)).includes(day(0)));
     const info = await admin.sessionIndices(api);
-    assert.deepEqual(info.map((i) => i.docs), [5, 5, 5, 5]);
-  } finally { await api.close(); await es.close(); }
+    assert.ok(info.length >= 1 && info.every((i) => i.docs === 5 && i.bytes > 0), JSON.stringify(info));
+  } finally { await dropPrefix(api); await api.close(); }
 });
 
 test('wipe deletes sessions and admin data but keeps users, then re-creates the schema', async () => {
-  const es = await startMockEs();
-  const api = await connectEs(settingsFor(es.url));
+  const api = await connect(uniquePrefix('wipe'));
+  const p = api.settings.prefix;
   try {
     await admin.init(api, fields);
-    es.indices.set('tests_sessions3-240101', { docs: 9, body: {} });
-    es.indices.get('tests_users_v30')!.docs = 3;
+    await fill(api, `${p}sessions3-240101`, 9);
+    await fill(api, `${p}users`, 3, (i) => ({ userId: `u${i}` }));
+    await fill(api, `${p}files`, 2, (i) => ({ node: 'n', num: i, name: `/f${i}` }));
     await admin.wipe(api, fields);
-    assert.equal(es.indices.has('tests_sessions3-240101'), false);
-    assert.equal(es.indices.get('tests_users_v30')!.docs, 3, 'users kept');
-    assert.ok(es.indices.has('tests_files_v30'), 'files re-created');
-  } finally { await api.close(); await es.close(); }
+    assert.deepEqual(await indexNames(api, `${p}sessions3-*`), []);
+    await api.request({ method: 'POST', path: `/${p}*/_refresh` });
+    assert.equal((await api.request({ method: 'GET', path: `/${p}users/_count` })).count, 3, 'users kept');
+    assert.equal((await api.request({ method: 'GET', path: `/${p}files/_count` })).count, 0, 'files re-created empty');
+    assert.equal(await admin.schemaVersion(api), admin.SCHEMA_VERSION);
+  } finally { await dropPrefix(api); await api.close(); }
 });

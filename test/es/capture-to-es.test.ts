@@ -1,25 +1,19 @@
-// `packrat capture` with `elasticsearch=` sends its sessions through the bulk sink: the mock
-// server must receive one document per session, in the index its lastPacket names. And
-// `packrat db init` / `info` work through the command line. (What we send, not what ES does.)
+// `packrat capture` with `elasticsearch=` sends its sessions through the bulk sink into the real
+// cluster (ELASTICSEARCH_URL): one document per session, in the index its lastPacket names,
+// with the same count the embedded store gets from the same pcap; `packrat db init` / `info`
+// work through the command line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { startMockEs } from './mock-es.js';
-
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
-const root = repoRoot();
+import { packrat as packratBin, repoRoot } from '../support/json-capture.js';
+import { clusterUrl, dropPrefix, esJson, uniquePrefix } from '../support/cluster.js';
 
 function packrat(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(root, 'bin/packrat'), ...args]);
+    const p = spawn(process.execPath, [packratBin, ...args]);
     let out = '', err = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { err += d; });
@@ -27,36 +21,46 @@ function packrat(args: string[]): Promise<{ code: number; out: string; err: stri
   });
 }
 
-test('capture -r into the ES sink, db init and info through the command line', async () => {
-  const es = await startMockEs();
+test('capture -r into the cluster, db init and info through the command line', { timeout: 5 * 60e3 }, async () => {
+  const url = clusterUrl();
+  const prefix = uniquePrefix('capes');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-es-cap-'));
   const cfg = path.join(dir, 'config.ini');
-  fs.writeFileSync(cfg, `[default]\nelasticsearch=${es.url}\nprefix=tests\ndataDir=${dir}/data\nrotateIndex=monthly\n`);
+  fs.writeFileSync(cfg, `[default]\nelasticsearch=${url}\nprefix=${prefix}\ndataDir=${dir}/data\nrotateIndex=monthly\n`);
+  const embeddedCfg = path.join(dir, 'embedded.ini');
+  fs.writeFileSync(embeddedCfg, `[default]\ndataDir=${dir}/embedded\nrotateIndex=monthly\n`);
+  const pcap = path.resolve(repoRoot, '../shared/conformance/pcaps/dns-mx.pcap');
   try {
     const init = await packrat(['db', '-c', cfg, '-n', 'test', 'init']);
     assert.equal(init.code, 0, init.err);
-    assert.match(init.out, /elasticsearch 8\.15\.0: schema 0 -> \d+, prefix 'tests_'/);
-    const pcap = path.resolve(root, '../shared/conformance/pcaps/dns-mx.pcap');
+    assert.match(init.out, new RegExp(`(opensearch|elasticsearch) \\d+\\.\\d+\\.\\d+: schema 0 -> \\d+, prefix '${prefix}'`));
     const cap = await packrat(['capture', '-c', cfg, '-n', 'test', '-r', pcap, '-q']);
     assert.equal(cap.code, 0, cap.err);
-    // the capture registered its file and published its fields in the cluster, not in dataDir
-    assert.ok(es.docs.has('tests_files/test-1'), [...es.docs.keys()].join(' '));
-    assert.equal(es.docs.get('tests_sequence/fn-test')?.version, 1);
-    assert.ok(es.bulk.some((l) => l.index === 'tests_fields' && l.id === 'ip.src'), 'fields published');
-    assert.ok(!fs.existsSync(path.join(dir, 'data', 'control.sqlite')), 'no control.sqlite');
-    const fieldLines = es.bulk.filter((l) => l.index === 'tests_fields').length;
-    es.bulk.splice(0, es.bulk.length, ...es.bulk.filter((l) => l.index !== 'tests_fields'));
-    assert.ok(fieldLines > 100 && es.bulk.length >= 1, 'sessions arrived');
-    for (const l of es.bulk) {
-      assert.match(l.index, /^tests_sessions3-\d\dm\d\d$/);
-      assert.match(l.id, /^\d\dm\d\d-/);
-      assert.equal(l.doc.node, 'test');
-      assert.equal(typeof l.doc.lastPacket, 'number');
+    assert.match(cap.err, /elasticsearch: (\d+) documents, \1 indexed, 0 refused/);
+    const emb = await packrat(['capture', '-c', embeddedCfg, '-n', 'test', '-r', pcap, '-q']);
+    assert.equal(emb.code, 0, emb.err);
+    const expected = Number((await packrat(['query', '-c', embeddedCfg, '--count', ''])).out.trim());
+    await esJson(url, 'POST', `/${prefix}sessions3-*/_refresh`);
+    const r = await esJson(url, 'POST', `/${prefix}sessions3-*/_search`, { size: 1000 });
+    const hits = r.hits.hits as { _index: string; _id: string; _source: Record<string, unknown> }[];
+    assert.ok(hits.length >= 1, 'sessions arrived');
+    assert.equal(hits.length, expected, 'as many sessions as the embedded store');
+    for (const h of hits) {
+      assert.match(h._index, new RegExp(`^${prefix}sessions3-\\d\\dm\\d\\d$`));
+      assert.match(h._id, /^\d\dm\d\d-/);
+      assert.equal(h._source.node, 'test');
+      assert.equal(typeof h._source.lastPacket, 'number');
     }
-    assert.equal(new Set(es.bulk.map((l) => l.id)).size, es.bulk.length);
-    es.indices.set(es.bulk[0].index, { docs: es.bulk.length, body: {} });
+    // the capture registered its file, numbered it and published its fields in the cluster's
+    // admin indices (Arkime's ids), and made no control.sqlite
+    await esJson(url, 'POST', `/${prefix}files,${prefix}fields/_refresh`);
+    const file = await esJson(url, 'GET', `/${prefix}files/_doc/test-1`);
+    assert.equal(file._source.name, pcap);
+    assert.equal(file._source.node, 'test');
+    assert.ok((await esJson(url, 'GET', `/${prefix}fields/_doc/ip.src`, undefined, [404])).found, 'fields published');
+    assert.ok(!fs.existsSync(path.join(dir, 'data', 'control.sqlite')), 'no control.sqlite');
     const info = await packrat(['db', '-c', cfg, '-n', 'test', 'info']);
     assert.equal(info.code, 0, info.err);
-    assert.match(info.out, new RegExp(`${es.bulk[0].index}\\t${es.bulk.length} sessions`));
-  } finally { await es.close(); }
+    assert.match(info.out, new RegExp(`${hits[0]._index}\\t${hits.length} sessions`));
+  } finally { await dropPrefix(url, prefix); }
 });
