@@ -15,6 +15,7 @@ import type { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
 import { EmbeddedSessionStore } from '../../db/store/session-store.js';
 import { openControlStore } from '../../db/backend/open.js';
+import { FileNumPool } from './file-num-pool.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
 import { splitBatch } from '../pipeline/dispatch.js';
 import { shareEnrichment } from '../enrich/index.js';
@@ -97,6 +98,8 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     fileOps = fileOps.then(op).then(() => undefined, (e: Error) => { errors.push(`${what} ${name}: ${e.message}`); log(`packrat: cannot ${what} ${name}: ${e.message}`); });
   };
 
+  const fileNums = new FileNumPool(() => control.nextFileNum(node));
+  await fileNums.fill();
   const positions = new FilePositions();
   const writer = new PcapWriter({
     node, pcapDirs,
@@ -106,7 +109,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     pcapWriteSize: config.int('pcapWriteSize', 262144, 4096, 64 * 2 ** 20),
     maxQueue: config.int('simpleMaxQ', 2000, 2),
     snapLen: liveOpts.snapLen,
-    nextFileNum: () => control.nextFileNum(node),
+    nextFileNum: () => fileNums.take(),
     onFileOpen: (f) => {
       positions.fileOpened(f.num);
       // Before any batch with its packets: the workers number file slots in the same order.
