@@ -1,20 +1,22 @@
-// `packrat capture` without -r: live interfaces into pcap files and the session store.
+// `packrat capture` without -r: live interfaces into pcap files and the session sink.
 //
 //   LiveSource block ─► copy into a shared slot (one copy per block) ─► ring block back to the kernel
 //        slot ─► PcapWriter (record offsets, -fileNum markers via FilePositions) ─► splitBatch
-//        ─► packet workers (live-worker.ts: offline import's PacketWorker) ─► staging lines ─► session store
+//        ─► packet workers (live-worker.ts: offline import's PacketWorker) ─► session sink
+//             (staging lines for the embedded store, document batches for the cluster's bulk indexer)
 //
 // The workers build documents with plain positions, turn them into Arkime's packetPos with file
-// markers (FilePositions; this thread tells them each new file's slot) and flatten them, so this
-// thread only appends text to the store. A one-second tick lets idle sessions time out on a quiet
-// link, flushes the pcap buffer and, every dbFlushTimeout, the store. SIGTERM/SIGINT drain:
-// the rings empty, every session is saved, every file is closed and registered.
+// markers (FilePositions; this thread tells them each new file's slot) and, for a sink that takes
+// flattened documents (the embedded store), flatten them, so this thread only appends text to it;
+// any other sink (elasticsearch=) gets the documents in batches. A one-second tick lets idle
+// sessions time out on a quiet link, flushes the pcap buffer and, every dbFlushTimeout, the sink
+// (the cluster's: acknowledged or spooled). SIGTERM/SIGINT drain: the rings empty, every session
+// is saved and flushed, every file is closed and registered.
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import type { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
-import { EmbeddedSessionStore } from '../../db/store/session-store.js';
-import { openControlStore } from '../../db/backend/open.js';
+import { openControlStore, openSessionSink } from '../../db/backend/open.js';
 import { FileNumPool } from './file-num-pool.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
 import { splitBatch } from '../pipeline/dispatch.js';
@@ -50,8 +52,9 @@ interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pe
 
 const MAX_SLOTS = 16;
 /**
- * Staged rows that start a flush before dbFlushTimeout: a flush sorts its rows in DuckDB's
- * memory, so its size must not grow with the session rate.
+ * Staged rows of a flat-batch sink (the embedded store) that start a flush before dbFlushTimeout:
+ * a flush sorts its rows in DuckDB's memory, so its size must not grow with the session rate.
+ * (The bulk indexer sends by size on its own.)
  */
 const FLUSH_ROWS = 20000;
 /**
@@ -86,10 +89,11 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const src = new LiveSource(liveOpts);
   src.onWarning = (iface, m) => log(`packrat: interface ${iface}: ${m}`);
   const dataDir = resolve(config.str('dataDir', './data'));
-  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: config.str('rotateIndex', 'daily'), registry: fields, rowGroupSize: LIVE_ROW_GROUP_ROWS });
-  // One DuckDB thread: flushes and merges then use one core's worth of buffers, and leave the
-  // other core to the packet path.
-  await store.query('SET threads = 1');
+  // The embedded store (its DuckDB writer uses one thread, leaving the other cores to the packet
+  // path), or the cluster's bulk indexer when elasticsearch= is set.
+  const store = await openSessionSink(config, fields, { rowGroupSize: LIVE_ROW_GROUP_ROWS });
+  // Whether the workers flatten for the sink, or post documents.
+  const flatSink = store.flat;
   const control = await openControlStore(config);
   await control.publishFields(fields.all().map((f) => ({ ...f })));
   // Registry writes run in order, off the packet path: a file's update never overtakes its registration.
@@ -128,10 +132,11 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   dropPrivileges(config.str('dropUser', ''), config.str('dropGroup', ''));
   checkWritable([{ key: 'dataDir', dir: dataDir }, ...pcapDirs.map((dir) => ({ key: 'pcapDir', dir }))]);
 
-  // Workers: the offline import's PacketWorker in a live entry (plain positions, flattened output).
+  // Workers: the offline import's PacketWorker in a live entry (plain positions; flattened output
+  // for a flat-batch sink, documents otherwise).
   const init: LiveWorkerInit = {
     configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined,
-    overrides: config.overrideList(), node, threads, rotateIndex: store.rotateIndex, gap,
+    overrides: config.overrideList(), node, threads, flat: flatSink ? { rotateIndex: flatSink.rotateIndex } : undefined, gap,
     shared: shareEnrichment(config),
   };
   const workers: Worker[] = Array.from({ length: threads }, () => new Worker(new URL('./live-worker.js', import.meta.url), { workerData: init }));
@@ -152,11 +157,16 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
       .finally(() => { if (flushing === f) flushing = undefined; });
     flushing = f;
   };
-  const onFlat = (flat: FlatBatch[]): void => {
-    if (!flat.length) return;
-    store.appendBatches(flat);
-    for (const b of flat) sessionsSaved += b.rows;
-    if (store.pendingCount >= FLUSH_ROWS) flushStore();
+  const onSaved = (flat: FlatBatch[], docs: Record<string, unknown>[]): void => {
+    if (flat.length) {
+      flatSink!.appendBatches(flat);
+      for (const b of flat) sessionsSaved += b.rows;
+      if (store.pendingCount >= FLUSH_ROWS) flushStore();
+    }
+    if (docs.length) {
+      store.append(docs);
+      sessionsSaved += docs.length;
+    }
   };
 
   // Slots: shared copies of ring blocks, handed to every worker; allocated as the workers lag.
@@ -191,18 +201,18 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   workers.forEach((w, wi) => {
     w.on('message', (m: FromLiveWorker) => {
       if (m.type === 'done') {
-        onFlat(m.flat);
+        onSaved(m.flat, m.docs);
         const s = byId.get(m.id);
         if (s && --s.pending === 0) { byId.delete(m.id); release(s); }
       } else if (m.type === 'ticked') {
         tickPending[wi] = 0;
-        onFlat(m.flat);
+        onSaved(m.flat, m.docs);
         active[wi] = m.active;
         workerHeap[wi] = m.heapUsed;
-      } else if (m.type === 'flat') {
-        onFlat(m.flat);
+      } else if (m.type === 'saved') {
+        onSaved(m.flat, m.docs);
       } else if (m.type === 'finished') {
-        onFlat(m.flat);
+        onSaved(m.flat, m.docs);
         active[wi] = 0;
         finishedWaiters.shift()?.();
       } else if (m.type === 'error') {

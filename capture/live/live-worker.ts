@@ -1,14 +1,16 @@
 // Entry point of a live capture's packet worker thread. It runs the same PacketWorker as offline
 // import (pipeline/worker-thread.ts) and differs where live capture does: packet positions carry a
-// per-run file slot (file-positions.ts) that this thread turns into Arkime's packetPos itself, and
-// it flattens the documents into the embedded store's staging lines here. So only one string per
-// partition crosses back to the capture's main thread, which keeps that thread (the one emptying
-// the kernel ring) free of structured clones and document flattening.
+// per-run file slot (file-positions.ts) that this thread turns into Arkime's packetPos itself, and,
+// for a sink that takes flattened documents (the embedded store, `flat`), it flattens them into
+// staging lines here. So only one buffer per partition crosses back to the capture's main thread,
+// which keeps that thread (the one emptying the kernel ring) free of structured clones and
+// document flattening. For any other sink (the cluster's bulk indexer) it posts the documents
+// themselves, in batches: with each answer, and ahead of it every FLAT_CHUNK_ROWS.
 import { parentPort, workerData } from 'node:worker_threads';
 import { fields } from '../../db/fields/registry.js';
 import { DocFlattener, postTransferring, type FlatBatch } from '../../db/store/flat-batch.js';
 import { SharedBatchView } from '../pipeline/batch-view.js';
-import { PacketWorker } from '../pipeline/packet-worker.js';
+import { PacketWorker, type DocSink } from '../pipeline/packet-worker.js';
 import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from '../pipeline/worker-config.js';
 import { captureSettings } from '../pipeline/setup.js';
 import type { SharedTables } from '../enrich/index.js';
@@ -20,8 +22,8 @@ export interface LiveWorkerInit {
   overrides: [string, string][];
   node: string;
   threads: number;
-  /** The embedded store's rotateIndex: partitions of the flattened documents. */
-  rotateIndex: string;
+  /** Flatten for a sink that takes flattened documents (its rotateIndex); else post documents. */
+  flat?: { rotateIndex: string };
   /** Gap-encode packetPos (gapPacketPos). */
   gap: boolean;
   shared?: SharedTables;
@@ -35,12 +37,13 @@ export type ToLiveWorker =
   | { type: 'tick'; nowUs: number }
   | { type: 'finish' };
 
+// Saved sessions ride along in `flat` (flattened) or `docs` (objects): one of them is always empty.
 export type FromLiveWorker =
-  | { type: 'done'; id: number; flat: FlatBatch[]; packets: number }
-  // Many sessions saved at once (a drain): sent ahead so no heap holds them all as text.
-  | { type: 'flat'; flat: FlatBatch[] }
-  | { type: 'ticked'; flat: FlatBatch[]; active: number; heapUsed: number }
-  | { type: 'finished'; flat: FlatBatch[] }
+  | { type: 'done'; id: number; flat: FlatBatch[]; docs: Record<string, unknown>[]; packets: number }
+  // Many sessions saved at once (a drain): sent ahead so no heap holds them all.
+  | { type: 'saved'; flat: FlatBatch[]; docs: Record<string, unknown>[] }
+  | { type: 'ticked'; flat: FlatBatch[]; docs: Record<string, unknown>[]; active: number; heapUsed: number }
+  | { type: 'finished'; flat: FlatBatch[]; docs: Record<string, unknown>[] }
   | { type: 'error'; message: string };
 
 const init = workerData as LiveWorkerInit;
@@ -48,32 +51,46 @@ const init = workerData as LiveWorkerInit;
 const config = startPacketWorkerThread(init, [['gapPacketPos', 'false']]);
 
 const positions = new FilePositions();
-const flattener = new DocFlattener(fields, init.rotateIndex);
+const flattener = init.flat ? new DocFlattener(fields, init.flat.rotateIndex) : undefined;
 const none: FlatBatch[] = [];
+const noDocs: Record<string, unknown>[] = [];
+let docs: Record<string, unknown>[] = [];
 /** Posts to the main thread; the batches' line buffers are transferred, not copied. */
 const post = (m: FromLiveWorker) => postTransferring(parentPort!, m);
-const take = (): FlatBatch[] => (flattener.pendingRows ? flattener.take() : none);
-const worker = new PacketWorker(captureSettings(config), init.node, (doc) => {
-  positions.rewrite(doc, init.gap);
-  flattener.add(doc);
-  if (flattener.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'flat', flat: flattener.take() } satisfies FromLiveWorker);
-}, init.threads);
+const take = (): FlatBatch[] => (flattener && flattener.pendingRows ? flattener.take() : none);
+const takeDocs = (): Record<string, unknown>[] => {
+  if (!docs.length) return noDocs;
+  const out = docs; docs = [];
+  return out;
+};
+const sink: DocSink = flattener
+  ? (doc) => {
+    positions.rewrite(doc, init.gap);
+    flattener.add(doc);
+    if (flattener.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: flattener.take(), docs: noDocs } satisfies FromLiveWorker);
+  }
+  : (doc) => {
+    positions.rewrite(doc, init.gap);
+    docs.push(doc);
+    if (docs.length >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: none, docs: takeDocs() } satisfies FromLiveWorker);
+  };
+const worker = new PacketWorker(captureSettings(config), init.node, sink, init.threads);
 const view = new SharedBatchView();
 
 parentPort!.on('message', (m: ToLiveWorker) => {
   try {
     if (m.type === 'batch') {
       worker.process(view.adopt(m), view.idx, m.n);
-      post({ type: 'done', id: m.id, flat: take(), packets: worker.packets } satisfies FromLiveWorker);
+      post({ type: 'done', id: m.id, flat: take(), docs: takeDocs(), packets: worker.packets } satisfies FromLiveWorker);
     } else if (m.type === 'fileOpened') {
       positions.fileOpened(m.num);
     } else if (m.type === 'tick') {
       worker.table.nowUs = m.nowUs;
       worker.table.expire();
-      post({ type: 'ticked', flat: take(), active: worker.table.count, heapUsed: process.memoryUsage().heapUsed } satisfies FromLiveWorker);
+      post({ type: 'ticked', flat: take(), docs: takeDocs(), active: worker.table.count, heapUsed: process.memoryUsage().heapUsed } satisfies FromLiveWorker);
     } else if (m.type === 'finish') {
       worker.finish();
-      post({ type: 'finished', flat: take() } satisfies FromLiveWorker);
+      post({ type: 'finished', flat: take(), docs: takeDocs() } satisfies FromLiveWorker);
     }
   } catch (e) {
     post({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromLiveWorker);

@@ -10,7 +10,6 @@ import { resolve } from 'node:path';
 import type { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
 import { openControlStore, openSessionSink } from '../../db/backend/open.js';
-import { EmbeddedSessionStore } from '../../db/store/session-store.js';
 import type { FlatBatch } from '../../db/store/flat-batch.js';
 import { newFileBatch, openPacketSource } from '../readers/open.js';
 import type { PacketBatch, PacketSource } from '../readers/types.js';
@@ -68,14 +67,15 @@ export async function runImport(config: Config, node: string, files: string[], o
   const threads = config.int('packetThreads', 1, 1, 24);
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
   const gap0 = config.bool('gapPacketPos', true) ? 'gap0' : undefined;
-  // The embedded store takes documents already flattened by the workers (see worker-thread.ts).
-  const embedded = store instanceof EmbeddedSessionStore ? store : undefined;
+  // A sink that takes flattened documents (the embedded store) gets them flattened by the workers
+  // (see worker-thread.ts); any other gets document objects.
+  const flatSink = store.flat;
   // Merge segments once the packet threads are gone, not beside their heaps (peak RSS); a
   // --monitor run has no end, so it merges as it goes.
-  if (embedded && o.monitorDirs.length === 0) embedded.holdMerges();
+  if (o.monitorDirs.length === 0) store.holdMerges?.();
   const init: WorkerInit = {
     configFile: config.file === '(inline)' ? undefined : config.file, configText: undefined, overrides: config.overrideList(), node, threads,
-    flat: embedded ? { rotateIndex: embedded.rotateIndex } : undefined,
+    flat: flatSink ? { rotateIndex: flatSink.rotateIndex } : undefined,
     shared: shareEnrichment(config),
   };
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init }));
@@ -92,7 +92,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   const noDocs: Record<string, unknown>[] = [];
   const onDocs = (docs: Record<string, unknown>[], flat: FlatBatch[]) => {
     if (docs.length) { store.append(docs); sessions += docs.length; }
-    if (flat.length) { embedded!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
+    if (flat.length) { flatSink!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
   };
   // Enough batches in flight that a worker busy with a heavy stretch does not stall the other.
   const slots: Slot[] = Array.from({ length: 8 }, () => {
@@ -270,7 +270,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   await Promise.all(workers.map((w) => w.terminate()));
   // The packet threads' cores are free now. A partition left with a few segments is not worth
   // the wait (ES merges in the background too); the 32-segment bound and `db optimize` remain.
-  await embedded?.releaseMerges(threads, IMPORT_END_MERGE_SEGMENTS);
+  await store.releaseMerges?.(threads, IMPORT_END_MERGE_SEGMENTS);
   await store.close();
   await control.close();
   const seconds = (performance.now() - t0) / 1000;

@@ -33,10 +33,15 @@ export async function openControlStore(config: Config, o: { readOnly?: boolean }
   return SqliteControlStore.open(dataDirOf(config), { readOnly: o.readOnly });
 }
 
-/** Where capture writes session documents. */
-export async function openSessionSink(config: Config, registry: FieldRegistry): Promise<SessionSink> {
+export interface SessionSinkOptions {
+  /** Rows per Parquet row group of embedded segments (live capture keeps them small); a cluster ignores it. */
+  rowGroupSize?: number;
+}
+
+/** Where capture writes session documents. Whether it takes flattened batches: `sink.flat`. */
+export async function openSessionSink(config: Config, registry: FieldRegistry, o: SessionSinkOptions = {}): Promise<SessionSink> {
   if (usesElasticsearch(config)) return EsSessionSink.open(esSettings(config));
-  return EmbeddedSessionStore.open(dataDirOf(config), { rotateIndex: config.str('rotateIndex', 'daily'), registry });
+  return EmbeddedSessionStore.open(dataDirOf(config), { rotateIndex: config.str('rotateIndex', 'daily'), registry, rowGroupSize: o.rowGroupSize });
 }
 
 export interface SearchStores { control: ControlStore; backend: SessionSearchBackend; clusterAdmin: ClusterAdmin; close(): Promise<void> }

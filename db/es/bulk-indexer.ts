@@ -79,6 +79,8 @@ export class BulkIndexer {
   /** Batches that could not go to the spool because it is full; they follow the spool in order. */
   private readonly overflow: Batch[] = [];
   private inflight = 0;
+  /** Documents of the batches being sent. */
+  private inflightDocs = 0;
   private spooling = false;
   private replaying = false;
   private closed = false;
@@ -162,6 +164,14 @@ export class BulkIndexer {
 
   get spooledBatches(): number { return this.spoolFiles().length; }
 
+  /** Documents added that are neither acknowledged nor spooled yet. */
+  get pendingDocs(): number {
+    let n = this.curDocs + this.inflightDocs;
+    for (const b of this.queue) n += b.docs;
+    for (const b of this.overflow) n += b.docs;
+    return n;
+  }
+
   // ---------------------------------------------------------------- internals
 
   private seal(): void {
@@ -183,8 +193,11 @@ export class BulkIndexer {
     while (!this.spooling && this.inflight < this.o.concurrency && this.queue.length) {
       const b = this.queue.shift()!;
       this.inflight++;
+      const docs = b.docs; // a retry may narrow b to its refused documents
+      this.inflightDocs += docs;
       void this.sendWithRetry(b).then((ok) => {
         this.inflight--;
+        this.inflightDocs -= docs;
         if (!ok) this.enterSpooling(b);
         this.pump();
         this.notify();

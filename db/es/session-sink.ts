@@ -19,6 +19,7 @@ export class EsSessionSink implements SessionSink {
   }
 
   append(docs: Iterable<Record<string, unknown>>): void { for (const d of docs) this.indexer.add(d); }
+  get pendingCount(): number { return this.indexer.pendingDocs; }
   flush(): Promise<void> { return this.indexer.flush(); }
   async close(): Promise<void> {
     await this.indexer.close();

@@ -18,6 +18,7 @@ import {
   checkRotateIndex, hoursPerPartition, partitionRange, type RotateIndex,
 } from '../backend/partition-name.js';
 import type { Bounding } from '../backend/search-backend.js';
+import type { FlatBatchTarget, SessionSink } from '../backend/session-sink.js';
 
 export type { Bounding };
 
@@ -127,7 +128,7 @@ function writerSettings(dataDir: string, opts: SessionStoreOptions): Record<stri
   return settings;
 }
 
-export class EmbeddedSessionStore {
+export class EmbeddedSessionStore implements SessionSink {
   readonly dataDir: string;
   readonly rotateIndex: RotateIndex;
   readonly readOnly: boolean;
@@ -183,6 +184,9 @@ export class EmbeddedSessionStore {
   }
 
   // ---------------------------------------------------------------- writing
+
+  /** Takes flattened documents: packet worker threads flatten for this store (SessionSink.flat). */
+  get flat(): FlatBatchTarget { return this; }
 
   /** Buffer documents; they become visible after the next `flush()`. */
   append(docs: Iterable<Record<string, unknown>>): void {
