@@ -74,16 +74,22 @@ export class PackratLive {
     });
   }
 
+  /** SIGTERM and wait for the drain (or the exit that came first); the store is not read. */
+  async terminate(): Promise<{ exitCode: number | null; stderr: string }> {
+    const c = this.child!;
+    const exitCode = c.exitCode !== null || c.signalCode !== null ? c.exitCode
+      : await new Promise<number | null>((r) => { c.on('exit', (code) => r(code)); c.kill('SIGTERM'); });
+    return { exitCode, stderr: this.stderr };
+  }
+
   /**
    * SIGTERM, wait for the drain, read back what was stored. `sessions: false` leaves the session
    * documents unread (a long benchmark run stores millions: reading them all would not fit in
    * this process's heap); `count` still says how many there are.
    */
   async stop(o: { sessions?: boolean } = {}): Promise<Stored> {
-    const c = this.child!;
-    const exitCode = c.exitCode !== null || c.signalCode !== null ? c.exitCode
-      : await new Promise<number | null>((r) => { c.on('exit', (code) => r(code)); c.kill('SIGTERM'); });
-    if (exitCode !== 0) throw new Error(`packrat capture exited with ${exitCode ?? c.signalCode}: ${this.stderr}`);
+    const { exitCode } = await this.terminate();
+    if (exitCode !== 0) throw new Error(`packrat capture exited with ${exitCode ?? this.child!.signalCode}: ${this.stderr}`);
     const dataDir = join(this.dir, 'data');
     const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields });
     const sessions = o.sessions === false ? [] : (await store.search({})).map((h) => h.doc);

@@ -5,8 +5,11 @@
 //   http-get <url> <times>       <times> GETs, each on a new connection
 //   dns-serve <port>             answer A queries with 10.1.2.3 (prints "ready")
 //   dns-query <ip> <port> <name> one A query
+//   tcp-to-unix <port> <socket>  forward 127.0.0.1:<port> to a Unix socket (prints "ready"): a
+//                                namespace reaches a server of the root namespace through it
 import { createSocket } from 'node:dgram';
 import { createServer, get } from 'node:http';
+import net from 'node:net';
 
 const [mode, a, b, c] = process.argv.slice(2);
 
@@ -54,6 +57,13 @@ async function main(): Promise<void> {
     const t = setTimeout(() => { console.error('dns-query: no answer'); process.exit(1); }, 5000);
     s.on('message', () => { clearTimeout(t); s.close(); });
     s.send(q, Number(b), a);
+  } else if (mode === 'tcp-to-unix') {
+    net.createServer((c) => {
+      const up = net.connect(b);
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    }).listen(Number(a), '127.0.0.1', () => console.log('ready'));
   } else {
     throw new Error(`traffic: unknown mode ${mode}`);
   }
