@@ -94,7 +94,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const store = await openSessionSink(config, fields, { rowGroupSize: LIVE_ROW_GROUP_ROWS });
   // Whether the workers flatten for the sink, or post documents.
   const flatSink = store.flat;
-  const control = await openControlStore(config);
+  const control = await openControlStore(config, { waitOutOutages: true });
   await control.publishFields(fields.all().map((f) => ({ ...f })));
   // Registry writes run in order, off the packet path: a file's update never overtakes its registration.
   let fileOps: Promise<void> = Promise.resolve();

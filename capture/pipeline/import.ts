@@ -62,7 +62,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   if (o.copy && pcapDirs.length === 0) throw new Error(`${config.file}: --copy needs pcapDir= for node ${node}`);
   const chooser = o.copy ? new PcapDirChooser(pcapDirs, parsePcapDirAlgorithm(config.str('pcapDirAlgorithm', 'round-robin'))) : undefined;
   const store = await openSessionSink(config, fields); // embedded store, or ES bulk when elasticsearch= is set
-  const control = await openControlStore(config); // control.sqlite in dataDir, or the cluster's admin indices
+  const control = await openControlStore(config, { waitOutOutages: true }); // control.sqlite in dataDir, or the cluster's admin indices
   await control.publishFields(fields.all().map((f) => ({ ...f })));
   const threads = config.int('packetThreads', 1, 1, 24);
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;

@@ -26,10 +26,14 @@ export const usesCluster = usesElasticsearch;
 
 /**
  * The control store. Embedded: `readOnly` opens an existing control.sqlite without creating or
- * migrating it. Cluster: no request is made until the first call.
+ * migrating it. Cluster: no request is made until the first call; `waitOutOutages` (capture)
+ * retries a request for up to `esControlRetrySec` while the cluster is down or overloaded.
  */
-export async function openControlStore(config: Config, o: { readOnly?: boolean } = {}): Promise<ControlStore> {
-  if (usesElasticsearch(config)) return new EsControlStore(await connectEs(esSettings(config)), true);
+export async function openControlStore(config: Config, o: { readOnly?: boolean; waitOutOutages?: boolean } = {}): Promise<ControlStore> {
+  if (usesElasticsearch(config)) {
+    const outageMs = o.waitOutOutages ? config.int('esControlRetrySec', 600, 0) * 1000 : 0;
+    return new EsControlStore(await connectEs(esSettings(config)), true, outageMs);
+  }
   return SqliteControlStore.open(dataDirOf(config), { readOnly: o.readOnly });
 }
 

@@ -20,13 +20,21 @@ const SMALL = 10000;
 // Arkime's history docs carry seconds; a timestamp this large can only be milliseconds.
 const MS_THRESHOLD = 1e11;
 const WRITE = { refresh: 'true', require_alias: 'true' } as const;
+/** No answer (connection refused or cut), overloaded, or a node between states: worth a retry. */
+const TRANSIENT = new Set([0, 429, 502, 503, 504]);
 
 export class EsControlStore implements ControlStore {
   readonly where: string;
   private readonly p: string;
 
-  /** `ownsApi`: close() closes the client too. */
-  constructor(private readonly api: EsApi, private readonly ownsApi = false) {
+  private outage = false;
+
+  /**
+   * `ownsApi`: close() closes the client too. `outageMs`: how long a request keeps retrying
+   * while the cluster is unreachable or overloaded (capture waits out an outage, as its bulk
+   * spool does, rather than failing a file's registration; a viewer answers at once).
+   */
+  constructor(private readonly api: EsApi, private readonly ownsApi = false, private readonly outageMs = 0) {
     this.p = api.settings.prefix;
     this.where = `${api.settings.nodes.join(',')} prefix '${this.p}'`;
   }
@@ -34,15 +42,26 @@ export class EsControlStore implements ControlStore {
   private index(name: string): string { return this.p + name; }
 
   private async req<T = any>(r: Parameters<EsApi['request']>[0], ignore: number[] = []): Promise<T> {
-    try {
-      return await this.api.request<T>(r, ignore);
-    } catch (e) {
-      const body = (e as EsResponseError).body as { error?: { type?: string } } | undefined;
-      if (e instanceof EsResponseError && e.status === 404 && body?.error?.type === 'index_not_found_exception') {
-        throw new Error(`${this.where}: Arkime's admin indices are missing (${r.method} ${r.path}); run \`packrat db init\` first`);
+    const deadline = Date.now() + this.outageMs;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        const out = await this.api.request<T>(r, ignore);
+        if (this.outage) { this.outage = false; process.stderr.write(`packrat: control store ${this.where} answers again\n`); }
+        return out;
+      } catch (e) {
+        if (!(e instanceof EsResponseError) || !TRANSIENT.has(e.status) || Date.now() + wait > deadline) return this.failed(r, e);
+        if (!this.outage) { this.outage = true; process.stderr.write(`packrat: control store ${this.where}: ${e.message.slice(0, 200)}; retrying for up to ${Math.round(this.outageMs / 1000)} s\n`); }
+        await new Promise((res) => setTimeout(res, wait));
       }
-      throw e;
     }
+  }
+
+  private failed(r: Parameters<EsApi['request']>[0], e: unknown): never {
+    const body = (e as EsResponseError).body as { error?: { type?: string } } | undefined;
+    if (e instanceof EsResponseError && e.status === 404 && body?.error?.type === 'index_not_found_exception') {
+      throw new Error(`${this.where}: Arkime's admin indices are missing (${r.method} ${r.path}); run \`packrat db init\` first`);
+    }
+    throw e;
   }
 
   private async get(index: string, id: string): Promise<Hit | undefined> {
