@@ -9,7 +9,7 @@
 //    count, SPI view of 10 fields, connections, a 1,000-session pcap export.
 //
 // The cluster is ELASTICSEARCH_URL when set, else a two-node OpenSearch the bench starts with
-// test/cluster/opensearch.sh on --port (default 9280/9380) and stops at the end.
+// test/cluster/opensearch.sh on --port (default 9286/9386) and stops at the end.
 //   node dist/bench/es-bench.js [--sessions N] [--viewer-sessions N] [--export-sessions N] [--replicas R]
 //     [--port P] [--skip-capture] [--skip-viewer]
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ const SESSIONS = Number(opt('--sessions', '44000'));
 const VIEWER_SESSIONS = Number(opt('--viewer-sessions', '1000000'));
 const EXPORT_SESSIONS = Number(opt('--export-sessions', '1000'));
 const REPLICAS = opt('--replicas', '0');
-const PORT = Number(opt('--port', '9280'));
+const PORT = Number(opt('--port', '9286'));
 // the capture part and the viewer part each have their own indices
 const prefix = `packrat_esbench_${process.pid}_`;
 const viewerPrefix = `packrat_esbench_viewer_${process.pid}_`;
