@@ -9,7 +9,7 @@
 //    count, SPI view of 10 fields, connections, a 1,000-session pcap export.
 //
 // The cluster is ELASTICSEARCH_URL when set, else a two-node OpenSearch the bench starts with
-// test/cluster/opensearch.sh on --port (default 9280/9380) and stops at the end.
+// test/cluster/opensearch.sh on --port (default 9286/9386) and stops at the end.
 //   node dist/bench/es-bench.js [--sessions N] [--viewer-sessions N] [--export-sessions N] [--replicas R]
 //     [--port P] [--skip-capture] [--skip-viewer]
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,8 +30,10 @@ const SESSIONS = Number(opt('--sessions', '44000'));
 const VIEWER_SESSIONS = Number(opt('--viewer-sessions', '1000000'));
 const EXPORT_SESSIONS = Number(opt('--export-sessions', '1000'));
 const REPLICAS = opt('--replicas', '0');
-const PORT = Number(opt('--port', '9280'));
+const PORT = Number(opt('--port', '9286'));
+// the capture part and the viewer part each have their own indices
 const prefix = `packrat_esbench_${process.pid}_`;
+const viewerPrefix = `packrat_esbench_viewer_${process.pid}_`;
 const work = fs.mkdtempSync(fs.existsSync('/dev/shm') ? '/dev/shm/packrat-esbench-' : path.join(os.tmpdir(), 'packrat-esbench-'));
 const out = (l: string) => process.stdout.write(l + '\n');
 
@@ -106,11 +108,11 @@ async function captureBench(url: string): Promise<void> {
 /** The viewer bench's documents into the cluster through the bulk indexer, ids as the embedded bulk rows have them. */
 async function loadCluster(url: string, root: string): Promise<number> {
   const cfg = path.join(work, 'es.ini');
-  fs.writeFileSync(cfg, `[default]\nelasticsearch=${url}\nprefix=${prefix}\ndataDir=${root}/data\n`);
+  fs.writeFileSync(cfg, `[default]\nelasticsearch=${url}\nprefix=${viewerPrefix}\ndataDir=${root}/data\n`);
   run(['db', '-c', cfg, '-n', 'bench', 'init', '--replicas', REPLICAS]);
   const http = new RawHttp({ nodes: [url], insecure: false, requestTimeoutMs: 300_000 });
   const ix = new BulkIndexer({
-    http, prefix, rotateIndex: 'daily', bulkBytes: 5_000_000, flushMs: 5000, concurrency: 2, maxRetries: 10,
+    http, prefix: viewerPrefix, rotateIndex: 'daily', bulkBytes: 5_000_000, flushMs: 5000, concurrency: 2, maxRetries: 10,
     spoolDir: path.join(work, 'viewer-spool'), spoolMaxBytes: 1 << 30, gzip: true,
   });
   const { createHash } = await import('node:crypto');
@@ -122,7 +124,7 @@ async function loadCluster(url: string, root: string): Promise<number> {
       if ((i + 1) % 50_000 === 0) { await ix.flush(); process.stderr.write(`\r  cluster: ${i + 1} sessions`); }
     }
     await ix.drain();
-    await es(url, 'POST', `/${prefix}sessions3-*/_refresh`);
+    await es(url, 'POST', `/${viewerPrefix}sessions3-*/_refresh`);
   });
   process.stderr.write('\n');
   await ix.close(); http.close();
@@ -137,7 +139,7 @@ async function viewerBench(url: string): Promise<void> {
   const esSec = await loadCluster(url, root);
   const exportPath = '/api/sessions.pcap?date=-1&expression=' + encodeURIComponent('tags == exported');
   const results: { name: string; rows: RouteRow[]; exp: [number, number]; total: number }[] = [];
-  for (const [name, text] of [['embedded', `[default]\ndataDir=${root}/data\n`], ['cluster', `[default]\ndataDir=${root}/data\nelasticsearch=${url}\nprefix=${prefix}\n`]]) {
+  for (const [name, text] of [['embedded', `[default]\ndataDir=${root}/data\n`], ['cluster', `[default]\ndataDir=${root}/data\nelasticsearch=${url}\nprefix=${viewerPrefix}\n`]]) {
     const viewer = await createViewer({ config: Config.fromText(text, 'bench'), registry: fields, limits: { maxPcapBytes: 1e12 } });
     const base = `http://127.0.0.1:${await viewer.listen(0, '127.0.0.1')}`;
     try {
@@ -164,10 +166,12 @@ async function main(): Promise<void> {
     if (!argv.includes('--skip-viewer')) await viewerBench(c.url);
   } finally {
     try {
-      const rows = await es<{ index: string }[]>(c.url, 'GET', `/_cat/indices/${prefix}*?format=json&h=index`);
-      const names = Array.isArray(rows) ? rows.map((r) => r.index) : [];
-      for (let i = 0; i < names.length; i += 50) await es(c.url, 'DELETE', `/${names.slice(i, i + 50).join(',')}`);
-      for (const t of ['sessions3_template', 'history_v1_template']) await es(c.url, 'DELETE', `/_index_template/${prefix}${t}`);
+      for (const p of [prefix, viewerPrefix]) {
+        const rows = await es<{ index: string }[]>(c.url, 'GET', `/_cat/indices/${p}*?format=json&h=index`);
+        const names = Array.isArray(rows) ? rows.map((r) => r.index) : [];
+        for (let i = 0; i < names.length; i += 50) await es(c.url, 'DELETE', `/${names.slice(i, i + 50).join(',')}`);
+        for (const t of ['sessions3_template', 'history_v1_template']) await es(c.url, 'DELETE', `/_index_template/${p}${t}`);
+      }
     } catch { /* the cluster may be gone */ }
     c.stop();
     fs.rmSync(work, { recursive: true, force: true });

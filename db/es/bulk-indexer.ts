@@ -221,10 +221,10 @@ export class BulkIndexer {
       } catch (e) {
         if (!(e instanceof UnreachableError)) throw e;
         this.lastError = e.message;
-        this.unreachable = true;
         // try each other node once before calling the cluster unreachable
         dead.add(e.node);
         if (dead.size < nodes) { this.stats.failovers++; attempt--; continue; }
+        this.unreachable = true;
         this.keepOnly(b, batch);
         return false;
       }

@@ -23,6 +23,26 @@ const TERMS_SHARD_SIZE = 10000;
 /** Most composite buckets read for one connections request (each page is 1000). */
 const MAX_PAIR_BUCKETS = 200000;
 
+/** The value at a dotted path of a `_source` document. */
+function at(doc: Record<string, any>, path: string): unknown {
+  if (path in doc) return doc[path];
+  let v: any = doc;
+  for (const part of path.split('.')) { if (v === null || typeof v !== 'object') return undefined; v = v[part]; }
+  return v;
+}
+
+const values = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+
+/** One side of a connection as text, as the composite keys print it; `destination.ip:port` joins the two. */
+function sideValues(doc: Record<string, any>, field: string): string[] {
+  if (field === 'destination.ip:port' || field === 'ip.dst:port') {
+    const ip = values(at(doc, 'destination.ip'))[0], port = values(at(doc, 'destination.port'))[0];
+    if (ip === undefined || port === undefined) return [];
+    return [String(ip).includes(':') ? `${ip}.${port}` : `${ip}:${port}`];
+  }
+  return values(at(doc, field)).map(String);
+}
+
 export interface EsBackendOptions {
   /** Pcap files for `file ==` terms (the files registry); read once per query that names `file`. */
   listFiles?: () => Promise<{ node: string; num: number; name: string }[]>;
@@ -192,6 +212,7 @@ export class EsSearchBackend implements SessionSearchBackend {
 
   async pairs(sq: SessionQuery, p: PairRequest): Promise<PairBucket[]> {
     p.sums.forEach((f) => this.check(f));
+    if (p.sample) return this.samplePairs(sq, p);
     const query = await this.query(sq);
     const subs: Q = { nodes: { terms: { field: 'node', size: 100 } } };
     p.sums.forEach((f, i) => { subs[`s${i}`] = { sum: { field: f } }; });
@@ -213,6 +234,48 @@ export class EsSearchBackend implements SessionSearchBackend {
     }
     out.sort((a, b) => b.count - a.count || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
     return out.slice(0, Math.max(0, Math.floor(p.limit)));
+  }
+
+  /**
+   * Arkime's connections: the first `size` matches in sort order that have both fields (one page
+   * of sessions, as its viewer reads), then every (src, dst) value pair of those sessions, lists
+   * crossed. Aggregating every match instead took 70 s on 1M sessions for a 5,000-session graph.
+   */
+  private async samplePairs(sq: SessionQuery, p: PairRequest): Promise<PairBucket[]> {
+    const size = Math.max(1, Math.floor(p.sample!.size));
+    const sideFields = (f: string) => (f === 'destination.ip:port' || f === 'ip.dst:port' ? ['destination.ip', 'destination.port'] : (this.check(f), [f]));
+    const need = [...sideFields(p.src), ...sideFields(p.dst)];
+    const query = { bool: { filter: [await this.query(sq), ...need.map((field) => ({ exists: { field } }))] } };
+    const sort = this.sortFor(p.sample!.sort);
+    const source = [...new Set([...need, ...p.sums, 'node'])];
+    const pairs = new Map<string, PairBucket & { nodeSet: Set<string> }>();
+    let after: unknown[] | undefined;
+    for (let read = 0; read < size;) {
+      const page = Math.min(10000, size - read); // index.max_result_window
+      const r = await this.esSearch({ query, size: page, sort, _source: source, track_total_hits: false, ...(after ? { search_after: after } : {}) });
+      const hits = r.hits.hits as Q[];
+      for (const h of hits) {
+        const doc = (h._source ?? {}) as Q;
+        const node = at(doc, 'node');
+        for (const s of sideValues(doc, p.src)) {
+          for (const d of sideValues(doc, p.dst)) {
+            const k = `${s}\0${d}`;
+            let b = pairs.get(k);
+            if (!b) { b = { src: s, dst: d, count: 0, nodes: [], sums: p.sums.map(() => 0), nodeSet: new Set() }; pairs.set(k, b); }
+            b.count++;
+            for (const n of values(node)) b.nodeSet.add(String(n));
+            p.sums.forEach((f, i) => { for (const v of values(at(doc, f))) b!.sums[i] += num(v); });
+          }
+        }
+      }
+      read += hits.length;
+      if (hits.length < page) break;
+      after = hits[hits.length - 1].sort as unknown[];
+    }
+    return [...pairs.values()]
+      .sort((a, b) => b.count - a.count || (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0))
+      .slice(0, Math.max(0, Math.floor(p.limit)))
+      .map(({ nodeSet, ...b }) => ({ ...b, nodes: [...nodeSet].sort() }));
   }
 
   async sums(sq: SessionQuery, fields: string[]): Promise<number[]> {

@@ -7,7 +7,7 @@
 // dead-letter file instead), and no session is stored twice.
 //
 // Knobs: PACKRAT_FAULT_SESSIONS (default 12000), PACKRAT_FAULT_HTTP_PORT / _TRANSPORT_PORT
-// (default 9260 / 9360: never the shared cluster's), PACKRAT_OS_VERSION.
+// (default 9276 / 9376: never the shared cluster's, nor the 9260 others' tests pick), PACKRAT_OS_VERSION.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -18,8 +18,8 @@ import { packrat, repoRoot } from '../support/json-capture.js';
 import { esJson, ownCluster, sessionCensus, uniquePrefix, type OwnCluster } from '../support/cluster.js';
 
 const SESSIONS = Number(process.env.PACKRAT_FAULT_SESSIONS ?? 12000);
-const HTTP = Number(process.env.PACKRAT_FAULT_HTTP_PORT ?? 9260);
-const TRANSPORT = Number(process.env.PACKRAT_FAULT_TRANSPORT_PORT ?? 9360);
+const HTTP = Number(process.env.PACKRAT_FAULT_HTTP_PORT ?? 9276);
+const TRANSPORT = Number(process.env.PACKRAT_FAULT_TRANSPORT_PORT ?? 9376);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-faults-'));
 const pcap = path.join(dir, 'mixed.pcap');
