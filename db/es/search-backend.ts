@@ -1,7 +1,7 @@
 // Elasticsearch/OpenSearch side of SessionSearchBackend: a SessionQuery becomes one
 // `bool.filter` (expressions through compileToEs, the time range by bounding, ids, exact terms)
 // and each viewer request one call: `_count`, `_search` with sort/from/size, date_histogram,
-// terms and composite aggregations, scroll pages for exports, `_update_by_query` for tags.
+// terms and composite aggregations, scroll pages for exports, scroll + `_bulk` for tags.
 import type { FieldRegistry } from '../fields/registry.js';
 import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
 import { ExpressionError } from '../expr/errors.js';
@@ -22,6 +22,17 @@ const RESULT_WINDOW = 10000;
 const TERMS_SHARD_SIZE = 10000;
 /** Most composite buckets read for one connections request (each page is 1000). */
 const MAX_PAIR_BUCKETS = 200000;
+
+/** Text in code unit order (the embedded store's SQL byte order for the ASCII of addresses and names). */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Pairs by session count descending, then source and destination text ascending (as the embedded store). */
+const byPair = (a: PairBucket, b: PairBucket): number => b.count - a.count || byText(a.src, b.src) || byText(a.dst, b.dst);
+
+const getPath = (o: Q, f: string): unknown => {
+  if (o[f] !== undefined) return o[f];
+  return f.split('.').reduce<unknown>((x, k) => (x === undefined || x === null ? undefined : Array.isArray(x)
+    ? x.flatMap((e) => (e && typeof e === 'object' ? [(e as Q)[k]].flat() : [])).filter((e) => e !== undefined) : (x as Q)[k]), o);
+};
 
 export interface EsBackendOptions {
   /** Pcap files for `file ==` terms (the files registry); read once per query that names `file`. */
@@ -193,6 +204,7 @@ export class EsSearchBackend implements SessionSearchBackend {
   async pairs(sq: SessionQuery, p: PairRequest): Promise<PairBucket[]> {
     p.sums.forEach((f) => this.check(f));
     const query = await this.query(sq);
+    if (p.sample) return this.samplePairs(query, p);
     const subs: Q = { nodes: { terms: { field: 'node', size: 100 } } };
     p.sums.forEach((f, i) => { subs[`s${i}`] = { sum: { field: f } }; });
     const sources = [...this.pairSources('s', p.src), ...this.pairSources('d', p.dst)];
@@ -211,7 +223,59 @@ export class EsSearchBackend implements SessionSearchBackend {
       if (!agg?.after_key || buckets.length === 0) break;
       after = agg.after_key;
     }
-    out.sort((a, b) => b.count - a.count || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
+    out.sort(byPair);
+    return out.slice(0, Math.max(0, Math.floor(p.limit)));
+  }
+
+  /** A pair side's document paths, and its values in one document (a list crossed as Arkime's loops do). */
+  private static sideValues(field: string, src: Q): string[] {
+    if (field === 'destination.ip:port' || field === 'ip.dst:port') {
+      const ip = src.destination?.ip, port = src.destination?.port;
+      if (ip === undefined || ip === null || port === undefined || port === null) return [];
+      return [String(ip).includes(':') ? `${ip}.${port}` : `${ip}:${port}`];
+    }
+    const v = getPath(src, field);
+    return (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(String);
+  }
+
+  private static sidePaths(field: string): string[] {
+    return field === 'destination.ip:port' || field === 'ip.dst:port' ? ['destination.ip', 'destination.port'] : [field];
+  }
+
+  /**
+   * Arkime's connections: one page of the first `sample.size` matches in the sample's sort order
+   * that have both fields (as its /api/connections reads one page of sessions), then every
+   * (src, dst) value pair of those sessions, counted and summed here.
+   */
+  private async samplePairs(query: Q, p: PairRequest): Promise<PairBucket[]> {
+    const size = Math.max(1, Math.floor(p.sample!.size));
+    const paths = [...EsSearchBackend.sidePaths(p.src), ...EsSearchBackend.sidePaths(p.dst)];
+    paths.forEach((f) => this.check(f));
+    const body: Q = {
+      query: { bool: { filter: [query, ...paths.map((f) => ({ exists: { field: f } }))] } },
+      sort: this.sortFor(p.sample!.sort), size, track_total_hits: false, _source: [...new Set([...paths, 'node', ...p.sums])],
+    };
+    const hits = size > RESULT_WINDOW ? (await this.searchPastWindow(body, 0, size)).map((d) => d.doc)
+      : ((await this.esSearch(body, { preference: 'primaries' })).hits.hits as Q[]).map((h) => (h._source ?? {}) as Q);
+    const by = new Map<string, PairBucket>();
+    for (const d of hits) {
+      const dsts = EsSearchBackend.sideValues(p.dst, d);
+      const node = d.node === undefined || d.node === null ? undefined : String(d.node);
+      const vals = p.sums.map((f) => num(getPath(d, f)));
+      for (const s of EsSearchBackend.sideValues(p.src, d)) {
+        for (const t of dsts) {
+          const k = `${s}\0${t}`;
+          let b = by.get(k);
+          if (!b) { b = { src: s, dst: t, count: 0, sums: p.sums.map(() => 0), nodes: [] }; by.set(k, b); }
+          b.count++;
+          vals.forEach((v, i) => { b!.sums[i] += v; });
+          if (node !== undefined && !b.nodes.includes(node)) b.nodes.push(node);
+        }
+      }
+    }
+    const out = [...by.values()];
+    for (const b of out) b.nodes.sort(byText);
+    out.sort(byPair);
     return out.slice(0, Math.max(0, Math.floor(p.limit)));
   }
 
@@ -275,27 +339,48 @@ export class EsSearchBackend implements SessionSearchBackend {
     return { rows: r.hits.map((h) => this.toDoc(h)), after: r.after };
   }
 
-  /** Add/remove tags with `_update_by_query` (refresh, so the next query sees them); noops are not counted. */
+  /**
+   * Add/remove tags without scripting (the integration-test distributions have no lang-painless):
+   * the matches are read through a scroll, each changed document is written back whole with the
+   * tags changed as Arkime's script does (added ones appended when missing, `tags`/`tagsCnt`
+   * removed when none is left), guarded by its sequence number so a concurrent write wins, and
+   * refreshed so the next query sees them. Unchanged documents are not counted.
+   */
   async updateTags(sq: SessionQuery, add: string[], remove: string[], limit: number): Promise<number> {
     if (limit <= 0) return 0;
-    const script = {
-      lang: 'painless',
-      params: { add, remove },
-      source: [
-        'def t = ctx._source.tags; List l = new ArrayList();',
-        'if (t instanceof List) { l.addAll(t); } else if (t != null) { l.add(t); }',
-        'boolean changed = l.removeAll(params.remove);',
-        'for (def a : params.add) { if (!l.contains(a)) { l.add(a); changed = true; } }',
-        "if (!changed) { ctx.op = 'noop'; return; }",
-        'if (l.size() == 0) { ctx._source.remove("tags"); ctx._source.remove("tagsCnt"); }',
-        'else { ctx._source.tags = l; ctx._source.tagsCnt = l.size(); }',
-      ].join(' '),
-    };
-    const r = await this.api.request<{ updated: number }>({
-      method: 'POST', path: `${this.target}/_update_by_query`, body: { query: await this.query(sq), script, max_docs: Math.floor(limit) },
-      query: { refresh: true, conflicts: 'proceed', ignore_unavailable: true, allow_no_indices: true },
-    });
-    return num(r.updated);
+    const max = Math.floor(limit);
+    const page = Math.min(max, 1000);
+    let r = await this.esSearch({ query: await this.query(sq), size: page, sort: ['_doc'], seq_no_primary_term: true }, { scroll: SCROLL });
+    let seen = 0, updated = 0;
+    try {
+      for (;;) {
+        const hits = (r.hits.hits as Q[]).slice(0, max - seen);
+        seen += hits.length;
+        const lines: unknown[] = [];
+        for (const h of hits) {
+          const src = (h._source ?? {}) as Q;
+          const before: unknown[] = Array.isArray(src.tags) ? src.tags : src.tags === undefined || src.tags === null ? [] : [src.tags];
+          const l = before.filter((t) => !remove.includes(String(t)));
+          let changed = l.length !== before.length;
+          for (const a of add) if (!l.includes(a)) { l.push(a); changed = true; }
+          if (!changed) continue;
+          const doc: Q = { ...src };
+          if (l.length) { doc.tags = l; doc.tagsCnt = l.length; } else { delete doc.tags; delete doc.tagsCnt; }
+          lines.push({ index: { _index: h._index, _id: h._id, if_seq_no: h._seq_no, if_primary_term: h._primary_term } }, doc);
+        }
+        if (lines.length) {
+          const b = await this.api.request<{ items: Q[] }>({ method: 'POST', path: '/_bulk', bulkBody: lines, query: { refresh: true } });
+          // a conflict is a document changed since it was read: its writer wins (conflicts=proceed)
+          updated += (b.items ?? []).filter((it) => { const st = num(it.index?.status); return st >= 200 && st < 300; }).length;
+        }
+        if (seen >= max || hits.length < page || !r._scroll_id) break;
+        r = await this.api.request({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL, scroll_id: r._scroll_id } });
+        if (!(r.hits.hits as Q[]).length) break;
+      }
+    } finally {
+      if (r._scroll_id) await this.clearScroll(r._scroll_id);
+    }
+    return updated;
   }
 
   async close(): Promise<void> {
