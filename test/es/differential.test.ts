@@ -187,13 +187,15 @@ test('viewer routes give the same answers on both backends', { timeout: 20 * 60e
 
   await t.test('pcap export byte for byte, CSV export', async () => {
     const diffs: string[] = [];
-    let byteEqual = 0;
+    let untied = 0;
     for (const e of ['', 'protocols == http || protocols == dns', 'port.dst == 53', 'protocols == tls']) {
       const r = await C.comparePcapExport(vs, pairing, e);
-      if (r.byteEqual) byteEqual++;
+      // an export without sessions sharing lastPacket must be byte for byte equal (a diff when not);
+      // with them, the order of the tied sessions' packets is the stores' (shard order, random id)
+      if (r.tied === 0) { untied++; assert.ok(r.byteEqual, `sessions.pcap '${e}' is byte for byte equal`); }
       diffs.push(...check(`sessions.pcap '${e}' (byte equal: ${r.byteEqual}, sessions sharing lastPacket: ${r.tied})`, r.diffs));
     }
-    assert.ok(byteEqual >= 3, 'the exports without sessions sharing lastPacket are byte for byte equal');
+    assert.ok(untied >= 1, 'at least one export has no sessions sharing lastPacket');
     for (const e of ['', 'protocols == http']) diffs.push(...check(`sessions.csv '${e}'`, await C.compareCsv(vs, e)));
     diffs.push(...check('sessions.csv fields', await C.compareCsv(vs, 'port.dst == 53', 'source.ip,destination.ip,dns.host,lastPacket')));
     assert.deepEqual(diffs, []);
