@@ -1,7 +1,7 @@
 // Elasticsearch/OpenSearch side of SessionSearchBackend: a SessionQuery becomes one
 // `bool.filter` (expressions through compileToEs, the time range by bounding, ids, exact terms)
 // and each viewer request one call: `_count`, `_search` with sort/from/size, date_histogram,
-// terms and composite aggregations, scroll pages for exports, `_update_by_query` for tags.
+// terms and composite aggregations, scroll pages for exports, scroll + `_bulk` for tags.
 import type { FieldRegistry } from '../fields/registry.js';
 import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
 import { ExpressionError } from '../expr/errors.js';
@@ -23,25 +23,16 @@ const TERMS_SHARD_SIZE = 10000;
 /** Most composite buckets read for one connections request (each page is 1000). */
 const MAX_PAIR_BUCKETS = 200000;
 
-/** The value at a dotted path of a `_source` document. */
-function at(doc: Record<string, any>, path: string): unknown {
-  if (path in doc) return doc[path];
-  let v: any = doc;
-  for (const part of path.split('.')) { if (v === null || typeof v !== 'object') return undefined; v = v[part]; }
-  return v;
-}
+/** Text in code unit order (the embedded store's SQL byte order for the ASCII of addresses and names). */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Pairs by session count descending, then source and destination text ascending (as the embedded store). */
+const byPair = (a: PairBucket, b: PairBucket): number => b.count - a.count || byText(a.src, b.src) || byText(a.dst, b.dst);
 
-const values = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
-
-/** One side of a connection as text, as the composite keys print it; `destination.ip:port` joins the two. */
-function sideValues(doc: Record<string, any>, field: string): string[] {
-  if (field === 'destination.ip:port' || field === 'ip.dst:port') {
-    const ip = values(at(doc, 'destination.ip'))[0], port = values(at(doc, 'destination.port'))[0];
-    if (ip === undefined || port === undefined) return [];
-    return [String(ip).includes(':') ? `${ip}.${port}` : `${ip}:${port}`];
-  }
-  return values(at(doc, field)).map(String);
-}
+const getPath = (o: Q, f: string): unknown => {
+  if (o[f] !== undefined) return o[f];
+  return f.split('.').reduce<unknown>((x, k) => (x === undefined || x === null ? undefined : Array.isArray(x)
+    ? x.flatMap((e) => (e && typeof e === 'object' ? [(e as Q)[k]].flat() : [])).filter((e) => e !== undefined) : (x as Q)[k]), o);
+};
 
 export interface EsBackendOptions {
   /** Pcap files for `file ==` terms (the files registry); read once per query that names `file`. */
@@ -212,8 +203,8 @@ export class EsSearchBackend implements SessionSearchBackend {
 
   async pairs(sq: SessionQuery, p: PairRequest): Promise<PairBucket[]> {
     p.sums.forEach((f) => this.check(f));
-    if (p.sample) return this.samplePairs(sq, p);
     const query = await this.query(sq);
+    if (p.sample) return this.samplePairs(query, p);
     const subs: Q = { nodes: { terms: { field: 'node', size: 100 } } };
     p.sums.forEach((f, i) => { subs[`s${i}`] = { sum: { field: f } }; });
     const sources = [...this.pairSources('s', p.src), ...this.pairSources('d', p.dst)];
@@ -232,50 +223,60 @@ export class EsSearchBackend implements SessionSearchBackend {
       if (!agg?.after_key || buckets.length === 0) break;
       after = agg.after_key;
     }
-    out.sort((a, b) => b.count - a.count || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
+    out.sort(byPair);
     return out.slice(0, Math.max(0, Math.floor(p.limit)));
   }
 
+  /** A pair side's document paths, and its values in one document (a list crossed as Arkime's loops do). */
+  private static sideValues(field: string, src: Q): string[] {
+    if (field === 'destination.ip:port' || field === 'ip.dst:port') {
+      const ip = src.destination?.ip, port = src.destination?.port;
+      if (ip === undefined || ip === null || port === undefined || port === null) return [];
+      return [String(ip).includes(':') ? `${ip}.${port}` : `${ip}:${port}`];
+    }
+    const v = getPath(src, field);
+    return (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(String);
+  }
+
+  private static sidePaths(field: string): string[] {
+    return field === 'destination.ip:port' || field === 'ip.dst:port' ? ['destination.ip', 'destination.port'] : [field];
+  }
+
   /**
-   * Arkime's connections: the first `size` matches in sort order that have both fields (one page
-   * of sessions, as its viewer reads), then every (src, dst) value pair of those sessions, lists
-   * crossed. Aggregating every match instead took 70 s on 1M sessions for a 5,000-session graph.
+   * Arkime's connections: one page of the first `sample.size` matches in the sample's sort order
+   * that have both fields (as its /api/connections reads one page of sessions), then every
+   * (src, dst) value pair of those sessions, counted and summed here.
    */
-  private async samplePairs(sq: SessionQuery, p: PairRequest): Promise<PairBucket[]> {
+  private async samplePairs(query: Q, p: PairRequest): Promise<PairBucket[]> {
     const size = Math.max(1, Math.floor(p.sample!.size));
-    const sideFields = (f: string) => (f === 'destination.ip:port' || f === 'ip.dst:port' ? ['destination.ip', 'destination.port'] : (this.check(f), [f]));
-    const need = [...sideFields(p.src), ...sideFields(p.dst)];
-    const query = { bool: { filter: [await this.query(sq), ...need.map((field) => ({ exists: { field } }))] } };
-    const sort = this.sortFor(p.sample!.sort);
-    const source = [...new Set([...need, ...p.sums, 'node'])];
-    const pairs = new Map<string, PairBucket & { nodeSet: Set<string> }>();
-    let after: unknown[] | undefined;
-    for (let read = 0; read < size;) {
-      const page = Math.min(10000, size - read); // index.max_result_window
-      const r = await this.esSearch({ query, size: page, sort, _source: source, track_total_hits: false, ...(after ? { search_after: after } : {}) });
-      const hits = r.hits.hits as Q[];
-      for (const h of hits) {
-        const doc = (h._source ?? {}) as Q;
-        const node = at(doc, 'node');
-        for (const s of sideValues(doc, p.src)) {
-          for (const d of sideValues(doc, p.dst)) {
-            const k = `${s}\0${d}`;
-            let b = pairs.get(k);
-            if (!b) { b = { src: s, dst: d, count: 0, nodes: [], sums: p.sums.map(() => 0), nodeSet: new Set() }; pairs.set(k, b); }
-            b.count++;
-            for (const n of values(node)) b.nodeSet.add(String(n));
-            p.sums.forEach((f, i) => { for (const v of values(at(doc, f))) b!.sums[i] += num(v); });
-          }
+    const paths = [...EsSearchBackend.sidePaths(p.src), ...EsSearchBackend.sidePaths(p.dst)];
+    paths.forEach((f) => this.check(f));
+    const body: Q = {
+      query: { bool: { filter: [query, ...paths.map((f) => ({ exists: { field: f } }))] } },
+      sort: this.sortFor(p.sample!.sort), size, track_total_hits: false, _source: [...new Set([...paths, 'node', ...p.sums])],
+    };
+    const hits = size > RESULT_WINDOW ? (await this.searchPastWindow(body, 0, size)).map((d) => d.doc)
+      : ((await this.esSearch(body, { preference: 'primaries' })).hits.hits as Q[]).map((h) => (h._source ?? {}) as Q);
+    const by = new Map<string, PairBucket>();
+    for (const d of hits) {
+      const dsts = EsSearchBackend.sideValues(p.dst, d);
+      const node = d.node === undefined || d.node === null ? undefined : String(d.node);
+      const vals = p.sums.map((f) => num(getPath(d, f)));
+      for (const s of EsSearchBackend.sideValues(p.src, d)) {
+        for (const t of dsts) {
+          const k = `${s}\0${t}`;
+          let b = by.get(k);
+          if (!b) { b = { src: s, dst: t, count: 0, sums: p.sums.map(() => 0), nodes: [] }; by.set(k, b); }
+          b.count++;
+          vals.forEach((v, i) => { b!.sums[i] += v; });
+          if (node !== undefined && !b.nodes.includes(node)) b.nodes.push(node);
         }
       }
-      read += hits.length;
-      if (hits.length < page) break;
-      after = hits[hits.length - 1].sort as unknown[];
     }
-    return [...pairs.values()]
-      .sort((a, b) => b.count - a.count || (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0))
-      .slice(0, Math.max(0, Math.floor(p.limit)))
-      .map(({ nodeSet, ...b }) => ({ ...b, nodes: [...nodeSet].sort() }));
+    const out = [...by.values()];
+    for (const b of out) b.nodes.sort(byText);
+    out.sort(byPair);
+    return out.slice(0, Math.max(0, Math.floor(p.limit)));
   }
 
   async sums(sq: SessionQuery, fields: string[]): Promise<number[]> {
@@ -338,27 +339,48 @@ export class EsSearchBackend implements SessionSearchBackend {
     return { rows: r.hits.map((h) => this.toDoc(h)), after: r.after };
   }
 
-  /** Add/remove tags with `_update_by_query` (refresh, so the next query sees them); noops are not counted. */
+  /**
+   * Add/remove tags without scripting (the integration-test distributions have no lang-painless):
+   * the matches are read through a scroll, each changed document is written back whole with the
+   * tags changed as Arkime's script does (added ones appended when missing, `tags`/`tagsCnt`
+   * removed when none is left), guarded by its sequence number so a concurrent write wins, and
+   * refreshed so the next query sees them. Unchanged documents are not counted.
+   */
   async updateTags(sq: SessionQuery, add: string[], remove: string[], limit: number): Promise<number> {
     if (limit <= 0) return 0;
-    const script = {
-      lang: 'painless',
-      params: { add, remove },
-      source: [
-        'def t = ctx._source.tags; List l = new ArrayList();',
-        'if (t instanceof List) { l.addAll(t); } else if (t != null) { l.add(t); }',
-        'boolean changed = l.removeAll(params.remove);',
-        'for (def a : params.add) { if (!l.contains(a)) { l.add(a); changed = true; } }',
-        "if (!changed) { ctx.op = 'noop'; return; }",
-        'if (l.size() == 0) { ctx._source.remove("tags"); ctx._source.remove("tagsCnt"); }',
-        'else { ctx._source.tags = l; ctx._source.tagsCnt = l.size(); }',
-      ].join(' '),
-    };
-    const r = await this.api.request<{ updated: number }>({
-      method: 'POST', path: `${this.target}/_update_by_query`, body: { query: await this.query(sq), script, max_docs: Math.floor(limit) },
-      query: { refresh: true, conflicts: 'proceed', ignore_unavailable: true, allow_no_indices: true },
-    });
-    return num(r.updated);
+    const max = Math.floor(limit);
+    const page = Math.min(max, 1000);
+    let r = await this.esSearch({ query: await this.query(sq), size: page, sort: ['_doc'], seq_no_primary_term: true }, { scroll: SCROLL });
+    let seen = 0, updated = 0;
+    try {
+      for (;;) {
+        const hits = (r.hits.hits as Q[]).slice(0, max - seen);
+        seen += hits.length;
+        const lines: unknown[] = [];
+        for (const h of hits) {
+          const src = (h._source ?? {}) as Q;
+          const before: unknown[] = Array.isArray(src.tags) ? src.tags : src.tags === undefined || src.tags === null ? [] : [src.tags];
+          const l = before.filter((t) => !remove.includes(String(t)));
+          let changed = l.length !== before.length;
+          for (const a of add) if (!l.includes(a)) { l.push(a); changed = true; }
+          if (!changed) continue;
+          const doc: Q = { ...src };
+          if (l.length) { doc.tags = l; doc.tagsCnt = l.length; } else { delete doc.tags; delete doc.tagsCnt; }
+          lines.push({ index: { _index: h._index, _id: h._id, if_seq_no: h._seq_no, if_primary_term: h._primary_term } }, doc);
+        }
+        if (lines.length) {
+          const b = await this.api.request<{ items: Q[] }>({ method: 'POST', path: '/_bulk', bulkBody: lines, query: { refresh: true } });
+          // a conflict is a document changed since it was read: its writer wins (conflicts=proceed)
+          updated += (b.items ?? []).filter((it) => { const st = num(it.index?.status); return st >= 200 && st < 300; }).length;
+        }
+        if (seen >= max || hits.length < page || !r._scroll_id) break;
+        r = await this.api.request({ method: 'POST', path: '/_search/scroll', body: { scroll: SCROLL, scroll_id: r._scroll_id } });
+        if (!(r.hits.hits as Q[]).length) break;
+      }
+    } finally {
+      if (r._scroll_id) await this.clearScroll(r._scroll_id);
+    }
+    return updated;
   }
 
   async close(): Promise<void> {

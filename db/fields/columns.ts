@@ -56,6 +56,22 @@ export function ipSortKey(ip: string): string | undefined {
   return s;
 }
 
+/**
+ * `ipSortKey` in SQL, of an expression holding an IP's text (DuckDB list lambdas): for ordering
+ * values that were grouped or unnested, where no shadow column lines up with them.
+ */
+export function ipSortKeySql(e: string): string {
+  const hex = (x: string) => `list_aggr(list_transform(string_split(${x}, '.'), p -> printf('%02x', CAST(p AS INTEGER))), 'string_agg', '')`;
+  const z = `split_part(${e}, '%', 1)`;
+  const tail = hex(`regexp_extract(${z}, '([0-9.]+)$', 1)`);
+  // an IPv6 text ending in dotted IPv4 (::ffff:1.2.3.4) gets that part as two hex groups
+  const t = `(CASE WHEN contains(${z}, '.') THEN regexp_extract(${z}, '^(.*:)', 1) || substr(${tail}, 1, 4) || ':' || substr(${tail}, 5, 4) ELSE ${z} END)`;
+  const side = (n: number) => `list_filter(string_split(split_part(${t}, '::', ${n}), ':'), g -> g <> '')`;
+  const groups = `list_concat(${side(1)}, list_transform(range(8 - len(${side(1)}) - len(${side(2)})), i -> '0'), ${side(2)})`;
+  return `(CASE WHEN NOT contains(${e}, ':') THEN '00000000000000000000ffff' || ${hex(e)} ` +
+    `ELSE list_aggr(list_transform(${groups}, g -> lpad(lower(g), 4, '0')), 'string_agg', '') END)`;
+}
+
 /** IPv4 or IPv6 text to 16 bytes (IPv4 mapped into ::ffff:0:0/96). */
 export function ipToBytes(ip: string): Uint8Array | undefined {
   const out = new Uint8Array(16);

@@ -3,7 +3,7 @@
 // a larger one is estimated from a weighted sample that spans every segment, and any top value
 // the sample saw too rarely for a tight estimate is recounted exactly.
 import type { DuckDBValue } from '@duckdb/node-api';
-import { q, sqlString } from '../fields/columns.js';
+import { ipSortKey, ipSortKeySql, q, sqlString } from '../fields/columns.js';
 import type { FieldInfo } from '../expr/field-view.js';
 import { numberOf as num, type TermBucket, type TermsMany, type TermsResult } from '../backend/search-backend.js';
 import type { Compiled, Segment } from './session-query.js';
@@ -24,8 +24,36 @@ function bucketKey(scalar: FieldInfo['scalar'], v: unknown): string | number | b
   return scalar === 'VARCHAR' ? text : scalar === 'BOOLEAN' ? text === 'true' : Number(text);
 }
 
-/** SPI buckets' order: count descending, then the value ascending. */
-const byCountThenKey = (a: TermBucket, b: TermBucket) => b.doc_count - a.doc_count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+/**
+ * Values ascending as an Elasticsearch terms aggregation orders equal counts (`_key` asc): an IP
+ * by its address (IPv4 as ::ffff:a.b.c.d, so before most IPv6), a number numerically, text by
+ * its bytes.
+ */
+function keyOrder(info: FieldInfo): (a: unknown, b: unknown) => number {
+  const cmp = (a: unknown, b: unknown) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0);
+  if (info.kind !== 'ip') return cmp;
+  return (a, b) => cmp(ipSortKey(String(a)) ?? String(a), ipSortKey(String(b)) ?? String(b));
+}
+
+/** SPI buckets' order: count descending, then the value ascending (keyOrder). */
+const byCountThenKey = (info: FieldInfo) => {
+  const k = keyOrder(info);
+  return (a: TermBucket, b: TermBucket) => b.doc_count - a.doc_count || k(a.key, b.key);
+};
+
+/**
+ * The SQL of a grouped value `v` ordered as keyOrder says; `k` when the grouping carries the
+ * IP shadow column's sortable form (ipShadow).
+ */
+function keySql(info: FieldInfo, shadow: string | undefined): string {
+  if (info.kind !== 'ip') return 'v';
+  return shadow ? 'k' : ipSortKeySql('CAST(v AS VARCHAR)');
+}
+
+/** The shadow column of a single-valued IP field (its sortable form, see ipSortKey), when the match has it. */
+function ipShadow(info: FieldInfo, columns: Set<string>): string | undefined {
+  return info.kind === 'ip' && !info.list && columns.has(`${info.column}#n`) ? `${info.column}#n` : undefined;
+}
 
 /** SPI view: a match of more sessions than this is estimated from a sample (see termsMany). */
 const SPI_EXACT_ROWS = 1_000_000;
@@ -54,24 +82,26 @@ export class TermsQuery {
     const info = this.ctx.info(field);
     if (!c.columns.has(info.column!) && !(field === 'tags' && this.ctx.overlayRows() > 0)) return { buckets: [], sum_other_doc_count: 0 };
     const col = q(info.column!);
+    const shadow = ipShadow(info, c.columns);
+    const order = keySql(info, shadow);
     // A list column is grouped by the whole list first (few distinct lists, cheap to hash), and
     // only those groups are unnested: far less work than unnesting every row.
     const grouped = info.list
       ? `SELECT v, sum(n) AS n FROM (SELECT unnest(list_distinct(v)) AS v, n FROM (SELECT ${col} AS v, count(*) AS n FROM ${c.from} ` +
         `WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col})) GROUP BY v`
-      : `SELECT ${col} AS v, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
+      : `SELECT ${col} AS v${shadow ? `, min(${q(shadow)}) AS k` : ''}, count(*) AS n FROM ${c.from} WHERE (${c.where}) AND ${col} IS NOT NULL GROUP BY ${col}`;
     const limit = Math.max(0, Math.floor(size));
     const keyOf = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v as string | number);
     if (!info.list) {
       // a scalar's total is a plain count: a window over the groups (millions for an IP) would
       // defeat the top-N sort
-      const rows = await this.ctx.query(`${grouped} ORDER BY n DESC, v LIMIT ${limit}`, c.params);
+      const rows = await this.ctx.query(`${grouped} ORDER BY n DESC, ${order} LIMIT ${limit}`, c.params);
       const total = num((await this.ctx.query(`SELECT count(${col}) AS total FROM ${c.from} WHERE ${c.where}`, c.params))[0].total);
       const buckets = rows.map((r) => ({ key: keyOf(r.v), doc_count: num(r.n) }));
       return { buckets, sum_other_doc_count: total - buckets.reduce((n, b) => n + b.doc_count, 0) };
     }
     const rows = await this.ctx.query(`SELECT v, n, total FROM (SELECT v, n, sum(n) OVER () AS total FROM (${grouped})) ` +
-      `ORDER BY n DESC, v LIMIT ${limit}`, c.params);
+      `ORDER BY n DESC, ${order} LIMIT ${limit}`, c.params);
     const buckets = rows.map((r) => ({ key: keyOf(r.v), doc_count: num(r.n) }));
     return { buckets, sum_other_doc_count: rows.length ? num(rows[0].total) - buckets.reduce((n, b) => n + b.doc_count, 0) : 0 };
   }
@@ -142,7 +172,7 @@ export class TermsQuery {
       const r = results[i];
       const estimated = r.sum_other_doc_count + r.buckets.reduce((n, b) => n + b.doc_count, 0);
       for (const b of r.buckets) b.doc_count = exact.get(`${i}\0${b.key}`) ?? 0;
-      r.buckets.sort(byCountThenKey);
+      r.buckets.sort(byCountThenKey(this.ctx.info(fields[i].field)));
       r.sum_other_doc_count = Math.max(0, estimated - r.buckets.reduce((n, b) => n + b.doc_count, 0));
     }
   }
@@ -157,7 +187,8 @@ export class TermsQuery {
     weight?: string, rows?: { sessions: number }): Promise<{ results: TermsResult[]; hits: number[][] }> {
     const infos = fields.map(({ field }) => this.ctx.info(field));
     const present = infos.map((info, i) => c.columns.has(info.column!) || (fields[i].field === 'tags' && this.ctx.overlayRows() > 0));
-    const cols = [...new Set(infos.filter((_, i) => present[i]).map((info) => info.column!))];
+    const shadows = infos.map((info, i) => (present[i] ? ipShadow(info, c.columns) : undefined));
+    const cols = [...new Set([...infos.filter((_, i) => present[i]).map((info) => info.column!), ...shadows.filter((x): x is string => !!x)])];
     const w = weight ? q(weight) : '1';
     const cnt = weight ? `sum(${w})` : 'count(*)';
     // A filtered or sampled match is read once into a materialized relation; the whole store is
@@ -171,9 +202,11 @@ export class TermsQuery {
       if (!present[i]) return;
       const col = q(infos[i].column!);
       const limit = Math.max(0, Math.floor(size));
-      const top = (grouped: string) => `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, CAST(n AS DOUBLE) AS n, h FROM (${grouped} ORDER BY n DESC, v LIMIT ${limit})`;
+      const shadow = shadows[i];
+      const top = (grouped: string) => `SELECT ${i} AS f, CAST(v AS VARCHAR) AS v, CAST(n AS DOUBLE) AS n, h FROM ` +
+        `(${grouped} ORDER BY n DESC, ${keySql(infos[i], shadow)} LIMIT ${limit})`;
       if (!infos[i].list) {
-        branches.push(top(`SELECT ${col} AS v, ${cnt} AS n, count(*) AS h FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`));
+        branches.push(top(`SELECT ${col} AS v${shadow ? `, min(${q(shadow)}) AS k` : ''}, ${cnt} AS n, count(*) AS h FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`));
         totals.push(weight ? `sum(CASE WHEN ${col} IS NOT NULL THEN ${w} END)` : `count(${col})`);
         totalAt.push(i);
         return;
@@ -199,7 +232,7 @@ export class TermsQuery {
     }
     if (rows) rows.sessions = total[fields.length];
     // the union does not keep each branch's order: n descending, then the value ascending
-    for (const top of tops) top.sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    tops.forEach((top, i) => { const k = keyOrder(infos[i]); top.sort((a, b) => b.n - a.n || k(a.key, b.key)); });
     const results = tops.map((top, i) => {
       const buckets = top.map((x) => ({ key: x.key as string | number, doc_count: Math.round(x.n) }));
       const other = Math.round(total[i]) - buckets.reduce((n, b) => n + b.doc_count, 0);

@@ -40,7 +40,7 @@ test('connections: a sample is the first sessions in sort order having both fiel
     ix.add(doc(5, '10.0.0.1', 80, 'a', 40)); // beyond the first three
     await ix.drain();
     await api.request({ method: 'POST', path: `/${prefix}sessions3-*/_refresh` });
-    const b = new EsSearchBackend(api, fields, { listFiles: () => [] });
+    const b = new EsSearchBackend(api, fields, { listFiles: async () => [] });
     const req = { src: 'source.ip', dst: 'destination.ip:port', sums: ['network.bytes'], limit: 100 };
     const sampled = await b.pairs({ expressions: [] }, { ...req, sample: { sort: [], size: 3 } });
     assert.deepEqual(sampled, [

@@ -126,7 +126,7 @@ export async function compareSessionsList(vs: Viewer[], p: Pairing, o: { express
     if (!Array.isArray(v)) return v;
     return [...v].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))[dir === 'desc' ? v.length - 1 : 0];
   }));
-  const fields = [...new Set([...SESSION_FIELDS.split(','), ...sortFields, 'network.bytes', 'http.host', 'protocol'])].join(',');
+  const fields = [...new Set([...SESSION_FIELDS.split(','), ...sortFields, 'network.bytes', 'http.host', 'protocol', 'tags'])].join(',');
   const diffs: string[] = [];
   const label = `sessions ${o.expression ?? ''} order=${o.order} length=${o.length}`;
   const lists: J[][] = [[], []];

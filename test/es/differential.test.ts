@@ -132,21 +132,11 @@ test('every development count case gives the same count on both backends', { tim
   }
   console.log(`differential: ${agree}/${cases.length} count cases agree; cluster matches Arkime on ${arkime}/${cases.length}`);
   assert.deepEqual(differ, []);
+  // the embedded store scores 357/358 against Arkime (dhcp.host==* is answered with Arkime's error)
+  assert.ok(arkime >= 357, `the cluster matches Arkime on only ${arkime}/${cases.length}`);
 });
 
 // ------------------------------------------------------------------ (b) viewer routes
-
-/**
- * Routes that still answer differently, with why (open; see the closing note of issue 12):
- * their differences are printed, not asserted.
- */
-const KNOWN_DIFFERENT: Record<string, string> = {
-  '/api/connections?date=-1&length=100': 'ES pairs() ignores PairRequest.sample: it aggregates every match, Arkime (and embedded) the first `length` sessions',
-  '/api/connections?date=-1&length=50&order=network.bytes:desc': 'same: ES pairs() ignores the sample',
-  '/api/unique?date=-1&exp=ip.src&counts=1': 'equal counts: ES orders ip keys by address, embedded by text',
-  '/api/unique?date=-1&exp=ip.dst:port&counts=1': 'equal counts: ES sorts pairs with localeCompare, embedded with SQL byte order',
-  '/api/spiview?date=-1&spi=protocol:50,destination.port:20,http.host:10,source.ip:10,tls.ja3:5,dns.host:10&facets=1': 'source.ip: equal counts ordered by address (ES) or by text (embedded)',
-};
 
 const AGG_ROUTES = [
   '/api/spiview?date=-1&spi=protocol:50,destination.port:20,http.host:10,source.ip:10,tls.ja3:5,dns.host:10&facets=1',
@@ -199,13 +189,15 @@ test('viewer routes give the same answers on both backends', { timeout: 20 * 60e
 
   await t.test('pcap export byte for byte, CSV export', async () => {
     const diffs: string[] = [];
-    let byteEqual = 0;
+    let untied = 0;
     for (const e of ['', 'protocols == http || protocols == dns', 'port.dst == 53', 'protocols == tls']) {
       const r = await C.comparePcapExport(vs, pairing, e);
-      if (r.byteEqual) byteEqual++;
+      // an export without sessions sharing lastPacket must be byte for byte equal (a diff when not);
+      // with them, the order of the tied sessions' packets is the stores' (shard order, random id)
+      if (r.tied === 0) { untied++; assert.ok(r.byteEqual, `sessions.pcap '${e}' is byte for byte equal`); }
       diffs.push(...check(`sessions.pcap '${e}' (byte equal: ${r.byteEqual}, sessions sharing lastPacket: ${r.tied})`, r.diffs));
     }
-    assert.ok(byteEqual >= 3, 'the exports without sessions sharing lastPacket are byte for byte equal');
+    assert.ok(untied >= 1, 'at least one export has no sessions sharing lastPacket');
     for (const e of ['', 'protocols == http']) diffs.push(...check(`sessions.csv '${e}'`, await C.compareCsv(vs, e)));
     diffs.push(...check('sessions.csv fields', await C.compareCsv(vs, 'port.dst == 53', 'source.ip,destination.ip,dns.host,lastPacket')));
     assert.deepEqual(diffs, []);
@@ -214,10 +206,31 @@ test('viewer routes give the same answers on both backends', { timeout: 20 * 60e
   await t.test('SPI view, SPI graph, connections, unique values, histogram', async () => {
     const diffs: string[] = [];
     for (const p of AGG_ROUTES) {
-      const d = check(p, await C.compareJson(vs, p));
-      if (KNOWN_DIFFERENT[p]) { if (d.length) console.log(`known difference ${p}: ${KNOWN_DIFFERENT[p]}\n  ${d[0].slice(0, 300)}`); continue; }
-      diffs.push(...d);
+      diffs.push(...check(p, await C.compareJson(vs, p)));
     }
+    assert.deepEqual(diffs, []);
+  });
+
+  await t.test('tags added and removed, then searched', async () => {
+    const diffs: string[] = [];
+    const edits: [string, J][] = [
+      ['/api/sessions/addtags', { date: '-1', expression: 'protocols == dns || protocols == http', tags: 'diff-a,diff-b' }],
+      ['/api/sessions/addtags', { date: '-1', expression: 'port.dst == 80', tags: 'diff-b,diff-c' }],
+      ['/api/sessions/removetags', { date: '-1', expression: 'port.dst == 53', tags: 'diff-a' }],
+      ['/api/sessions/removetags', { date: '-1', expression: 'protocols == http', tags: 'diff-b,diff-c' }],
+    ];
+    for (const [route, body] of edits) {
+      const r = await Promise.all(vs.map(async (v) => { const x = await C.fetchFrom(v, route, body); return { status: x.status, body: await x.json() as J }; }));
+      const d = C.firstDiff(r[0], r[1], `${route} ${JSON.stringify(body)}`);
+      diffs.push(...check(`${route} ${body.tags} (${r[0].body.sessions} sessions)`, d ? [d] : []));
+      for (const tag of ['diff-a', 'diff-b', 'diff-c']) {
+        diffs.push(...check(`after ${route} ${body.tags}: tags == ${tag}`,
+          await C.compareSessionsList(vs, pairing, { order: 'firstPacket:asc', length: 500, expression: `tags == ${tag}` })));
+      }
+      diffs.push(...check(`after ${route} ${body.tags}: unique tags`, await C.compareJson(vs, '/api/unique?date=-1&field=tags&counts=1')));
+    }
+    const n = await Promise.all(vs.map(async (v) => ((await (await C.fetchFrom(v, `/api/sessions?${qs({ date: -1, length: 0, expression: 'tags == diff-a' })}`)).json()) as J).recordsFiltered));
+    assert.ok(n[0] > 0, 'some sessions keep diff-a');
     assert.deepEqual(diffs, []);
   });
 
