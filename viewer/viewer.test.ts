@@ -16,6 +16,7 @@ import { parsePcapHeader, readPacketAt, readPcapHeader, u32, PCAP_RECORD_HEADER_
 import { apiKeyHash, hashPassword } from './auth.js';
 import { decodePacketPos } from './pcap-source.js';
 import { createViewer, ROUTES, type Viewer } from './server.js';
+import { pcapRecords } from '../test/es/differential-checks.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pcapDir = path.resolve(repoRoot, '../shared/conformance/pcaps');
@@ -124,23 +125,12 @@ test('session detail and packets (directions, reassembly, gzip body)', async () 
   if (gz.source.port === 50638) assert.match(withBody.body, /cross-domain-policy/);
 });
 
-/** Records (header + data bytes) of a classic pcap file after its global header. */
-function records(buf: Buffer): Buffer[] {
-  const h = parsePcapHeader(buf, 0);
-  const out: Buffer[] = [];
-  for (let off = 24; off < buf.length;) {
-    const n = PCAP_RECORD_HEADER_LEN + u32(buf, off + 8, h.littleEndian);
-    out.push(buf.subarray(off, off + n));
-    off += n;
-  }
-  return out;
-}
 
 test('pcap export equals the source packets byte for byte', async () => {
   const expr = encodeURIComponent('protocols == http || protocols == dns');
   const r = await get(`/api/sessions.pcap?date=-1&expression=${expr}`);
   assert.equal(r.status, 200);
-  const got = records(Buffer.from(await r.arrayBuffer()));
+  const got = pcapRecords(Buffer.from(await r.arrayBuffer()));
   // expected: each matching session's records read from its source file, in lastPacket order
   const list = await json(`/api/sessions?date=-1&expression=${expr}&fields=packetPos,lastPacket,fileId&order=lastPacket:asc`);
   const control = SqliteControl.open(path.join(dir, 'data'), { readOnly: true });

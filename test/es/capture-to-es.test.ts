@@ -7,19 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { packrat as packratBin, repoRoot } from '../support/json-capture.js';
+import { repoRoot, runPackrat as packrat } from '../support/json-capture.js';
 import { clusterUrl, dropPrefix, esJson, uniquePrefix } from '../support/cluster.js';
 
-function packrat(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [packratBin, ...args]);
-    let out = '', err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
 
 test('capture -r into the cluster, db init and info through the command line', { timeout: 5 * 60e3 }, async () => {
   const url = clusterUrl();

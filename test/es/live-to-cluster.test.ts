@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { packrat as packratBin } from '../support/json-capture.js';
+import { runPackrat as packrat } from '../support/json-capture.js';
 import { clusterUrl, dropPrefix, esJson, uniquePrefix } from '../support/cluster.js';
 import { canMakeNetns, IP_A, IP_B, LineReader, VethLab } from '../live/netns.js';
 import { httpExchange, ping, sleep, udpBurst } from '../live/lab-run.js';
@@ -24,15 +24,6 @@ if (why) throw new Error(`live capture into the cluster needs root, iproute2 and
 
 const trafficJs = path.join(path.dirname(fileURLToPath(import.meta.url)), '../live/traffic.js');
 
-function packrat(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [packratBin, ...args]);
-    let out = '', err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
 
 /**
  * The cluster as seen from inside `ns`: 127.0.0.1:<port> there is forwarded, through a Unix

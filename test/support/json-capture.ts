@@ -1,6 +1,6 @@
 // Test support: run `bin/packrat capture --json` on frames a test builds and return the session
 // documents, the way Arkime's regression tests pair a pcap with its expected output.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -28,4 +28,15 @@ export function captureJson(frames: Frame[] | Uint8Array, config = '[default]\n'
   writeFileSync(cfg, config);
   const out = execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-r', pcap, '--json'], { encoding: 'utf8' });
   return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** `bin/packrat ARGS` without blocking the test's event loop (a viewer may run in-process). */
+export function runPackrat(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [packrat, ...args]);
+    let out = '', err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
 }
