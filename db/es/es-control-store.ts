@@ -298,7 +298,8 @@ export class EsControlStore implements ControlStore {
   async listHistory(o: { userId?: string; since?: number; limit?: number } = {}): Promise<HistoryDoc[]> {
     const filter: Q[] = [];
     if (o.userId !== undefined) filter.push({ term: { userId: o.userId } });
-    if (o.since !== undefined) filter.push({ range: { timestamp: { gte: o.since >= MS_THRESHOLD ? Math.floor(o.since / 1000) : o.since } } });
+    // the format said in the query too: Elasticsearch 9 reads a bare number as milliseconds whatever the mapping's format
+    if (o.since !== undefined) filter.push({ range: { timestamp: { gte: o.since >= MS_THRESHOLD ? Math.floor(o.since / 1000) : o.since, format: 'epoch_second' } } });
     const hits = await this.search(this.historyPattern(), { query: { bool: { filter } }, sort: [{ timestamp: 'desc' }], size: o.limit ?? 1000 });
     return hits.map((h) => ({ ...h._source, id: h._id }) as HistoryDoc);
   }
@@ -308,7 +309,7 @@ export class EsControlStore implements ControlStore {
   }
 
   async expireHistory(beforeMs: number, o: { dryRun?: boolean } = {}): Promise<number> {
-    const query = { range: { timestamp: { lt: Math.floor(beforeMs / 1000) } } };
+    const query = { range: { timestamp: { lt: Math.floor(beforeMs / 1000), format: 'epoch_second' } } };
     const q = { ignore_unavailable: true, allow_no_indices: true };
     if (o.dryRun) return (await this.req<{ count: number }>({ method: 'POST', path: `/${this.historyPattern()}/_count`, body: { query }, query: q })).count;
     return this.deleteWhere(this.historyPattern(), query);
