@@ -16,13 +16,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openControlStore } from '../db/backend/open.js';
 import { Config } from '../db/config.js';
 import { fields } from '../db/fields/registry.js';
 import { BulkIndexer } from '../db/es/bulk-indexer.js';
 import { RawHttp } from '../db/es/http.js';
 import { createViewer } from '../viewer/server.js';
 import { ensureWorkload, packrat, repoRoot, treeRssKb } from './bench-lib.js';
-import { benchDoc, fill, timed, timeExport, timeRoutes, type RouteRow } from './viewer-lib.js';
+import { benchDoc, fill, registerBench, timed, timeExport, timeRoutes, type RouteRow } from './viewer-lib.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt; };
@@ -110,6 +111,9 @@ async function loadCluster(url: string, root: string): Promise<number> {
   const cfg = path.join(work, 'es.ini');
   fs.writeFileSync(cfg, `[default]\nelasticsearch=${url}\nprefix=${viewerPrefix}\ndataDir=${root}/data\n`);
   run(['db', '-c', cfg, '-n', 'bench', 'init', '--replicas', REPLICAS]);
+  // the cluster viewer finds the bench user and pcap file in the cluster's admin indices
+  const control = await openControlStore(Config.load(cfg, 'bench'));
+  try { await registerBench(control, path.join(root, 'bench.pcap')); } finally { await control.close(); }
   const http = new RawHttp({ nodes: [url], insecure: false, requestTimeoutMs: 300_000 });
   const ix = new BulkIndexer({
     http, prefix: viewerPrefix, rotateIndex: 'daily', bulkBytes: 5_000_000, flushMs: 5000, concurrency: 2, maxRetries: 10,

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
-import { SqliteControl } from '../db/store/sqlite-control-store.js';
+import type { ControlStore } from '../db/backend/control-store.js';
+import { openControlStore } from '../db/backend/open.js';
+import { Config } from '../db/config.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readManifest, withPartitionLock, writeManifest } from '../db/store/manifest.js';
 import { EmbeddedSessionStore } from '../db/store/session-store.js';
@@ -93,20 +95,24 @@ export function exportedFor(n: number, exportMb: number): number {
   return Math.min(n, Math.ceil((exportMb * 1024 * 1024) / ((16 + PKT) * PKTS_PER_SESSION)));
 }
 
-/** The bench pcap (packets of the first `exported` sessions), registered as file 1 of node `bench`, and the user `bench`. */
-export function benchControl(root: string, dataDir: string, exported: number): void {
+/** The bench pcap registered as file 1 of node `bench`, and the user `bench`, in any control store. */
+export async function registerBench(control: ControlStore, pcap: string): Promise<void> {
+  await control.registerFile({ node: 'bench', num: 1, name: pcap, first: Math.floor(T0 / 1000), locked: 1, packetPosEncoding: 'gap0' });
+  await control.createUser({ userId: 'bench', roles: ['superAdmin'], apiKey: apiKeyHash(BENCH_KEY) });
+}
+
+/** The bench pcap (packets of the first `exported` sessions) in `root`, registered in dataDir's control store. */
+export async function benchControl(root: string, dataDir: string, exported: number): Promise<void> {
   const pcap = path.join(root, 'bench.pcap');
   writePcap(pcap, exported);
-  const control = SqliteControl.open(dataDir);
-  control.registerFile({ node: 'bench', num: 1, name: pcap, first: Math.floor(T0 / 1000), locked: 1, packetPosEncoding: 'gap0' });
-  control.createUser({ userId: 'bench', roles: ['superAdmin'], apiKey: apiKeyHash(BENCH_KEY) });
-  control.close();
+  const control = await openControlStore(Config.fromText(`[default]\ndataDir=${dataDir}\n`, 'bench'));
+  try { await registerBench(control, pcap); } finally { await control.close(); }
 }
 
 /** Fills an embedded store in `root`/data with `N` bench documents, the first `exported` with packets. */
 export async function fill(root: string, N: number, exported: number): Promise<void> {
   const dataDir = path.join(root, 'data');
-  benchControl(root, dataDir, exported);
+  await benchControl(root, dataDir, exported);
   const t = Date.now();
   // the sessions with packets go through the store's own writer; it defines the columns
   let store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields, autoMerge: false });
