@@ -122,7 +122,10 @@ test('whole cluster stopped for 60 s mid-import, then started: every session onc
   await sleep(60_000);
   c.ctl('resume');
   const r = await finish(c, k, imp);
-  assert.match(r.log, /spooling bulk batches/, 'the outage sent batches to the spool');
+  // How the capture rode it out depends on where the outage caught its requests: refused
+  // connections spool, requests caught in a node's shutdown fail over and wait (Elasticsearch 9
+  // held them until it was back). Either way the capture must have seen it.
+  assert.match(r.log, /spooling bulk batches|[1-9]\d* node failovers/, 'the capture saw the outage');
   assert.equal(r.count, expected);
   assert.equal(r.duplicates, 0);
 });
