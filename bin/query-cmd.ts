@@ -10,7 +10,7 @@ import '../db/fields/core.js';
 import '../capture/parsers/index.js'; // every parser's field definitions
 import { EmbeddedSessionStore, type Bounding, type TimeRange } from '../db/store/session-store.js';
 import { compileToSql } from '../db/expr/compile-sql.js';
-import { compileToEs, fileNameMatcher, type PcapFileRef } from '../db/expr/compile-es.js';
+import { compileToEs, filesMatching, type PcapFileRef } from '../db/expr/compile-es.js';
 import type { FileDoc } from '../db/backend/control-store.js';
 import { openControlStore } from '../db/backend/open.js';
 import { ExpressionError } from '../db/expr/errors.js';
@@ -46,7 +46,7 @@ export async function queryCommand(argv: string[]): Promise<void> {
   }
   if (usesElasticsearch(config)) {
     const files = await listFiles(config);
-    const resolveFile = (name: string): PcapFileRef[] => { const m = fileNameMatcher(name); return files.filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num })); };
+    const resolveFile = (name: string): PcapFileRef[] => filesMatching(name, files).map((f) => ({ node: f.node, num: f.num }));
     let n = 0;
     try {
       n = await countSessions(await connectEs(esSettings(config)), { expression: expr, startTime: range.start, stopTime: range.stop, bounding: range.bounding }, { registry: fields, resolveFile });
@@ -61,10 +61,7 @@ export async function queryCommand(argv: string[]): Promise<void> {
     const cols = store.columns();
     const files = await listFiles(config);
     // `file == name`: exact path, `*` wildcard or /regex/ over the registered pcap files.
-    const resolveFile = (name: string): PcapFileRef[] => {
-      const m = fileNameMatcher(name);
-      return files.filter((f: FileDoc) => m(f.name)).map((f: FileDoc) => ({ node: f.node, num: f.num }));
-    };
+    const resolveFile = (name: string): PcapFileRef[] => filesMatching(name, files).map((f: FileDoc) => ({ node: f.node, num: f.num }));
     let q;
     try {
       q = expr.trim() === '' ? { sql: 'TRUE', params: [] } : compileToSql(expr, { registry: fields, hasColumn: (c) => cols.has(c), resolveFile });

@@ -315,16 +315,24 @@ export function getPath(doc: Record<string, unknown>, field: string): unknown {
   return o;
 }
 
-function csvValue(v: unknown): string {
+/**
+ * One CSV cell. Text that a spreadsheet would read as a formula (OWASP's list: a leading `=`,
+ * `+`, `-`, `@`, tab or carriage return; we add line feed) gets a leading `'` and is quoted, as
+ * OWASP's CSV-injection sheet recommends: values come off the wire, so a session's URI or
+ * User-Agent is attacker text. Numbers are ours and stay as they are (a negative number is no formula).
+ */
+export function csvValue(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (Array.isArray(v)) return `"${v.map((x) => String(x).replace(/"/g, '""')).join(', ')}"`;
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  const s = Array.isArray(v) ? v.map((x) => (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x))).join(', ')
+    : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r\n]/.test(s)) return `"'${s.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(s) || Array.isArray(v) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export async function* csvExport(backend: SessionSearchBackend, registry: FieldRegistry, q: SessionQuery, fields: string[],
   limits: ExportLimits): AsyncGenerator<Buffer> {
-  const header = fields.map((f) => registry.byDb(f)?.friendly ?? f).join(', ');
+  const header = fields.map((f) => csvValue(registry.byDb(f)?.friendly ?? f)).join(', ');
   let out = header + '\r\n';
   let sessions = 0, bytes = 0;
   let after: unknown;

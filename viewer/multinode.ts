@@ -10,11 +10,17 @@ import type { FileDoc } from '../db/backend/control-store.js';
 import { MAX_CAPLEN, PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, parsePcapHeader, recordFault, u32, type PcapHeader } from '../db/pcap/format.js';
 import { HttpError } from './http.js';
 import { SIGNATURE_HEADER, signRequest } from './multinode-auth.js';
+import { resolveOutboundUrl, type OutboundPolicy } from './outbound-url.js';
 
 /** Sessions per remote pcap request (ids travel in the query string). */
 export const REMOTE_BATCH = 100;
 /** How long a readability answer for a file is trusted (files expire, mounts come and go). */
 const READABLE_TTL_MS = 60_000;
+/**
+ * Which addresses a viewUrl may have: other viewers sit on loopback (one host) or a private
+ * network, never on a link-local address, where cloud metadata services answer.
+ */
+const VIEW_URL_POLICY: OutboundPolicy = { allowLoopback: true, allowPrivate: true, allowLinkLocal: false };
 /** Arkime waits 20 minutes for a proxied request. */
 const REMOTE_TIMEOUT_MS = 20 * 60 * 1000;
 
@@ -47,12 +53,24 @@ export class NodeLinks {
     this.secret = config.raw('serverSecret') || config.raw('passwordSecret') || undefined;
   }
 
-  /** `viewUrl` of a node's own section (or its nodeClass section), without a trailing '/'. */
+  /**
+   * `viewUrl` of a node's own section (or its nodeClass section), without a trailing '/'. Only a
+   * node's own section counts: a node name that is also the name of [default] or of another
+   * kind of section (a nodeClass, `headers-http-request`) is no node with a viewer.
+   */
   viewUrl(node: string): string | undefined {
+    if (node === 'default' || node === '' || !this.config.sections.has(node) || this.classes().has(node)) return undefined;
     const sec = this.config.sections.get(node);
     const cls = sec?.get('nodeClass');
     const url = sec?.get('viewUrl') ?? (cls ? this.config.sections.get(cls)?.get('viewUrl') : undefined);
     return url ? url.replace(/\/+$/, '') : undefined;
+  }
+
+  /** Section names some node uses as its nodeClass. */
+  private classes(): Set<string> {
+    const out = new Set<string>();
+    for (const sec of this.config.sections.values()) { const c = sec.get('nodeClass'); if (c) out.add(c); }
+    return out;
   }
 
   /**
@@ -84,17 +102,22 @@ export class NodeLinks {
   /** A signed GET to another viewer; one retry when the connection fails before any answer. */
   async request(base: string, pathAndQuery: string): Promise<Response> {
     if (!this.secret) throw new RemoteNodeError(`cannot ask ${base} for packets: serverSecret is not set in the config`);
-    const u = new URL(base + pathAndQuery);
+    let u: URL;
+    try { u = await resolveOutboundUrl(base + pathAndQuery, VIEW_URL_POLICY); } catch (e) {
+      throw new RemoteNodeError(`viewUrl ${base} is refused: ${(e as Error).message}`);
+    }
     const signed = u.pathname + u.search;
     let res: Response | undefined;
     for (let attempt = 0; !res; attempt++) {
       try {
-        res = await fetch(u, { headers: { [SIGNATURE_HEADER]: signRequest(this.secret, 'GET', signed) }, signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS) });
+        // a redirect is not followed: it would lead the viewer to a URL no config named
+        res = await fetch(u, { headers: { [SIGNATURE_HEADER]: signRequest(this.secret, 'GET', signed) }, signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS), redirect: 'manual' });
       } catch (e) {
         const cause = (e as Error).cause as Error | undefined;
         if (attempt >= 1) throw new RemoteNodeError(`viewer ${base} is unreachable: ${cause?.message ?? (e as Error).message}`);
       }
     }
+    if (res.status >= 300 && res.status < 400) throw new RemoteNodeError(`viewer ${base} answered a redirect (${res.status}) to ${u.pathname}: not followed`);
     if (!res.ok) {
       const text = await res.text().catch(() => '');
       let msg = text;

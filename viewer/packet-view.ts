@@ -66,12 +66,47 @@ export interface PacketJson {
   payloadLength: number;
 }
 
-export interface ReassembledJson { dir: 0 | 1; ts: number; bytes: number; text: string; body?: string; bodyEncoding?: string }
+export interface ReassembledJson {
+  dir: 0 | 1; ts: number; bytes: number; text: string; body?: string; bodyEncoding?: string;
+  /** The decoded body was cut at this many bytes (MAX_DECODED_BODY). */
+  bodyCut?: number;
+}
 
 const ascii = (b: Uint8Array) => Array.from(b, (c) => (c >= 32 && c < 127) || c === 10 || c === 13 || c === 9 ? String.fromCharCode(c) : '.').join('');
 
-/** An HTTP message's body, de-chunked and gunzipped when the headers say so. */
-export function decodeHttpBody(msg: Buffer): { body: Buffer; encoding?: string } | undefined {
+/**
+ * Most bytes one HTTP body is inflated to for the packets pane. A body on the wire is attacker
+ * data: deflate expands zeros about 1000-fold, so 1 MB of packets could become a 1 GB buffer
+ * (and a string of it) in the viewer. Past this bound the body shown is cut and says so.
+ */
+export const MAX_DECODED_BODY = 1 << 20;
+
+export interface HttpBody { body: Buffer; encoding?: string; /** Set when inflating stopped at MAX_DECODED_BODY. */ cut?: number }
+
+/**
+ * Inflates gzip or deflate data, stopping once `max` bytes came out: a stream, so nothing larger
+ * than the bound (plus one zlib chunk) is ever held, and the event loop is yielded between chunks.
+ */
+export function inflateBounded(data: Buffer, enc: 'gzip' | 'deflate', max: number): Promise<{ out: Buffer; cut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+    const z = enc === 'gzip' ? zlib.createGunzip(opts) : zlib.createInflate(opts);
+    const parts: Buffer[] = [];
+    let n = 0, done = false;
+    const finish = (cut: boolean) => { if (done) return; done = true; const out = Buffer.concat(parts, Math.min(n, max)); resolve({ out, cut }); };
+    z.on('data', (c: Buffer) => {
+      if (done) return;
+      parts.push(c); n += c.length;
+      if (n > max) { finish(true); z.destroy(); }
+    });
+    z.on('end', () => finish(false));
+    z.on('error', (e) => { if (!done) { done = true; reject(e); } });
+    z.end(data);
+  });
+}
+
+/** An HTTP message's body, de-chunked and gunzipped (at most MAX_DECODED_BODY bytes) when the headers say so. */
+export async function decodeHttpBody(msg: Buffer, max = MAX_DECODED_BODY): Promise<HttpBody | undefined> {
   const sep = msg.indexOf('\r\n\r\n');
   if (sep < 0 || !/^(HTTP\/\d|[A-Z]+ \S+ HTTP\/\d)/.test(msg.subarray(0, 16).toString('latin1'))) return undefined;
   const head = msg.subarray(0, sep).toString('latin1');
@@ -92,7 +127,8 @@ export function decodeHttpBody(msg: Buffer): { body: Buffer; encoding?: string }
   const enc = /^content-encoding:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
   if (enc === 'gzip' || enc === 'deflate') {
     try {
-      return { body: enc === 'gzip' ? zlib.gunzipSync(body, { finishFlush: zlib.constants.Z_SYNC_FLUSH }) : zlib.inflateSync(body), encoding: enc };
+      const r = await inflateBounded(body, enc, max);
+      return r.cut ? { body: r.out, encoding: enc, cut: max } : { body: r.out, encoding: enc };
     } catch { return { body, encoding: `${enc} (could not decode)` }; }
   }
   return { body };
@@ -123,11 +159,11 @@ export async function sessionPackets(files: PcapFiles, doc: Record<string, unkno
       if (flow && flow.payloadLen > 0) segs.push({ dir, ts, seq: flow.seq, tcp: flow.proto === 6, data: frame.subarray(flow.payloadOff, flow.payloadOff + flow.payloadLen) });
     } catch (e) { error = (e as Error).message; break; }
   }
-  return { packets, reassembled: reassemble(segs), error };
+  return { packets, reassembled: await reassemble(segs), error };
 }
 
 /** Consecutive payloads of one direction become one message; TCP bytes already seen are dropped. */
-function reassemble(segs: { dir: 0 | 1; ts: number; seq: number; tcp: boolean; data: Buffer }[]): ReassembledJson[] {
+async function reassemble(segs: { dir: 0 | 1; ts: number; seq: number; tcp: boolean; data: Buffer }[]): Promise<ReassembledJson[]> {
   const next: (number | undefined)[] = [undefined, undefined];
   const out: { dir: 0 | 1; ts: number; parts: Buffer[] }[] = [];
   for (const s of segs) {
@@ -144,11 +180,16 @@ function reassemble(segs: { dir: 0 | 1; ts: number; seq: number; tcp: boolean; d
     if (last && last.dir === s.dir) last.parts.push(data);
     else out.push({ dir: s.dir, ts: s.ts, parts: [data] });
   }
-  return out.map((m) => {
+  const msgs: ReassembledJson[] = [];
+  for (const m of out) {
     const all = Buffer.concat(m.parts);
     const r: ReassembledJson = { dir: m.dir, ts: m.ts, bytes: all.length, text: ascii(all) };
-    const http = decodeHttpBody(all);
-    if (http && http.encoding) { r.body = ascii(http.body); r.bodyEncoding = http.encoding; }
-    return r;
-  });
+    const http = await decodeHttpBody(all);
+    if (http && http.encoding) {
+      r.body = ascii(http.body); r.bodyEncoding = http.encoding;
+      if (http.cut !== undefined) r.bodyCut = http.cut;
+    }
+    msgs.push(r);
+  }
+  return msgs;
 }

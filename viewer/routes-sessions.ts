@@ -105,7 +105,9 @@ async function visibleSession(ctx: Context, v: ViewerContext): Promise<SessionDo
   const u = user(ctx);
   const id = String(ctx.params.id);
   const d = await v.backend.get(id, { expressions: u.expression ? [u.expression] : [] });
-  if (!d) throw new HttpError(404, `session ${id} not found`);
+  // the node in the path must be the session's own: it never picks where packets come from
+  // (that is the document's node and the config's viewUrl), and a mismatch is a wrong link
+  if (!d || (ctx.params.node !== undefined && String(d.doc.node ?? '') !== String(ctx.params.node))) throw new HttpError(404, `session ${id} not found`);
   return d;
 }
 

@@ -23,6 +23,7 @@ import { NodeLinks } from './multinode.js';
 import type { ClusterAdmin } from '../db/backend/cluster-admin.js';
 import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
+import { contentSecurityPolicy, inlineScripts, securityHeaders } from './security-headers.js';
 
 export interface ViewerLimits {
   /** Most sessions one request may return, export or tag (Arkime maxSessionsQueried). */
@@ -117,12 +118,24 @@ const MIME: Record<string, string> = {
   '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json',
 };
 
+/**
+ * The UI file a request path names, relative to the UI folder. A path that does not decode, holds
+ * a NUL, a backslash or a `..` segment is refused with 400 before it reaches the file system:
+ * no page of the app has one, so it can only be a probe for files outside the folder.
+ */
+export function uiRelPath(urlPath: string): string {
+  let p: string;
+  try { p = decodeURIComponent(urlPath); } catch { throw new HttpError(400, 'malformed percent-encoding in the path'); }
+  if (p.includes('\0') || p.includes('\\') || p.split('/').includes('..')) throw new HttpError(400, 'path names a file outside the UI');
+  return path.posix.normalize(p).replace(/^\/+/, '');
+}
+
 /** The built Vue app (dist/viewer-ui): files as they are, any other page → index.html. */
 function uiMiddleware(uiDir: string, v: ViewerContext) {
   return async (ctx: Context, next: () => Promise<void>): Promise<void> => {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || isApi(ctx.path)) return next();
     const r = await v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
-    const rel = path.normalize(decodeURIComponent(ctx.path)).replace(/^([/\\])+/, '');
+    const rel = uiRelPath(ctx.path);
     const file = path.join(uiDir, rel);
     const isAsset = rel !== '' && file.startsWith(uiDir + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile() && !rel.endsWith('.html');
     if (!('user' in r) && !isAsset) { ctx.redirect('/login'); return; }
@@ -136,6 +149,20 @@ function uiMiddleware(uiDir: string, v: ViewerContext) {
     ctx.type = MIME[path.extname(target)] ?? 'application/octet-stream';
     if (isAsset && rel.startsWith('assets/')) ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
     ctx.body = fs.createReadStream(target);
+  };
+}
+
+/** The CSP for the UI's pages: its index.html's inline scripts by hash, re-read when the build changes. */
+function uiPolicy(uiDir: string): () => string {
+  let seen = -1, policy = contentSecurityPolicy();
+  return () => {
+    let mtime = 0;
+    try { mtime = fs.statSync(path.join(uiDir, 'index.html')).mtimeMs; } catch { /* not built: no inline scripts */ }
+    if (mtime !== seen) {
+      seen = mtime;
+      policy = contentSecurityPolicy(mtime ? inlineScripts(fs.readFileSync(path.join(uiDir, 'index.html'), 'utf8')) : []);
+    }
+    return policy;
   };
 }
 
@@ -170,11 +197,12 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   app.on('error', (e: Error) => { if ((e as { code?: string }).code !== 'ECONNRESET' && (e as { code?: string }).code !== 'EPIPE') process.stderr.write(`packrat viewer: ${e.stack ?? e.message}\n`); });
   const router = new Router();
   for (const def of ROUTES) router.register(def.path, def.methods, guarded(def, v));
+  const uiDir = path.resolve(o.uiDir ?? path.join(repoRoot(), 'dist', 'viewer-ui'));
+  app.use(securityHeaders(uiPolicy(uiDir)));
   app.use(errors);
   app.use(internalRouter(v).routes()); // signed viewer-to-viewer requests, no user login
   app.use(router.routes());
   app.use(router.allowedMethods());
-  const uiDir = path.resolve(o.uiDir ?? path.join(repoRoot(), 'dist', 'viewer-ui'));
   app.use(uiMiddleware(uiDir, v));
   app.use(async (ctx) => { if (isApi(ctx.path)) deny(ctx, 404, `No API ${ctx.method} ${ctx.path}`); });
   let server: Server | undefined;

@@ -3,7 +3,7 @@
 // and each viewer request one call: `_count`, `_search` with sort/from/size, date_histogram,
 // terms and composite aggregations, scroll pages for exports, scroll + `_bulk` for tags.
 import type { FieldRegistry } from '../fields/registry.js';
-import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
+import { filesMatching, type PcapFileRef } from '../expr/compile-es.js';
 import { ExpressionError } from '../expr/errors.js';
 import { fieldView } from '../expr/field-view.js';
 import {
@@ -57,8 +57,7 @@ export class EsSearchBackend implements SessionSearchBackend {
 
   private resolver(files: { node: string; num: number; name: string }[]): (name: string) => PcapFileRef[] {
     return (name) => {
-      const m = fileNameMatcher(name);
-      return files.filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num }));
+      return filesMatching(name, files).map((f) => ({ node: f.node, num: f.num }));
     };
   }
 

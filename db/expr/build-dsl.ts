@@ -11,6 +11,7 @@ import type { CmpOp, Expr, Span } from './ast.js';
 import { isListText } from './ast.js';
 import { formatLocalIso, parseSeconds } from './dates.js';
 import { ExpressionError, valueError } from './errors.js';
+import { globMatch } from './safe-match.js';
 import { fieldView, type FieldInfo, type FieldView } from './field-view.js';
 import { parseExpression } from './parser.js';
 
@@ -189,8 +190,8 @@ export class DslBuilder {
     for (const s of splitList(value, true)) {
       const name = s.trim().substring(1);
       if (/[*?]/.test(name)) {
-        const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-        for (const k of Object.keys(this.ctx.shortcuts ?? {})) if (re.test(k)) names.push(k);
+        // a glob matcher, not `*` → `.*`: many stars would backtrack n^k times (safe-match.ts)
+        for (const k of Object.keys(this.ctx.shortcuts ?? {})) if (globMatch(name, k)) names.push(k);
       } else {
         names.push(name);
       }

@@ -6,13 +6,14 @@ import { buildDsl, type BuildContext, type Dsl } from './build-dsl.js';
 import { collapse } from './collapse.js';
 import { ExpressionError } from './errors.js';
 import { parseExpression } from './parser.js';
+import { globMatch, regexMatchAll } from './safe-match.js';
 
 export interface PcapFileRef { node: string; num: number }
 
 export interface EsContext extends BuildContext {
   /**
    * Files whose name matches a `file` term value: an exact name, a name with `*` wildcards or a
-   * `/regex/` (see fileNameMatcher). Without a resolver `{fileand: name}` is left in the query.
+   * `/regex/` (see fileNameMatches). Without a resolver `{fileand: name}` is left in the query.
    */
   resolveFile?: (name: string) => PcapFileRef[];
 }
@@ -43,17 +44,18 @@ function resolveFiles(obj: Dsl, resolve: (name: string) => PcapFileRef[]): void 
 }
 
 /**
- * How a `file` term value matches a recorded pcap path: `/re/` is a regular expression, a value
- * with `*` a wildcard, anything else the exact name. Matches the whole path.
+ * Which recorded pcap paths a `file` term value names: `/re/` is a regular expression, a value
+ * with `*` a wildcard, anything else the exact name. Matches the whole path. The patterns are the
+ * user's: regexes run time-bound and wildcards never backtrack (safe-match.ts).
  */
-export function fileNameMatcher(name: string): (path: string) => boolean {
-  if (name.length > 1 && name[0] === '/' && name[name.length - 1] === '/') {
-    const re = new RegExp(`^(?:${name.slice(1, -1)})$`);
-    return (p) => re.test(p);
-  }
-  if (name.includes('*')) {
-    const re = new RegExp(`^${name.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return (p) => re.test(p);
-  }
-  return (p) => p === name;
+export function fileNameMatches(name: string, paths: readonly string[]): boolean[] {
+  if (name.length > 1 && name[0] === '/' && name[name.length - 1] === '/') return regexMatchAll(name.slice(1, -1), paths);
+  if (name.includes('*')) return paths.map((p) => globMatch(name, p, false));
+  return paths.map((p) => p === name);
+}
+
+/** The files of `files` whose `name` the `file` term value names (fileNameMatches). */
+export function filesMatching<T extends { name: string }>(name: string, files: readonly T[]): T[] {
+  const hit = fileNameMatches(name, files.map((f) => f.name));
+  return files.filter((_, i) => hit[i]);
 }

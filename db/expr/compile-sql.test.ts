@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { columnType, ipShadowColumn, ipSortKey, q } from '../fields/columns.js';
 import { compileToSql, ipKeyRange, wildcardToLike, type SqlContext } from './compile-sql.js';
-import { fileNameMatcher } from './compile-es.js';
+import { filesMatching } from './compile-es.js';
 import { ExpressionError } from './errors.js';
 import { testRegistry } from './test-fields.js';
 
@@ -83,7 +83,7 @@ function ctx(extra: Partial<SqlContext> = {}): SqlContext {
   return {
     registry,
     hasColumn: (n) => columns.has(n),
-    resolveFile: (name) => { const m = fileNameMatcher(name); return FILES.filter((f) => m(f.name)); },
+    resolveFile: (name) => filesMatching(name, FILES),
     views: { mine: 'ip.src == 10.0.0.2 || tags == [a\\,b]', broken: 'tags == a\\,b' },
     shortcuts: { nets: { id: 'sc-1', type: 'ip', values: ['192.168.0.0/16'] }, names: { id: 'sc-2', type: 'string', values: ['cdn.example.net'] } },
     ...extra,

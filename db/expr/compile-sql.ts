@@ -16,7 +16,7 @@ import { forEachLeaf, parseExpression } from './parser.js';
 export interface SqlContext extends BuildContext {
   /** Whether the store has a column of this name (`http.host`, `source.ip#n`, `http.hostCnt`). */
   hasColumn(name: string): boolean;
-  /** Pcap files a `file` term names (exact name, `*` wildcard or `/regex/`, see fileNameMatcher). */
+  /** Pcap files a `file` term names (exact name, `*` wildcard or `/regex/`, see fileNameMatches). */
   resolveFile?: (name: string) => PcapFileRef[];
 }
 

@@ -3,7 +3,7 @@
 export type { Expr, CmpNode, ExistsNode, AndNode, OrNode, NotNode, Value, Span, CmpOp } from './ast.js';
 export { ExpressionError } from './errors.js';
 export { parseExpression, parseSyntax } from './parser.js';
-export { compileToEs, fileNameMatcher, type EsContext, type PcapFileRef } from './compile-es.js';
+export { compileToEs, fileNameMatches, filesMatching, type EsContext, type PcapFileRef } from './compile-es.js';
 export { compileToSql, type SqlContext, type SqlQuery, type SqlParam } from './compile-sql.js';
 export type { BuildContext, Shortcut, Dsl } from './build-dsl.js';
 export { parseSeconds, formatLocalIso } from './dates.js';

@@ -20,7 +20,7 @@ import { ipSortKey, q, sqlString } from '../fields/columns.js';
 import { buildDsl, type Dsl } from '../expr/build-dsl.js';
 import { compileToSql } from '../expr/compile-sql.js';
 import { parseExpression } from '../expr/parser.js';
-import { fileNameMatcher, type PcapFileRef } from '../expr/compile-es.js';
+import { filesMatching, type PcapFileRef } from '../expr/compile-es.js';
 import { ExpressionError } from '../expr/errors.js';
 import { fieldView, type FieldInfo } from '../expr/field-view.js';
 import type { SqliteControl } from './sqlite-control-store.js';
@@ -225,8 +225,7 @@ export class EmbeddedSearchBackend implements SessionSearchBackend {
   }
 
   private resolveFile = (name: string): PcapFileRef[] => {
-    const m = fileNameMatcher(name);
-    return this.control.listFiles().filter((f) => m(f.name)).map((f) => ({ node: f.node, num: f.num }));
+    return filesMatching(name, this.control.listFiles()).map((f) => ({ node: f.node, num: f.num }));
   };
 
   private async compile(sq: SessionQuery, filename = false): Promise<Compiled> {
