@@ -13,7 +13,7 @@ import type { FieldRegistry } from '../db/fields/registry.js';
 import type { ControlStore } from '../db/backend/control-store.js';
 import { openSearchStores } from '../db/backend/open.js';
 import { schedulePcapExpiry } from '../db/retention/pcap-expiry.js';
-import { QueryError, type SessionSearchBackend } from '../db/backend/search-backend.js';
+import { QueryError, QueryTimeoutError, type SessionSearchBackend } from '../db/backend/search-backend.js';
 import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
 import { HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
@@ -107,6 +107,7 @@ async function errors(ctx: Context, next: () => Promise<void>): Promise<void> {
     await next();
   } catch (e) {
     if (e instanceof HttpError) return deny(ctx, e.status, e.message);
+    if (e instanceof QueryTimeoutError) return deny(ctx, 503, e.message);
     if (e instanceof QueryError) return deny(ctx, 400, e.message);
     ctx.app.emit('error', e, ctx);
     deny(ctx, 500, (e as Error).message ?? String(e));

@@ -60,7 +60,9 @@ export async function openSearchStores(config: Config, registry: FieldRegistry):
   }
   const control = SqliteControlStore.open(dataDirOf(config));
   try {
-    const store = await EmbeddedSessionStore.open(dataDirOf(config), { rotateIndex: config.str('rotateIndex', 'daily'), registry, readOnly: true });
+    // a search the store is still running after queryTimeout seconds is stopped (0: never)
+    const store = await EmbeddedSessionStore.open(dataDirOf(config), { rotateIndex: config.str('rotateIndex', 'daily'), registry, readOnly: true,
+      queryTimeoutMs: config.int('queryTimeout', 300, 0) * 1000 });
     const backend = new EmbeddedSearchBackend(store, control.sync, registry);
     return { control, backend, clusterAdmin: new PartitionAdmin(store, config.node), close: async () => { await backend.close(); await store.close(); await control.close(); } };
   } catch (e) { await control.close(); throw e; }

@@ -136,3 +136,6 @@ export interface SessionSearchBackend {
 
 /** A request problem the user can fix (bad expression, unknown field): HTTP 400 with this text. */
 export class QueryError extends Error {}
+
+/** A query ran past the store's time bound (queryTimeout) and was stopped: 503 for the user. */
+export class QueryTimeoutError extends QueryError {}

@@ -17,7 +17,7 @@ import {
 import {
   checkRotateIndex, hoursPerPartition, partitionRange, type RotateIndex,
 } from '../backend/partition-name.js';
-import type { Bounding } from '../backend/search-backend.js';
+import { QueryTimeoutError, type Bounding } from '../backend/search-backend.js';
 import type { FlatBatchTarget, SessionSink } from '../backend/session-sink.js';
 
 export type { Bounding };
@@ -46,6 +46,11 @@ export interface SessionStoreOptions {
    * times a segment's JSON in memory to sort and encode it.
    */
   maxStageBytes?: number;
+  /**
+   * Readers: a query (not a streamed export) still running after this many ms is interrupted
+   * and fails with QueryTimeoutError (0: no bound). Config `queryTimeout`.
+   */
+  queryTimeoutMs?: number;
 }
 
 export interface TimeRange {
@@ -74,6 +79,8 @@ interface Pending { stage: string; fd: number; rows: number; bytes: number; maxL
 
 /** Segments in the same size tier (factor 4) are merged once this many have gathered. */
 const MERGE_FANIN = 4;
+/** Idle query connections kept open (more concurrent queries open and close their own). */
+const MAX_IDLE_CONS = 8;
 /** Segments this large are left alone by automatic merges. */
 const MAX_AUTO_MERGE_ROWS = 4_000_000;
 /**
@@ -150,12 +157,17 @@ export class EmbeddedSessionStore implements SessionSink {
   private readonly reads = new Set<Promise<unknown>>();
   /** Connections of streams still open (a consumer may stop without returning the generator). */
   private readonly streams = new Set<DuckDBConnection>();
+  /** Connections for query(), free for the next one. */
+  private readonly idleCons: DuckDBConnection[] = [];
+  private readonly queryTimeoutMs: number;
   /** Set while automatic merges are held (holdMerges): the partitions that wait for one. */
   private mergeHold: Set<string> | undefined;
 
   private constructor(dataDir: string, opts: SessionStoreOptions, private readonly db: DuckDBInstance,
-    private readonly writeCon: DuckDBConnection, private readonly readCon: DuckDBConnection) {
+    private readonly writeCon: DuckDBConnection, readCon: DuckDBConnection) {
     this.dataDir = dataDir;
+    this.idleCons.push(readCon);
+    this.queryTimeoutMs = opts.queryTimeoutMs ?? 0;
     this.rotateIndex = checkRotateIndex(opts.rotateIndex);
     this.readOnly = opts.readOnly ?? false;
     this.graceMs = opts.mergeGraceMs ?? 60000;
@@ -551,9 +563,27 @@ export class EmbeddedSessionStore implements SessionSink {
     return missing.length === 0 ? src : `(SELECT *, ${missing.join(', ')} FROM ${src})`;
   }
 
+  /**
+   * One query on a connection of its own (idle ones are kept for the next): queries of
+   * concurrent requests run side by side instead of queueing behind the slowest, and a query past
+   * queryTimeoutMs can be interrupted without touching anyone else's. An interrupted
+   * connection is closed, never reused.
+   */
   async query(sql: string, params?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
-    const r = await this.read(() => this.readCon.runAndReadAll(sql, params));
-    return r.getRowObjectsJS() as Record<string, unknown>[];
+    const con = this.idleCons.pop() ?? await this.read(() => this.db.connect());
+    let timedOut = false;
+    const timer = this.queryTimeoutMs > 0 ? setTimeout(() => { timedOut = true; con.interrupt(); }, this.queryTimeoutMs) : undefined;
+    try {
+      const r = await this.read(() => con.runAndReadAll(sql, params));
+      return r.getRowObjectsJS() as Record<string, unknown>[];
+    } catch (e) {
+      if (timedOut) throw new QueryTimeoutError(`the query took longer than ${this.queryTimeoutMs / 1000} s (queryTimeout) and was stopped: narrow the time range or the expression`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (timedOut || this.closed || this.idleCons.length >= MAX_IDLE_CONS) con.closeSync();
+      else this.idleCons.push(con);
+    }
   }
 
   /** Runs one step of a read, refused once the store is closed and waited for by close(). */
@@ -691,7 +721,7 @@ export class EmbeddedSessionStore implements SessionSink {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.writeCon.closeSync();
-    this.readCon.closeSync();
+    for (const con of this.idleCons.splice(0)) con.closeSync();
     this.db.closeSync();
   }
 }
