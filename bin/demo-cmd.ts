@@ -25,6 +25,8 @@ export async function demoCommand(argv: string[]): Promise<void> {
     writeFileSync(configFile, `# Written by \`packrat demo\`; see etc/config.ini for every key.\n[default]\ndataDir=${dataDir}\npcapDir=${join(dir, 'pcap')}\npacketThreads=2\n`);
   }
   const config = loadConfig(configFile, 'demo');
+  // Named up front: the demo writes into the current folder unless --dir says otherwise.
+  process.stderr.write(`packrat: demo folder ${dir} (config ${configFile}, data ${dataDir})\n`);
   const pcap = join(dir, 'sample.pcap');
   if (!existsSync(dataDir)) {
     const packets = writeSamplePcap(pcap, Number(one(a, '--sessions') ?? 300));

@@ -26,7 +26,7 @@ export async function userCommand(argv: string[]): Promise<void> {
     alias: { '--config': '-c', '--node': '-n' },
   });
   const [sub, name] = a.rest;
-  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
+  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode(), 'user');
   const control = await openControlStore(config); // the cluster's users index when elasticsearch= is set
   try {
     switch (sub) {
