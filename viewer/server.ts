@@ -14,7 +14,7 @@ import type { ControlStore } from '../db/backend/control-store.js';
 import { openSearchStores } from '../db/backend/open.js';
 import { schedulePcapExpiry } from '../db/retention/pcap-expiry.js';
 import { QueryError, type SessionSearchBackend } from '../db/backend/search-backend.js';
-import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
+import { Authenticator, CSRF_HEADER, hasRole, passwordHashCost, sameToken, SESSION_COOKIE, type AuthOptions, type Role } from './auth.js';
 import { HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
 import { esRoutes } from './routes-es.js';
@@ -154,13 +154,13 @@ export interface ViewerOptions {
   uiDir?: string;
   /** Overrides for tests. */
   limits?: Partial<ViewerLimits>;
-  auth?: { maxLoginFailures?: number; loginWindowMs?: number };
+  auth?: AuthOptions;
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   const { backend, control, clusterAdmin, close: closeStores } = await openSearchStores(o.config, o.registry);
   const v: ViewerContext = {
-    backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, o.auth),
+    backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, { hashCost: passwordHashCost(o.config), ...o.auth }),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
     nodes: new NodeLinks(o.config),
     exports: new Set(),

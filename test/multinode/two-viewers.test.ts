@@ -121,7 +121,7 @@ before(async () => {
     assert.equal(files.length, 1);
     control.updateFile(files[0].id!, { name: n.rel }); // relative: resolves only in the node's own folder
   }
-  control.createUser({ userId: 'admin', passHash: hashPassword('pw'), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
+  control.createUser({ userId: 'admin', passHash: await hashPassword('pw', 4), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
   control.close();
   if (isRoot) {
     execFileSync('chmod', ['-R', 'a+rwX', dataDir]);
