@@ -15,6 +15,7 @@ import { openSearchStores } from '../db/backend/open.js';
 import { schedulePcapExpiry } from '../db/retention/pcap-expiry.js';
 import { QueryError, type SessionSearchBackend } from '../db/backend/search-backend.js';
 import { Authenticator, CSRF_HEADER, hasRole, passwordHashCost, sameToken, SESSION_COOKIE, type AuthOptions, type Role } from './auth.js';
+import { answerClientErrors } from './client-errors.js';
 import { HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
 import { esRoutes } from './routes-es.js';
@@ -184,6 +185,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server = app.listen(port, host);
+        answerClientErrors(server);
         server.once('error', reject);
         server.once('listening', () => {
           // Arkime's viewer checks free space in pcapDir every 60 s (freeSpaceG).
