@@ -17,6 +17,18 @@ function tooLarge(ctx: Context, what: string): HttpError {
   return new HttpError(413, `request body ${what} exceeds the limit of ${MAX_BODY} bytes`);
 }
 
+/**
+ * Bounds every request's body, read or not: a declared size over the limit is refused before any
+ * route (or login check) runs, and a body no route read ends the connection. Node would otherwise
+ * read and drop an unread body to the end, however long a client keeps sending.
+ */
+export async function bodyLimit(ctx: Context, next: () => Promise<void>): Promise<void> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > MAX_BODY) throw tooLarge(ctx, `of ${declared} bytes (Content-Length)`);
+  await next();
+  if (!ctx.req.complete && !ctx.headerSent) ctx.set('Connection', 'close');
+}
+
 /** Parse a JSON or form body (at most 1 MiB); other content types give an empty object. */
 export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
   const st = ctx.state as { body?: Record<string, unknown> };

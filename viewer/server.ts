@@ -16,7 +16,7 @@ import { schedulePcapExpiry } from '../db/retention/pcap-expiry.js';
 import { QueryError, type SessionSearchBackend } from '../db/backend/search-backend.js';
 import { Authenticator, CSRF_HEADER, hasRole, passwordHashCost, sameToken, SESSION_COOKIE, type AuthOptions, type Role } from './auth.js';
 import { answerClientErrors } from './client-errors.js';
-import { HttpError } from './http.js';
+import { bodyLimit, HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
 import { esRoutes } from './routes-es.js';
 import { aggRoutes } from './routes-agg.js';
@@ -172,6 +172,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   const router = new Router();
   for (const def of ROUTES) router.register(def.path, def.methods, guarded(def, v));
   app.use(errors);
+  app.use(bodyLimit);
   app.use(internalRouter(v).routes()); // signed viewer-to-viewer requests, no user login
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -178,6 +178,13 @@ describe('attacks on authentication', () => {
     assert.match(declared.text, /^HTTP\/1\.1 413 /);
     assert.match(declared.text, /Content-Length\) exceeds the limit/);
     assert.ok(declared.closed, 'the viewer closes the connection instead of waiting for the rest of the body');
+    // before any login check too, and a body nobody reads is not read to its end either
+    const unauth = await rawExchange('POST /api/logout HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\nxx');
+    assert.match(unauth.text, /^HTTP\/1\.1 413 /, 'declared gigabyte, not logged in');
+    assert.ok(unauth.closed);
+    const endless = await rawExchange(`POST /api/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'1000\r\n' + 'a'.repeat(0x1000) + '\r\n'}`, 5000);
+    assert.match(endless.text, /^HTTP\/1\.1 401 /, 'unending chunked body, not logged in');
+    assert.ok(endless.closed, 'the viewer closes the connection instead of reading the unread body on');
     // no Content-Length (chunked): cut once the limit is passed
     const chunked = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port, path: '/api/sessions', method: 'POST', headers: { ...bearer, 'content-type': 'application/json' } }, (res) => {
