@@ -23,7 +23,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
     alias: { '--config': '-c', '--node': '-n', '--pcapfile': '-r', '--pcapdir': '-R', '-t': '--tag', '--tags': '--tag', '-m': '--monitor' },
   });
   const node = one(a, '-n') ?? defaultNode();
-  const config = loadConfig(one(a, '-c'), node);
+  const config = loadConfig(one(a, '-c'), node, a.flags.has('--json') ? undefined : 'capture');
   for (const o of a.opts.get('-o') ?? []) {
     const eq = o.indexOf('=');
     if (eq < 0) throw new UsageError(`-o needs key=value, got '${o}'`);
@@ -47,12 +47,13 @@ export async function captureCommand(argv: string[]): Promise<void> {
   }
   const tags = a.opts.get('--tag') ?? [];
   if (a.flags.has('--json')) {
-    // A damaged file keeps what came before it and is reported on stderr; the run still succeeds.
-    runJson(config, node, files, tags);
+    // A damaged file keeps the documents before the fault; the exit status still says it failed.
+    const r = runJson(config, node, files, tags);
+    reportFailures(files.length, r.errors, r.sessions, files.length);
     return;
   }
   const { runImport } = await import('../capture/pipeline/import.js');
-  await runImport(config, node, files, {
+  const r = await runImport(config, node, files, {
     tags,
     copy: a.flags.has('--copy'),
     deleteAfter: a.flags.has('--delete'),
@@ -62,4 +63,21 @@ export async function captureCommand(argv: string[]): Promise<void> {
     filenameRegex: re,
     quiet: a.flags.has('-q'),
   });
+  // A --monitor run ends only by signal, which is its normal stop; a plain import stopped early
+  // did not read every input it was given.
+  reportFailures(files.length, r.errors, r.sessions, monitor ? files.length : r.inputsDone);
+}
+
+/**
+ * Cron and scripts read the exit status: 0 only when every input went through. Each failed
+ * input is named on stderr with what went wrong and where (the reader's messages carry the byte
+ * offset); what was read before a fault is kept.
+ */
+function reportFailures(inputs: number, errors: string[], sessions: number, inputsDone: number): void {
+  const unread = inputs - inputsDone;
+  if (errors.length === 0 && unread <= 0) return;
+  const lines = [`packrat: ${errors.length} of ${inputs} input(s) failed${unread > 0 ? `, ${unread} not read (stopped early)` : ''}; ${sessions} session(s) kept:`];
+  for (const e of errors) lines.push(`  ${e}`);
+  process.stderr.write(lines.join('\n') + '\n');
+  process.exitCode = 1;
 }

@@ -21,8 +21,16 @@ commands:
 
 export function defaultNode(): string { return hostname().split('.')[0]; }
 
-/** Load the config and define the fields its `[headers-*]` sections name, before any store opens. */
-export function loadConfig(file: string | undefined, node: string): Config {
+/**
+ * Load the config and define the fields its `[headers-*]` sections name, before any store opens.
+ * `command` names a command that reads or writes a store: it refuses to run without -c rather
+ * than quietly use ./data of whatever folder it was started in.
+ */
+export function loadConfig(file: string | undefined, node: string, command?: string): Config {
+  if (!file && command) {
+    throw new UsageError(`${command} needs -c CONFIG: it would otherwise use the store in ${process.cwd()}/data without being told to ` +
+      '(etc/config.ini documents every key; `packrat demo` writes a config of its own)');
+  }
   const config = file ? Config.load(file, node) : Config.fromText('[default]\n', node);
   defineConfigFields((name) => config.section(name));
   return config;

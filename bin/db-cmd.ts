@@ -22,7 +22,7 @@ import { EsSessionSink } from '../db/es/session-sink.js';
 
 export async function dbCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ['-c', '-n', '--history', '--shards', '--replicas', '--refresh'], flags: ['--dry-run', '--nooptimize'], alias: { '--config': '-c' } });
-  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
+  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode(), 'db');
   const [sub, ...args] = a.rest;
   // pcap files and their registry live on this box whatever stores the sessions
   if (sub === 'expire-pcap') { for (const l of formatPcapExpiry(await runPcapExpiry(config, config.node, { dryRun: a.flags.has('--dry-run') }))) process.stdout.write(l + '\n'); return; }

@@ -12,7 +12,7 @@ import type { Config } from '../db/config.js';
 import { openControlStore } from '../db/backend/open.js';
 import { writeSamplePcap } from '../capture/synth/traffic.js';
 import { runImport } from '../capture/pipeline/import.js';
-import { hashPassword } from '../viewer/auth.js';
+import { hashPassword, passwordHashCost } from '../viewer/auth.js';
 
 export async function demoCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ['--dir', '--sessions', '--port'], flags: ['--no-viewer'] });
@@ -25,6 +25,8 @@ export async function demoCommand(argv: string[]): Promise<void> {
     writeFileSync(configFile, `# Written by \`packrat demo\`; see etc/config.ini for every key.\n[default]\ndataDir=${dataDir}\npcapDir=${join(dir, 'pcap')}\npacketThreads=2\n`);
   }
   const config = loadConfig(configFile, 'demo');
+  // Named up front: the demo writes into the current folder unless --dir says otherwise.
+  process.stderr.write(`packrat: demo folder ${dir} (config ${configFile}, data ${dataDir})\n`);
   const pcap = join(dir, 'sample.pcap');
   if (!existsSync(dataDir)) {
     const packets = writeSamplePcap(pcap, Number(one(a, '--sessions') ?? 300));
@@ -68,7 +70,7 @@ async function demoAdmin(config: Config, passwordFile: string): Promise<string> 
     if (await control.getUser('admin') && existsSync(passwordFile)) return readFileSync(passwordFile, 'utf8').trim();
     const password = randomBytes(9).toString('base64url');
     if (await control.getUser('admin')) await control.deleteUser('admin');
-    await control.createUser({ userId: 'admin', userName: 'Demo admin', passHash: hashPassword(password), roles: ['superAdmin'], enabled: true });
+    await control.createUser({ userId: 'admin', userName: 'Demo admin', passHash: await hashPassword(password, passwordHashCost(config)), roles: ['superAdmin'], enabled: true });
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
     return password;
   } finally {

@@ -24,7 +24,7 @@ export async function queryCommand(argv: string[]): Promise<void> {
     flags: [],
     alias: { '--config': '-c', '--startTime': '--start-time', '--stopTime': '--stop-time' },
   });
-  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
+  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode(), a.opts.has('--es-dsl') ? undefined : 'query');
   const dsl = one(a, '--es-dsl');
   if (dsl !== undefined) {
     try {

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs, one, UsageError } from './args.js';
 import { defaultNode, loadConfig } from './cli.js';
 import { openControlStore } from '../db/backend/open.js';
-import { apiKeyHash, checkRoles, checkUserId, hashPassword, newApiKey } from '../viewer/auth.js';
+import { apiKeyHash, checkRoles, checkUserId, hashPassword, newApiKey, passwordHashCost } from '../viewer/auth.js';
 
 async function askPassword(): Promise<string> {
   if (!process.stdin.isTTY) {
@@ -26,7 +26,7 @@ export async function userCommand(argv: string[]): Promise<void> {
     alias: { '--config': '-c', '--node': '-n' },
   });
   const [sub, name] = a.rest;
-  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
+  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode(), 'user');
   const control = await openControlStore(config); // the cluster's users index when elasticsearch= is set
   try {
     switch (sub) {
@@ -37,7 +37,7 @@ export async function userCommand(argv: string[]): Promise<void> {
         if (a.flags.has('--admin') && !roles.includes('superAdmin')) roles.push('superAdmin');
         checkRoles(roles);
         const password = one(a, '--password') ?? await askPassword();
-        await control.createUser({ userId: name, userName: one(a, '--name') ?? name, passHash: hashPassword(password), roles,
+        await control.createUser({ userId: name, userName: one(a, '--name') ?? name, passHash: await hashPassword(password, passwordHashCost(config)), roles,
           expression: one(a, '--expression') || undefined, enabled: true });
         process.stdout.write(`added user ${name} (${roles.join(', ')})\n`);
         break;

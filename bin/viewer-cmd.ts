@@ -8,7 +8,7 @@ import { createViewer } from '../viewer/server.js';
 
 export async function viewerCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ['-c', '-n', '--port', '--host', '-o'], flags: [], alias: { '--config': '-c', '--node': '-n' } });
-  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode());
+  const config = loadConfig(one(a, '-c'), one(a, '-n') ?? defaultNode(), 'viewer');
   for (const o of a.opts.get('-o') ?? []) {
     const eq = o.indexOf('=');
     if (eq < 0) throw new UsageError(`-o needs key=value, got '${o}'`);

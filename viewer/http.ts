@@ -6,18 +6,41 @@ export class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
-const MAX_BODY = 1 << 20;
+export const MAX_BODY = 1 << 20;
+
+/**
+ * 413 for a body over the limit. The connection closes after the answer: otherwise Node reads and
+ * discards the rest of the body, however large, to keep the connection for the next request.
+ */
+function tooLarge(ctx: Context, what: string): HttpError {
+  ctx.set('Connection', 'close');
+  return new HttpError(413, `request body ${what} exceeds the limit of ${MAX_BODY} bytes`);
+}
+
+/**
+ * Bounds every request's body, read or not: a declared size over the limit is refused before any
+ * route (or login check) runs, and a body no route read ends the connection. Node would otherwise
+ * read and drop an unread body to the end, however long a client keeps sending.
+ */
+export async function bodyLimit(ctx: Context, next: () => Promise<void>): Promise<void> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > MAX_BODY) throw tooLarge(ctx, `of ${declared} bytes (Content-Length)`);
+  await next();
+  if (!ctx.req.complete && !ctx.headerSent) ctx.set('Connection', 'close');
+}
 
 /** Parse a JSON or form body (at most 1 MiB); other content types give an empty object. */
 export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
   const st = ctx.state as { body?: Record<string, unknown> };
   if (st.body) return st.body;
   if (ctx.method === 'GET' || ctx.method === 'HEAD') return (st.body = {});
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > MAX_BODY) throw tooLarge(ctx, `of ${declared} bytes (Content-Length)`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of ctx.req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `request body exceeds ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw tooLarge(ctx, `of more than ${MAX_BODY} bytes`);
     chunks.push(c as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

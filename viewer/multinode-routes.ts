@@ -9,7 +9,7 @@ import type { SessionQuery } from '../db/backend/search-backend.js';
 import { packetExport } from './export.js';
 import { HttpError, intParam, params } from './http.js';
 import { INTERNAL_PREFIX } from './multinode.js';
-import { SIGNATURE_HEADER, verifyRequest } from './multinode-auth.js';
+import { ReplayGuard, SIGNATURE_HEADER, verifyRequest } from './multinode-auth.js';
 import { sessionPackets } from './packet-view.js';
 import { PcapFiles } from './pcap-source.js';
 import type { ViewerContext } from './server.js';
@@ -17,9 +17,24 @@ import type { ViewerContext } from './server.js';
 /** Most sessions one internal pcap request may name. */
 const MAX_IDS = 1000;
 
+/** Internal requests carry no body today; one is read (this much at most) only to check its digest. */
+const MAX_INTERNAL_BODY = 64 * 1024;
+
+async function rawBody(ctx: Context): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req) {
+    size += (c as Buffer).length;
+    if (size > MAX_INTERNAL_BODY) throw new HttpError(413, `internal request body exceeds ${MAX_INTERNAL_BODY} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 function signed(v: ViewerContext) {
+  const replay = new ReplayGuard();
   return async (ctx: Context, next: Next): Promise<void> => {
-    const r = verifyRequest(v.nodes?.secret, ctx.method, ctx.originalUrl, ctx.get(SIGNATURE_HEADER) || undefined);
+    const r = verifyRequest(v.nodes?.secret, ctx.method, ctx.originalUrl, ctx.get(SIGNATURE_HEADER) || undefined, { body: await rawBody(ctx), replay });
     if (!r.ok) throw new HttpError(r.status, r.text);
     await next();
   };

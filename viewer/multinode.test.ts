@@ -8,27 +8,36 @@ import { Config } from '../db/config.js';
 import { SqliteControl, SqliteControlStore } from '../db/store/sqlite-control-store.js';
 import { PcapFiles } from './pcap-source.js';
 import { PCAP_RECORD_HEADER_LEN, pcapHeaderBytes, u32, writeRecordHeader } from '../db/pcap/format.js';
-import { MAX_SKEW_MS, signRequest, verifyRequest } from './multinode-auth.js';
+import { MAX_SKEW_MS, ReplayGuard, signRequest, verifyRequest } from './multinode-auth.js';
 import { firstFileNum, NodeLinks, PcapStreamReader, RemoteNodeError } from './multinode.js';
 
 const PATH = '/api/internal/sessions/b/pcap?ids=x,y';
 
-test('a signature verifies for the same method, path and secret within two minutes', () => {
+test('a signature verifies for the same method, path, body and secret within two minutes, once', () => {
   const now = 1_700_000_000_000;
-  const h = signRequest('s3cret', 'GET', PATH, now);
-  assert.deepEqual(verifyRequest('s3cret', 'GET', PATH, h, now), { ok: true });
-  assert.deepEqual(verifyRequest('s3cret', 'get', PATH, h, now + MAX_SKEW_MS), { ok: true });
+  const h = signRequest('s3cret', 'GET', PATH, { timeMs: now });
+  assert.deepEqual(verifyRequest('s3cret', 'GET', PATH, h, { now }), { ok: true });
+  assert.deepEqual(verifyRequest('s3cret', 'get', PATH, h, { now: now + MAX_SKEW_MS }), { ok: true });
   const v = (r: ReturnType<typeof verifyRequest>) => (r.ok ? 200 : r.status);
-  assert.equal(v(verifyRequest('other', 'GET', PATH, h, now)), 401, 'wrong secret');
-  assert.equal(v(verifyRequest('s3cret', 'POST', PATH, h, now)), 401, 'other method');
-  assert.equal(v(verifyRequest('s3cret', 'GET', PATH.replace('x,y', 'x,z'), h, now)), 401, 'other query');
-  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, h, now + MAX_SKEW_MS + 1)), 403, 'stale');
-  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, h, now - MAX_SKEW_MS - 1)), 403, 'from the future');
-  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, undefined, now)), 401, 'unsigned');
-  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, 'v1 12 zz', now)), 401, 'malformed');
-  assert.equal(v(verifyRequest(undefined, 'GET', PATH, h, now)), 403, 'no secret configured here');
+  assert.equal(v(verifyRequest('other', 'GET', PATH, h, { now })), 401, 'wrong secret');
+  assert.equal(v(verifyRequest('s3cret', 'POST', PATH, h, { now })), 401, 'other method');
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH.replace('x,y', 'x,z'), h, { now })), 401, 'other query');
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, h, { now, body: Buffer.from('x') })), 401, 'a body added');
+  const withBody = signRequest('s3cret', 'POST', PATH, { timeMs: now, body: Buffer.from('{"a":1}') });
+  assert.equal(v(verifyRequest('s3cret', 'POST', PATH, withBody, { now, body: Buffer.from('{"a":1}') })), 200, 'body as signed');
+  assert.equal(v(verifyRequest('s3cret', 'POST', PATH, withBody, { now, body: Buffer.from('{"a":2}') })), 401, 'other body');
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, h, { now: now + MAX_SKEW_MS + 1 })), 403, 'stale');
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, h, { now: now - MAX_SKEW_MS - 1 })), 403, 'from the future');
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, undefined, { now })), 401, 'unsigned');
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, 'v1 12 zz', { now })), 401, 'malformed');
+  assert.equal(v(verifyRequest(undefined, 'GET', PATH, h, { now })), 403, 'no secret configured here');
   // a stale request signed with the wrong secret says 401: nothing is learned about the time check
-  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, signRequest('other', 'GET', PATH, now - 10 * MAX_SKEW_MS), now)), 401);
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, signRequest('other', 'GET', PATH, { timeMs: now - 10 * MAX_SKEW_MS }), { now })), 401);
+  const replay = new ReplayGuard();
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, h, { now, replay })), 200);
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, h, { now: now + 1000, replay })), 401, 'replayed');
+  assert.equal(v(verifyRequest('s3cret', 'GET', PATH, signRequest('s3cret', 'GET', PATH, { timeMs: now }), { now, replay })), 200, 'a fresh nonce');
+  assert.notEqual(signRequest('s3cret', 'GET', PATH, { timeMs: now }), signRequest('s3cret', 'GET', PATH, { timeMs: now }), 'every signature has its own nonce');
 });
 
 /** A pcap of `n` records with caplens 1..n*37 and distinct bytes. */

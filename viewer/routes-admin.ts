@@ -2,7 +2,7 @@
 // pcap files, capture stats, the field registry, health.
 import type { Context } from 'koa';
 import type { UserDoc } from '../db/backend/control-store.js';
-import { checkRoles, checkUserId, hashPassword, SESSION_COOKIE } from './auth.js';
+import { checkRoles, checkUserId, SESSION_COOKIE } from './auth.js';
 import { HttpError, intParam, params, readBody } from './http.js';
 import type { RouteDef, ViewerContext } from './server.js';
 
@@ -67,7 +67,7 @@ async function listUsers(ctx: Context, v: ViewerContext): Promise<void> {
   ctx.body = { data: users.slice(start, start + length), recordsTotal: total, recordsFiltered: filtered };
 }
 
-function userFields(body: Record<string, unknown>): Partial<UserDoc> {
+async function userFields(body: Record<string, unknown>, v: ViewerContext): Promise<Partial<UserDoc>> {
   const out: Partial<UserDoc> = {};
   if (body.userName !== undefined) out.userName = String(body.userName);
   if (body.roles !== undefined) {
@@ -77,7 +77,7 @@ function userFields(body: Record<string, unknown>): Partial<UserDoc> {
   }
   if (body.expression !== undefined) out.expression = String(body.expression) || undefined;
   if (body.enabled !== undefined) out.enabled = body.enabled === true || body.enabled === 'true';
-  if (body.password !== undefined) out.passHash = hashPassword(String(body.password));
+  if (body.password !== undefined) out.passHash = await v.auth.hashPassword(String(body.password));
   return out;
 }
 
@@ -87,7 +87,7 @@ async function createUser(ctx: Context, v: ViewerContext): Promise<void> {
   try {
     checkUserId(userId);
     if (body.password === undefined) throw new Error('a new user needs a password');
-    await v.control.createUser({ userId, roles: ['arkimeUser'], ...userFields(body) });
+    await v.control.createUser({ userId, roles: ['arkimeUser'], ...await userFields(body, v) });
   } catch (e) { throw new HttpError(400, (e as Error).message); }
   ctx.body = { success: true, text: 'User created' };
 }
@@ -95,7 +95,7 @@ async function createUser(ctx: Context, v: ViewerContext): Promise<void> {
 async function updateUser(ctx: Context, v: ViewerContext): Promise<void> {
   const id = String(ctx.params.id);
   if (!await v.control.getUser(id)) throw new HttpError(404, `no user ${id}`);
-  try { await v.control.updateUser(id, userFields(await readBody(ctx))); } catch (e) { throw new HttpError(400, (e as Error).message); }
+  try { await v.control.updateUser(id, await userFields(await readBody(ctx), v)); } catch (e) { throw new HttpError(400, (e as Error).message); }
   ctx.body = { success: true, text: 'User updated' };
 }
 

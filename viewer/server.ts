@@ -14,8 +14,9 @@ import type { ControlStore } from '../db/backend/control-store.js';
 import { openSearchStores } from '../db/backend/open.js';
 import { schedulePcapExpiry } from '../db/retention/pcap-expiry.js';
 import { QueryError, QueryTimeoutError, type SessionSearchBackend } from '../db/backend/search-backend.js';
-import { Authenticator, CSRF_HEADER, hasRole, sameToken, SESSION_COOKIE, type Role } from './auth.js';
-import { HttpError } from './http.js';
+import { Authenticator, CSRF_HEADER, hasRole, passwordHashCost, sameToken, SESSION_COOKIE, type AuthOptions, type Role } from './auth.js';
+import { answerClientErrors } from './client-errors.js';
+import { bodyLimit, HttpError } from './http.js';
 import { adminRoutes } from './routes-admin.js';
 import { esRoutes } from './routes-es.js';
 import { aggRoutes } from './routes-agg.js';
@@ -182,13 +183,13 @@ export interface ViewerOptions {
   uiDir?: string;
   /** Overrides for tests. */
   limits?: Partial<ViewerLimits>;
-  auth?: { maxLoginFailures?: number; loginWindowMs?: number };
+  auth?: AuthOptions;
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   const { backend, control, clusterAdmin, close: closeStores } = await openSearchStores(o.config, o.registry);
   const v: ViewerContext = {
-    backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, o.auth),
+    backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, { hashCost: passwordHashCost(o.config), ...o.auth }),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
     nodes: new NodeLinks(o.config),
     exports: new Set(),
@@ -201,6 +202,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
   const uiDir = path.resolve(o.uiDir ?? path.join(repoRoot(), 'dist', 'viewer-ui'));
   app.use(securityHeaders(uiPolicy(uiDir)));
   app.use(errors);
+  app.use(bodyLimit);
   app.use(internalRouter(v).routes()); // signed viewer-to-viewer requests, no user login
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -213,6 +215,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server = app.listen(port, host);
+        answerClientErrors(server);
         server.once('error', reject);
         server.once('listening', () => {
           // Arkime's viewer checks free space in pcapDir every 60 s (freeSpaceG).

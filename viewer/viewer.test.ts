@@ -45,11 +45,11 @@ before(async () => {
   // one capture per file: each session then names exactly its own file
   for (const p of PCAPS) execFileSync(path.join(repoRoot, 'bin/packrat'), ['capture', '-c', cfg, '-n', 'test', '-q', '-r', path.join(pcapDir, `${p}.pcap`)], { stdio: 'pipe' });
   const control = SqliteControl.open(path.join(dir, 'data'));
-  const add = (userId: string, roles: string[], extra: object = {}) => control.createUser({ userId, passHash: hashPassword(`pw-${userId}`), roles, ...extra });
-  add('admin', ['superAdmin'], { apiKey: apiKeyHash(KEY) });
-  add('user', ['arkimeUser']);
-  add('dnsonly', ['arkimeUser'], { expression: 'protocols == dns' });
-  add('usersonly', ['usersAdmin']);
+  const add = async (userId: string, roles: string[], extra: object = {}) => control.createUser({ userId, passHash: await hashPassword(`pw-${userId}`, 4), roles, ...extra });
+  await add('admin', ['superAdmin'], { apiKey: apiKeyHash(KEY) });
+  await add('user', ['arkimeUser']);
+  await add('dnsonly', ['arkimeUser'], { expression: 'protocols == dns' });
+  await add('usersonly', ['usersAdmin']);
   control.close();
   viewer = await createViewer({ config: Config.fromText(`[default]\ndataDir=${path.join(dir, 'data')}\n`, 'test'), registry: fields,
     uiDir: path.join(dir, 'no-ui'), limits: { maxAggSize: 3 } });

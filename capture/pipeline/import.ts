@@ -51,6 +51,8 @@ export interface ImportResult {
   deleted: string[];
   /** Stopped by SIGINT/SIGTERM. */
   interrupted: boolean;
+  /** Inputs finished (read to the end, or failed and reported in `errors`). */
+  inputsDone: number;
 }
 
 interface Slot { batch: PacketBatch; lists: Int32Array[]; counts: Int32Array; pending: number; done?: () => void }
@@ -81,7 +83,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: init }));
   const errors: string[] = [];
   const copies: string[] = [], deleted: string[] = [];
-  let sessions = 0, readPackets = 0, bytesRead = 0, filesOpened = 0;
+  let sessions = 0, readPackets = 0, bytesRead = 0, filesOpened = 0, inputsDone = 0;
   // Each worker reports running totals; the last report of each is the truth.
   const workerPackets = new Float64Array(threads), workerParserErrors = new Float64Array(threads);
   const parserErrors = () => workerParserErrors.reduce((a, b) => a + b, 0);
@@ -171,7 +173,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   try {
     for (let file = await queue.next(); file !== undefined; file = await queue.next()) {
       let src: PacketSource;
-      try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); progress.log(`packrat: ${(e as Error).message}`); continue; }
+      try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); progress.log(`packrat: ${(e as Error).message}`); inputsDone++; continue; }
       filesOpened++;
       const size = src.size >= 0 ? src.size : statSync(file).size;
       const fileNum = await control.nextFileNum(node);
@@ -257,6 +259,7 @@ export async function runImport(config: Config, node: string, files: string[], o
         if (err) { errors.push(err); progress.log(`packrat: ${err}`); } else deleted.push(file);
       }
       if (interrupted) break;
+      inputsDone++;
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -277,5 +280,5 @@ export async function runImport(config: Config, node: string, files: string[], o
   const packets = workerPackets.reduce((a, b) => a + b, 0);
   const summary = { files: filesOpened, packets, sessions, bytes: bytesRead, seconds, errors: errors.length, parserErrors: parserErrors() };
   progress.done(summary);
-  return { ...summary, errors, copies, deleted, interrupted: stopping };
+  return { ...summary, errors, copies, deleted, interrupted: stopping, inputsDone };
 }

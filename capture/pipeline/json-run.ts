@@ -15,7 +15,7 @@ export function runJson(config: Config, node: string, files: string[], extraTags
   const result = runToDocs(config, node, files, (doc) => {
     out += JSON.stringify(doc) + '\n';
     if (out.length > 1 << 20) flushOut();
-  }, extraTags, (message) => process.stderr.write(`packrat: ${message}; sessions before it are kept\n`));
+  }, extraTags, (message) => process.stderr.write(`packrat: ${message}\n`));
   flushOut();
   return result;
 }
@@ -36,7 +36,9 @@ export function runToDocs(config: Config, node: string, files: string[], onDoc: 
   const errors: string[] = [];
   for (const file of files) {
     threads.setFile([...extraTags, ...tagsForFile(ops, file)]);
-    const src = openPacketSource(file);
+    let src: ReturnType<typeof openPacketSource>;
+    // An input that cannot be read is reported; the rest of the batch still runs.
+    try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); onError((e as Error).message); continue; }
     try {
       while (src.next(batch)) threads.process(batch);
       if (src.error) { errors.push(src.error.message); onError(src.error.message); }

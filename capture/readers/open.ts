@@ -15,13 +15,17 @@ export { DEFAULT_CHUNK_SIZE };
  */
 export function openPacketSource(path: string, opts: PacketSourceOptions = {}): PacketSource {
   const head = new Uint8Array(4);
-  const fd = openSync(path, 'r');
   let n: number, size: number;
   try {
-    size = fstatSync(fd).size;
-    n = readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      size = fstatSync(fd).size;
+      n = readSync(fd, head, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new ReaderError(path, 0, `cannot open: ${openFailure(e as NodeJS.ErrnoException)}`);
   }
   if (size === 0) throw new ReaderError(path, 0, 'empty file');
   const format = sniffFormat(head.subarray(0, n));
@@ -29,6 +33,11 @@ export function openPacketSource(path: string, opts: PacketSourceOptions = {}): 
   if (format === 'pcapng') return openPcapngFile(path, opts);
   const found = n < 4 ? `${n} byte(s)` : `magic 0x${hex8(u32(head, 0, false))}`;
   throw new ReaderError(path, 0, `unknown capture file format (${found}; expected pcap a1b2c3d4/a1b23c4d or pcapng 0a0d0d0a)`);
+}
+
+function openFailure(e: NodeJS.ErrnoException): string {
+  const what: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ELOOP: 'too many symbolic links' };
+  return e.code ? `${what[e.code] ?? e.message} (${e.code})` : e.message;
 }
 
 /**

@@ -107,7 +107,9 @@ test('--delete: inputs imported cleanly are removed; a truncated and an unreadab
   const whole = pcapBytes(cutFrames);
   writeFileSync(cut, whole.subarray(0, whole.length - 7));
   writeFileSync(junk, 'this is not a capture file at all');
-  const r = await capture(l, '-R', l.inDir, '--copy', '--delete');
+  // Two of three inputs failed: exit status 1, and the batch still went on (execFile rejects).
+  const r = await capture(l, '-R', l.inDir, '--copy', '--delete').then(() => assert.fail('exit 0 with two bad inputs'), (e) => e as { code: number; stderr: string });
+  assert.equal(r.code, 1);
   assert.equal(existsSync(good), false);
   assert.equal(existsSync(cut), true);
   assert.equal(existsSync(junk), true);

@@ -1,5 +1,5 @@
 // Live capture end to end, as root: two namespaces joined by veth, the probe capturing on the B end
-// (tpacketv3 or libpcap), traffic sent from A, tcpdump on the A end as the witness when present.
+// (tpacketv3 or libpcap), traffic sent from A, tcpdump on the A end as the witness (a missing tcpdump fails the suite by name).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadNativeCapture } from '../../capture/live/native.js';
@@ -30,6 +30,7 @@ describe('live capture over a veth pair', () => {
   let lab: VethLab;
   before(() => {
     assert.equal(why, undefined, `live tests need root and iproute2: ${why}`);
+    assert.ok(haveTcpdump, 'live tests need tcpdump as the witness on the other end of the veth (Debian package tcpdump; test/run-all.sh installs it)');
     lab = new VethLab();
   });
   after(() => lab?.destroy());
@@ -38,8 +39,8 @@ describe('live capture over a veth pair', () => {
     const dir = probeDir();
     const probe = new Probe(lab, lab.nsB, { interfaces: [lab.devB], readMethod: 'tpacketv3', numThreads: 2, numBlocks: 8, pcapDir: dir, node: 'live' });
     assert.equal(await probe.start(), undefined);
-    const dump = haveTcpdump ? new Tcpdump(lab, lab.nsA, lab.devA, 16384) : undefined;
-    await dump?.start();
+    const dump = new Tcpdump(lab, lab.nsA, lab.devA, 16384);
+    await dump.start();
 
     ping(lab, 5);
     await udpBurst(lab, 5001, 200);
@@ -56,7 +57,7 @@ describe('live capture over a veth pair', () => {
     assert.equal(c.other, 0, 'nothing but our traffic on the wire');
     assert.equal(written.length, res.packets);
     assert.match(res.files[0].name, /\/live-\d{6}-00000001\.pcap$/);
-    if (dump) {
+    {
       const wire = await dump.stop();
       assert.equal(written.length, wire.length, 'same count as tcpdump on the other end');
       assert.deepEqual(packetSet(written), packetSet(wire), 'same bytes as tcpdump on the other end');

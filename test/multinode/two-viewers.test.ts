@@ -121,7 +121,7 @@ before(async () => {
     assert.equal(files.length, 1);
     control.updateFile(files[0].id!, { name: n.rel }); // relative: resolves only in the node's own folder
   }
-  control.createUser({ userId: 'admin', passHash: hashPassword('pw'), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
+  control.createUser({ userId: 'admin', passHash: await hashPassword('pw', 4), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
   control.close();
   if (isRoot) {
     execFileSync('chmod', ['-R', 'a+rwX', dataDir]);
@@ -197,16 +197,18 @@ test('internal routes take only a correctly signed, fresh request', async () => 
   const p = `/api/internal/sessions/node-b/pcap?ids=${ks.map((k) => encodeURIComponent(sessionOf(k).id)).join(',')}`;
   const call = (h: Record<string, string>) => fetch(b.base + p, { headers: h });
   const now = Date.now();
-  const ok = await call({ [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now) });
+  const signedOnce = { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, { timeMs: now }) };
+  const ok = await call(signedOnce);
   assert.equal(ok.status, 200);
   assert.ok(Buffer.from(await ok.arrayBuffer()).equals(Buffer.concat([header, ...ks.flatMap((k) => records[k])])));
   const cases: [string, Record<string, string>, number][] = [
     ['unsigned', {}, 401],
     ['user credentials are not a signature', admin, 401],
-    ['wrong secret', { [SIGNATURE_HEADER]: signRequest('not-the-secret', 'GET', p, now) }, 401],
-    ['signed for another path', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p.replace('ids=', 'ids=x,'), now) }, 401],
-    ['stale (3 minutes old)', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now - 3 * 60_000) }, 403],
-    ['3 minutes in the future', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, now + 3 * 60_000) }, 403],
+    ['wrong secret', { [SIGNATURE_HEADER]: signRequest('not-the-secret', 'GET', p, { timeMs: now }) }, 401],
+    ['signed for another path', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p.replace('ids=', 'ids=x,'), { timeMs: now }) }, 401],
+    ['stale (3 minutes old)', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, { timeMs: now - 3 * 60_000 }) }, 403],
+    ['3 minutes in the future', { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', p, { timeMs: now + 3 * 60_000 }) }, 403],
+    ['replayed (the accepted signature again)', signedOnce, 401],
   ];
   const one = `/api/internal/session/node-b/${encodeURIComponent(sessionOf(7).id)}`;
   const pcap = await fetch(`${b.base}${one}/pcap`, { headers: { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', `${one}/pcap`) } });
