@@ -238,11 +238,15 @@ describe('attacks on authentication', () => {
     assert.ok(walked >= 30, `only ${walked} route/method pairs walked`);
     assert.ok(ROUTES.filter((d) => d.role === 'public').every((d) => d.methods.every((m) => PUBLIC.has(`${m} ${d.path}`))), 'the route table has no other public route');
     // the UI: pages redirect to the login page; built assets are served to anyone
-    for (const page of ['/', '/sessions', '/index.html', '/x%2f..%2f..%2fsecret.txt', '/assets/missing.js']) {
+    for (const page of ['/', '/sessions', '/index.html', '/assets/missing.js']) {
       const r = await fetch(base + page, { redirect: 'manual' });
       assert.equal(r.status, 302, page);
       assert.equal(r.headers.get('location'), '/login', page);
     }
+    // a traversal path is refused before it reaches login or the file server
+    const traversal = await fetch(`${base}/x%2f..%2f..%2fsecret.txt`, { redirect: 'manual' });
+    assert.equal(traversal.status, 400);
+    assert.doesNotMatch(await traversal.text(), /outside the UI folder/);
     const asset = await fetch(`${base}/assets/app.js`, { redirect: 'manual' });
     assert.equal(asset.status, 200);
     assert.equal(await asset.text(), 'console.log(1)');
