@@ -138,6 +138,15 @@ export async function runImport(config: Config, node: string, files: string[], o
     finishedWaiters = [];
     if (failure) throw failure;
   };
+  // Every dbFlushTimeout the sessions handed over so far are flushed, in the background: the
+  // workers keep getting packets meanwhile. A timer, not the read loop: the reader waits on full
+  // slots (the last 32 MiB of a file, a --monitor folder with nothing new) while sessions keep coming.
+  const periodicFlush = setInterval(() => {
+    if (flushing || failure || performance.now() - lastFlush < flushMs || store.pendingCount === 0) return;
+    lastFlush = performance.now();
+    flushing = store.flush().catch((e: Error) => { failure ??= e; }).finally(() => { flushing = undefined; });
+  }, Math.min(250, flushMs / 4));
+  periodicFlush.unref();
   const flushStore = async () => {
     await flushing;
     if (failure) throw failure;
@@ -215,11 +224,6 @@ export async function runImport(config: Config, node: string, files: string[], o
             } satisfies ToWorker);
           }
           progress.update(src.position, readPackets, sessions, parserErrors());
-          if (performance.now() - lastFlush > flushMs && !flushing) {
-            // Written in the background: the workers keep getting packets meanwhile.
-            lastFlush = performance.now();
-            flushing = store.flush().catch((e: Error) => { failure ??= e; }).finally(() => { flushing = undefined; });
-          }
         }
         for (const s of slots) await idle(s);
         if (failure) throw failure;
@@ -262,6 +266,7 @@ export async function runImport(config: Config, node: string, files: string[], o
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     monitor?.stop();
+    clearInterval(periodicFlush);
   }
   await saveOpenSessions();
   await flushing;

@@ -175,10 +175,11 @@ export class EmbeddedSessionStore implements SessionSink {
     const writeCon = await db.connect();
     const readCon = await db.connect();
     const store = new EmbeddedSessionStore(path.resolve(dataDir), opts, db, writeCon, readCon);
+    // A writer killed before its first flush into a new partition left staging files in a folder
+    // with no manifest yet: recovery visits every partition folder, not only published ones.
+    if (!store.readOnly) for (const p of store.partitionFolders()) await store.recover(store.partitionDir(p));
     for (const p of store.partitionNames()) {
-      const dir = store.partitionDir(p);
-      if (!store.readOnly) await store.recover(dir);
-      for (const c of readManifest(dir).columns) store.cols.learn(c);
+      for (const c of readManifest(store.partitionDir(p)).columns) store.cols.learn(c);
     }
     return store;
   }
@@ -482,6 +483,12 @@ export class EmbeddedSessionStore implements SessionSink {
   }
 
   // ---------------------------------------------------------------- reading
+
+  /** Partition folders, published (with a manifest) or not. */
+  private partitionFolders(): string[] {
+    if (!fs.existsSync(this.dataDir)) return [];
+    return fs.readdirSync(this.dataDir).filter((n) => PARTITION_RE.test(n) && fs.statSync(path.join(this.dataDir, n)).isDirectory()).sort();
+  }
 
   /** Names of the partitions on disk, oldest first. */
   partitionNames(): string[] {
