@@ -90,9 +90,13 @@ export async function runImport(config: Config, node: string, files: string[], o
   const progress = new Progress(o.quiet);
 
   const noDocs: Record<string, unknown>[] = [];
+  // A store that cannot keep what it is given (a full dataDir) stops the import with its error,
+  // which names the folder; what was flushed before stays, and the file can be imported again.
   const onDocs = (docs: Record<string, unknown>[], flat: FlatBatch[]) => {
-    if (docs.length) { store.append(docs); sessions += docs.length; }
-    if (flat.length) { flatSink!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
+    try {
+      if (docs.length) { store.append(docs); sessions += docs.length; }
+      if (flat.length) { flatSink!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
+    } catch (e) { fail(e as Error); }
   };
   // Enough batches in flight that a worker busy with a heavy stretch does not stall the other.
   const slots: Slot[] = Array.from({ length: 8 }, () => {
@@ -152,6 +156,13 @@ export async function runImport(config: Config, node: string, files: string[], o
     if (failure) throw failure;
     await store.flush();
     lastFlush = performance.now();
+  };
+
+  /** Files read to their end whose sessions are not all flushed yet. */
+  const unfinished: string[] = [];
+  const markFinished = async () => {
+    const at = Math.floor(Date.now() / 1000);
+    for (const id of unfinished.splice(0)) await control.updateFile(id, { finishTimestamp: at });
   };
 
   // Inputs: the listed files, then (--monitor) whatever appears in the watched folders.
@@ -247,15 +258,17 @@ export async function runImport(config: Config, node: string, files: string[], o
           errors.push(msg); progress.log(`packrat: ${msg}`);
         }
       }
-      await control.updateFile(fileId, {
-        first, finishTimestamp: Math.floor(Date.now() / 1000),
-        ...(copy ? { filesize: copy.size, packets: copy.packets } : {}),
-      });
+      await control.updateFile(fileId, { first, ...(copy ? { filesize: copy.size, packets: copy.packets } : {}) });
+      // finishTimestamp says the import of the file is complete: read to its end and every
+      // session of it stored. Set once the sessions are flushed (after the file with --flush, else
+      // at the end of the run), so a run killed before that leaves the entry without it.
+      if (!interrupted) unfinished.push(fileId);
       progress.endFile(file, src.position, readPackets);
       const deleteThis = o.deleteAfter && copyOk && !readError && !interrupted;
       if (o.flushBetweenFiles && !interrupted) await saveOpenSessions();
       // A source is deleted only once the sessions read so far are on disk.
       if (o.flushBetweenFiles || deleteThis) await flushStore();
+      if (o.flushBetweenFiles) await markFinished();
       if (deleteThis) {
         const err = deleteInput(file);
         if (err) { errors.push(err); progress.log(`packrat: ${err}`); } else deleted.push(file);
@@ -272,6 +285,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   await flushing;
   if (failure) throw failure;
   await store.flush();
+  await markFinished();
   await Promise.all(workers.map((w) => w.terminate()));
   // The packet threads' cores are free now. A partition left with a few segments is not worth
   // the wait (ES merges in the background too); the 32-segment bound and `db optimize` remain.

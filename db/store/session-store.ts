@@ -139,6 +139,8 @@ export class EmbeddedSessionStore implements SessionSink {
   private readonly writerThreads: number;
   /** A segment written early (staging full) that failed: the next flush() reports it. */
   private earlyFailure: Error | undefined;
+  /** Sessions given to the store that it could not keep (staging or segment writes failed: a full disk). */
+  lostRows = 0;
   private readonly cols: DocColumns;
   private readonly flattener: DocFlattener;
   private layoutWarned = false;
@@ -202,6 +204,8 @@ export class EmbeddedSessionStore implements SessionSink {
    */
   appendBatches(batches: readonly FlatBatch[]): void {
     if (this.readOnly) throw new Error(`session store ${this.dataDir} is read-only`);
+    let failed: { dir: string; e: NodeJS.ErrnoException } | undefined;
+    let lost = 0;
     for (const b of batches) {
       if (b.rows === 0) continue;
       if (!PARTITION_RE.test(b.partition)) throw new Error(`'${b.partition}' is not a session partition name`);
@@ -225,7 +229,18 @@ export class EmbeddedSessionStore implements SessionSink {
         }
         p.columns.set(c.name, this.cols.info(c.name)!);
       }
-      p.bytes += writeAll(p.fd, b.bytes);
+      try {
+        writeAll(p.fd, b.bytes);
+      } catch (e) {
+        // A full disk (ENOSPC) or a failing one: cut the staging file back to its last whole
+        // line, so the rows staged before still make a segment, and report what was lost.
+        try { fs.ftruncateSync(p.fd, p.bytes); } catch { /* the next flush's read fails instead; its rows are counted then */ }
+        this.lostRows += b.rows;
+        lost += b.rows;
+        failed ??= { dir: path.dirname(p.stage), e: e as NodeJS.ErrnoException };
+        continue;
+      }
+      p.bytes += b.bytes.length;
       p.rows += b.rows;
       if (b.maxLine > p.maxLine) p.maxLine = b.maxLine;
       if (b.minLast < p.minLast) p.minLast = b.minLast;
@@ -236,6 +251,7 @@ export class EmbeddedSessionStore implements SessionSink {
         this.writeSegments([[b.partition, p]]).catch((e: Error) => { this.earlyFailure ??= e; });
       }
     }
+    if (failed) throw new SessionStoreWriteError(`session store: cannot stage ${lost} session(s) in ${failed.dir}: ${failed.e.message}`, failed.e.code, lost);
   }
 
   get pendingCount(): number {
@@ -342,17 +358,28 @@ export class EmbeddedSessionStore implements SessionSink {
         fsyncFile(tmp);
       } catch (e) {
         try { fs.unlinkSync(tmp); } catch { /* never written */ }
-        throw e;
+        this.lostRows += p.rows;
+        const m = (e as Error).message;
+        throw new SessionStoreWriteError(`session store: cannot write a segment of ${p.rows} session(s) into ${dir}: ${m}`,
+          (e as NodeJS.ErrnoException).code ?? (/no space left|disk is full|ENOSPC/i.test(m) ? 'ENOSPC' : undefined), p.rows);
       }
       const entry: SegmentEntry = {
         file, rows: p.rows, bytes: fs.statSync(tmp).size, minLast: p.minLast, maxLast: p.maxLast,
         columns: infos.map((c) => c.name),
       };
-      await this.publish(dir, (m) => {
-        fs.renameSync(tmp, path.join(dir, file));
-        m.segments.push(entry);
-        this.noteColumns(m, infos);
-      });
+      try {
+        await this.publish(dir, (m) => {
+          fs.renameSync(tmp, path.join(dir, file));
+          m.segments.push(entry);
+          this.noteColumns(m, infos);
+        });
+      } catch (e) {
+        // The manifest could not be replaced (a full disk): the segment is not live, its file goes.
+        for (const f of [tmp, path.join(dir, file)]) { try { fs.unlinkSync(f); } catch { /* not there */ } }
+        this.lostRows += p.rows;
+        throw new SessionStoreWriteError(`session store: cannot publish a segment of ${p.rows} session(s) in ${dir}: ${(e as Error).message}`,
+          (e as NodeJS.ErrnoException).code, p.rows);
+      }
     } finally {
       try { fs.unlinkSync(p.stage); } catch { /* already gone */ }
     }
@@ -701,6 +728,11 @@ export class EmbeddedSessionStore implements SessionSink {
     this.readCon.closeSync();
     this.db.closeSync();
   }
+}
+
+/** Sessions the store could not keep: `code` is the errno code when known (ENOSPC: a full disk). */
+export class SessionStoreWriteError extends Error {
+  constructor(message: string, readonly code: string | undefined, readonly rows: number) { super(message); }
 }
 
 function writeAll(fd: number, b: Uint8Array): number {
