@@ -159,7 +159,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   };
   // A store that cannot keep sessions (a full dataDir) loses them, counted (sessionsLost), and
   // capture goes on: pcap is still written, and sessions are stored again once there is room.
-  let storeErrorLogged = 0;
+  let storeErrorLogged = -Infinity;
   const onSaved = (flat: FlatBatch[], docs: Record<string, unknown>[]): void => {
     try {
       if (flat.length) {

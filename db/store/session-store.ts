@@ -346,6 +346,7 @@ export class EmbeddedSessionStore implements SessionSink {
   private async writePartitionSegment(name: string, p: Pending): Promise<void> {
     const dir = this.partitionDir(name);
     try {
+      if (p.rows === 0) return; // every row of it failed to stage (a full disk): nothing to write
       const infos = [...p.columns.values()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
       const columns = infos.map((c) => `${sqlString(c.name)}: ${sqlString(finalType(c))}`).join(', ');
       const src = `read_json(${sqlString(p.stage)}, format='newline_delimited', records=true, maximum_object_size=${jsonObjectLimit(p.maxLine)}, columns={${columns}})`;

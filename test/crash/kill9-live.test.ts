@@ -10,6 +10,8 @@
 //     registered size and packets; files the capture had not closed are on disk as a prefix;
 //     a file on disk and not registered can only be one opened after the last registration;
 //   - every visible session names registered files;
+//   - what the capture had handed to its store more than dbFlushTimeout (plus a flush under way)
+//     before the kill is stored;
 // and the next run continues: new file numbers above every earlier one, earlier files untouched.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,12 +23,15 @@ import { SqliteControl } from '../../db/store/sqlite-control-store.js';
 import type { FileDoc } from '../../db/backend/control-store.js';
 import { canMakeNetns, hasCommand, IP_B, LineReader, VethLab } from '../live/netns.js';
 import { nativeCaptureAvailable } from '../../capture/live/native.js';
-import { manifestRows, openStore, quantile, seededRandom, sleep, startPackrat, strayFiles, type Child } from './crash-lib.js';
+import { AppendObserver, manifestRows, openStore, quantile, seededRandom, sleep, startPackrat, strayFiles, type Child } from './crash-lib.js';
 
 const why = canMakeNetns() ?? (hasCommand('tshark') && hasCommand('capinfos') ? undefined : 'tshark/capinfos missing') ?? (nativeCaptureAvailable() ? undefined : 'addon not built');
 if (why) throw new Error(`live crash tests need root, iproute2, tshark and the capture addon: ${why}`);
 
 const TRIALS = Number(process.env.CRASH_TRIALS ?? 20);
+const FLUSH_S = 1;
+/** Beyond dbFlushTimeout: a flush under way at the kill, and the one-second tick that starts flushes. */
+const FLUSH_SLACK_S = 2;
 const node = 'crash';
 const trafficJs = path.join(path.dirname(new URL(import.meta.url).pathname), '../live/traffic.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-kill9-live-'));
@@ -98,14 +103,18 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
   await new LineReader(sink.stdout!).next();
   const earlier = new Map<string, { size: number; mtimeMs: number }>();
   let maxNum = 0, visibleBefore = 0;
-  const tally = { opened: 0, cutFiles: 0, emptyFiles: 0, unregistered: 0, unfinished: 0, sessions: [] as number[], files: 0, packetsBehind: 0 };
+  const tally = { opened: 0, cutFiles: 0, emptyFiles: 0, unregistered: 0, unfinished: 0, sessions: [] as number[], files: 0, lags: [] as number[], missingMax: 0 };
   for (let trial = 1; trial <= TRIALS; trial++) {
     const cap = await startCapture();
+    const obs = new AppendObserver(dataDir, cap.pid);
     const traffic = lab.spawn(lab.nsA, process.execPath, [trafficJs, 'udp-flows', IP_B, '7000', '20000']);
     const delay = 500 + rng.next() * 4500;
     await sleep(delay);
+    const killAt = performance.now();
     cap.proc.kill('SIGKILL');
     assert.equal(await cap.exited, 'SIGKILL', cap.out());
+    obs.stop();
+    const handed = obs.poll();
     traffic.kill('SIGKILL');
     await new Promise((r) => traffic.exitCode !== null || traffic.signalCode !== null ? r(null) : traffic.once('exit', r));
 
@@ -125,7 +134,15 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
       fileIds = ids.map((r) => Number(r.f));
     } finally { await store.close(); }
     assert.ok(visible >= visibleBefore, 'nothing stored earlier went away');
-    tally.sessions.push(visible - visibleBefore);
+    const stored = visible - visibleBefore;
+    tally.sessions.push(stored);
+    // Sessions missing: what the capture handed to its store more than dbFlushTimeout (+ a flush
+    // in progress) before the kill is stored.
+    const owed = obs.appendedAt(killAt - (FLUSH_S + FLUSH_SLACK_S) * 1000);
+    assert.ok(stored >= owed, `stored ${stored} of the ${owed} sessions handed over more than ${FLUSH_S + FLUSH_SLACK_S} s before the kill`);
+    const lag = obs.lag(killAt, stored);
+    tally.lags.push(lag);
+    tally.missingMax = Math.max(tally.missingMax, handed - stored);
     visibleBefore = visible;
 
     // The pcap files and the registry.
@@ -178,7 +195,7 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
     tally.files += newNums.length;
     maxNum = Math.max(maxNum, maxRegistered, ...onDisk.map((f) => Number(/-(\d{8})\.pcap$/.exec(f)![1])));
     tally.opened++;
-    console.log(`trial ${trial}: killed after ${(delay / 1000).toFixed(2)} s; ${visible} sessions stored so far; ` +
+    console.log(`trial ${trial}: killed after ${(delay / 1000).toFixed(2)} s; handed over ${handed}, stored ${stored}, lag ${lag.toFixed(2)} s; ` +
       `${newNums.length} new files registered, ${cutOrOpen.length} caught open (${readable.length} with a header)`);
   }
 
@@ -206,5 +223,6 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
   }
   console.log(`kill9-live: ${TRIALS} trials, store opened ${tally.opened}/${TRIALS}; ${tally.files} files registered by killed runs; ` +
     `${tally.unfinished} left unfinished in the registry, ${tally.unregistered} on disk but unregistered, ${tally.cutFiles} ending in a cut record, ` +
-    `${tally.emptyFiles} without a pcap header; sessions stored per killed run median ${quantile(tally.sessions, 0.5)}, min ${Math.min(...tally.sessions)}`);
+    `${tally.emptyFiles} without a pcap header; sessions stored per killed run median ${quantile(tally.sessions, 0.5)}, min ${Math.min(...tally.sessions)}; ` +
+    `max missing ${tally.missingMax}, lag median ${quantile(tally.lags, 0.5).toFixed(2)} s, max ${Math.max(...tally.lags).toFixed(2)} s (bound ${FLUSH_S} + ${FLUSH_SLACK_S} s)`);
 });
