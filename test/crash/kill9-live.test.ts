@@ -65,6 +65,31 @@ function pcapPrefix(file: string): { size: number; records: number; cut: number;
   return { size: b.length, records, cut: b.length - o, header: true };
 }
 
+/** Whether every record a gap0 packetPos names lies whole within its file on disk. */
+function packetsOnDisk(pos: number[], size: Map<number, number>, names: Map<number, string>): boolean {
+  let num = 0, last = 0, gap = 0, fd = -1;
+  const hdr = Buffer.alloc(16);
+  try {
+    for (const v of pos) {
+      if (v < 0) {
+        num = -v; last = 0; gap = 0;
+        if (fd >= 0) fs.closeSync(fd);
+        fd = -1;
+        if (!names.has(num) || !fs.existsSync(names.get(num)!)) return false;
+        fd = fs.openSync(names.get(num)!, 'r');
+        continue;
+      }
+      const at = v === 0 ? last + gap : last + v;
+      if (v !== 0) gap = v;
+      last = at;
+      if (at + 16 > (size.get(num) ?? 0)) return false;
+      fs.readSync(fd, hdr, 0, 16, at);
+      if (at + 16 + hdr.readUInt32LE(8) > (size.get(num) ?? 0)) return false;
+    }
+    return true;
+  } finally { if (fd >= 0) fs.closeSync(fd); }
+}
+
 function registry(): FileDoc[] {
   if (!fs.existsSync(path.join(dataDir, 'control.sqlite'))) return [];
   const c = SqliteControl.open(dataDir, { readOnly: true });
@@ -103,12 +128,12 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
   await new LineReader(sink.stdout!).next();
   const earlier = new Map<string, { size: number; mtimeMs: number }>();
   let maxNum = 0, visibleBefore = 0;
-  const tally = { opened: 0, cutFiles: 0, emptyFiles: 0, unregistered: 0, unfinished: 0, sessions: [] as number[], files: 0, lags: [] as number[], missingMax: 0 };
+  const tally = { opened: 0, cutFiles: 0, emptyFiles: 0, unregistered: 0, unfinished: 0, sessions: [] as number[], files: 0, lags: [] as number[], missingMax: 0, behind: 0 };
   for (let trial = 1; trial <= TRIALS; trial++) {
     const cap = await startCapture();
     const obs = new AppendObserver(dataDir, cap.pid);
     const traffic = lab.spawn(lab.nsA, process.execPath, [trafficJs, 'udp-flows', IP_B, '7000', '20000']);
-    const delay = 500 + rng.next() * 4500;
+    const delay = 1000 + rng.next() * 5000;
     await sleep(delay);
     const killAt = performance.now();
     cap.proc.kill('SIGKILL');
@@ -126,12 +151,14 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
     assert.equal(visible, listed);
     store = await openStore(dataDir, false);
     let fileIds: number[];
+    let runDocs: Record<string, unknown>[];
     try {
       assert.deepEqual(strayFiles(dataDir), { tmp: [], unlisted: [] });
       const dup = await store.query(`SELECT count(*) - count(DISTINCT "_id") AS d FROM ${store.fromClause()}`);
       assert.equal(Number(dup[0].d), 0, 'no session id twice');
       const ids = await store.query(`SELECT DISTINCT unnest("fileId") AS f FROM ${store.fromClause()}`);
       fileIds = ids.map((r) => Number(r.f));
+      runDocs = (await store.search({ where: `list_max("fileId") > ${maxNum}` })).map((h) => h.doc);
     } finally { await store.close(); }
     assert.ok(visible >= visibleBefore, 'nothing stored earlier went away');
     const stored = visible - visibleBefore;
@@ -185,11 +212,18 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
     for (const f of readable) {
       const p = pcapPrefix(f);
       assert.equal(tsharkPackets(f), p.records, `${f}: tshark reads the ${p.records} complete records`);
-      if (p.cut === 0) assert.equal(ci.get(f), p.records, `${f}: capinfos counts the ${p.records} records`);
+      assert.equal(ci.get(f), p.records, `${f}: capinfos counts the ${p.records} complete records (a cut last one: warned, exit 1)`);
     }
     // Sessions name registered files only.
     const nums = new Set(files.map((f) => f.num));
     for (const id of fileIds) assert.ok(nums.has(id), `sessions name file ${id}, which is registered`);
+    // Every packet of every session this run stored is on disk, whole: pcap buffers are written
+    // every second, before the session flush of the same tick.
+    const sizeOf = new Map(files.map((f) => [f.num, fs.existsSync(f.name) ? fs.statSync(f.name).size : 0]));
+    let behind = 0;
+    for (const d of runDocs) if (!packetsOnDisk(d.packetPos as number[], sizeOf, new Map(files.map((f) => [f.num, f.name])))) behind++;
+    tally.behind += behind;
+    assert.equal(behind, 0, `${behind} of ${runDocs.length} stored sessions point past the end of their pcap file`);
     const newNums = files.filter((f) => f.num > maxNum).map((f) => f.num);
     assert.ok(newNums.length > 0 || visible === visibleBefore, 'this run registered files');
     tally.files += newNums.length;
@@ -223,6 +257,6 @@ test(`live capture killed with -9 at ${TRIALS} random moments: store, pcap files
   }
   console.log(`kill9-live: ${TRIALS} trials, store opened ${tally.opened}/${TRIALS}; ${tally.files} files registered by killed runs; ` +
     `${tally.unfinished} left unfinished in the registry, ${tally.unregistered} on disk but unregistered, ${tally.cutFiles} ending in a cut record, ` +
-    `${tally.emptyFiles} without a pcap header; sessions stored per killed run median ${quantile(tally.sessions, 0.5)}, min ${Math.min(...tally.sessions)}; ` +
+    `${tally.emptyFiles} without a pcap header; ${tally.behind} stored sessions pointing past their file's end; sessions stored per killed run median ${quantile(tally.sessions, 0.5)}, min ${Math.min(...tally.sessions)}; ` +
     `max missing ${tally.missingMax}, lag median ${quantile(tally.lags, 0.5).toFixed(2)} s, max ${Math.max(...tally.lags).toFixed(2)} s (bound ${FLUSH_S} + ${FLUSH_SLACK_S} s)`);
 });
