@@ -115,7 +115,8 @@ export class AppendObserver {
   /** The shortest look-back L such that every session handed over by kill − L is stored. */
   lag(killAt: number, stored: number): number {
     for (let i = this.samples.length - 1; i >= 0; i--) {
-      if (this.samples[i].appended <= stored) return Math.max(0, killAt - this.samples[i].t) / 1000;
+      if (this.samples[i].t > killAt) continue; // handed over while the signal was on its way
+      if (this.samples[i].appended <= stored) return (killAt - this.samples[i].t) / 1000;
     }
     return 0;
   }
