@@ -258,7 +258,7 @@ export async function runImport(config: Config, node: string, files: string[], o
           errors.push(msg); progress.log(`packrat: ${msg}`);
         }
       }
-      await control.updateFile(fileId, { first, ...(copy ? { filesize: copy.size, packets: copy.packets } : {}) });
+      await control.updateFile(fileId, { first, ...(copy ? { filesize: copy.size - copy.unwrittenBytes, packets: copy.packets, ...(copy.error ? { writeErrors: 1 } : {}) } : {}) });
       // finishTimestamp says the import of the file is complete: read to its end and every
       // session of it stored. Set once the sessions are flushed (after the file with --flush, else
       // at the end of the run), so a run killed before that leaves the entry without it.

@@ -5,6 +5,9 @@
 //   - pcapDir full during a live capture: capture keeps SPI (every session indexed), counts what
 //     it could not write (writeErrors, diskFullErrors, unwrittenBytes in the stats and the log),
 //     and once space returns (the tmpfs grown) writes pcap again: later sessions read back.
+//   - pcapDir full during an import with --copy: every session indexed, the copy reported as
+//     failed with the bytes it could not write (and writeErrors on its registry entry); a
+//     copy whole once space returns.
 //   - dataDir full during a live capture: sessions that cannot be staged are counted
 //     (sessionsLost), capture goes on writing pcap, and stores sessions again once space returns.
 import { test, before, after } from 'node:test';
@@ -102,6 +105,49 @@ test('dataDir full during an import: a clear error naming the folder, committed 
     const n = await store.count(`list_contains("fileId", ${last.num})`);
     assert.ok(n >= 6000, `the re-import stored ${n}`);
     console.log(`disk-full import: after space returned the re-import stored ${n} sessions; ${committed.length} committed before the disk filled kept`);
+  } finally { await store.close(); }
+});
+
+test('pcapDir full during an import with --copy: every session indexed, the failed copy reported with its numbers, a copy again once space returns', { timeout: 5 * 60e3 }, async () => {
+  const input = path.join(dir, 'copy.pcap');
+  const g = spawnSync(process.execPath, [path.resolve(repoRoot, '../shared/bench/gen-pcap.mjs'), '--out', input, '--sessions', '400', '--profile', 'small', '--seed', 'copy', '--rate', '10'], { encoding: 'utf8' });
+  assert.equal(g.status, 0, g.stderr);
+  const pcapDir = path.join(dir, 'copy-raw'), dataDir = path.join(dir, 'copy-data');
+  tmpfs(pcapDir, '256k');
+  const cfg = path.join(dir, 'copy.ini');
+  fs.writeFileSync(cfg, `[default]\ndataDir=${dataDir}\npcapDir=${pcapDir}\npacketThreads=2\ndbFlushTimeout=1\n`);
+  let r = await runPackrat(['capture', '-c', cfg, '-n', 't', '-r', input, '--copy']);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /--copy into \S+ failed: write to \S+: ENOSPC: no space left on device, write \(\d+ bytes not written\)/, r.out);
+  const m = /imported 1 file\(s\): \d+ packets, (\d+) sessions/.exec(r.out);
+  const sessions = Number(m![1]);
+  assert.ok(sessions >= 400);
+  let store = await openStore(dataDir, true);
+  try { assert.equal(await store.count(), sessions, 'every session indexed'); } finally { await store.close(); }
+  let c = SqliteControl.open(dataDir, { readOnly: true });
+  const failed = c.listFiles('t')[0];
+  c.close();
+  assert.equal(failed.writeErrors, 1);
+  assert.equal(failed.filesize, fs.statSync(failed.name).size, 'the registry has the bytes on disk');
+  console.log(`disk-full --copy: ${sessions} sessions indexed; copy cut at ${failed.filesize} bytes: ${r.out.split('\n').find((l) => l.includes('--copy into'))}`);
+
+  execFileSync('mount', ['-o', 'remount,size=64m', pcapDir]); // space returns
+  r = await runPackrat(['capture', '-c', cfg, '-n', 't', '-r', input, '--copy', '-q']);
+  assert.equal(r.code, 0, r.out);
+  c = SqliteControl.open(dataDir, { readOnly: true });
+  const files = c.listFiles('t');
+  c.close();
+  const copy = files[files.length - 1];
+  assert.equal(copy.writeErrors, undefined);
+  assert.equal(copy.filesize, fs.statSync(copy.name).size);
+  store = await openStore(dataDir, true);
+  try {
+    const docs = (await store.search({ where: `list_contains("fileId", ${copy.num})` })).map((h) => h.doc);
+    assert.equal(docs.length, sessions);
+    const byNum = new Map(files.map((f) => [f.num, f]));
+    let read = 0;
+    for (const d of docs) { const p = readSessionPackets(d, byNum); assert.equal(p.length, (d.network as { packets: number }).packets); read += p.length; }
+    console.log(`disk-full --copy: after space returned, ${docs.length} sessions and ${read} packets read back through the new copy`);
   } finally { await store.close(); }
 });
 
