@@ -157,15 +157,24 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
       .finally(() => { if (flushing === f) flushing = undefined; });
     flushing = f;
   };
+  // A store that cannot keep sessions (a full dataDir) loses them, counted (sessionsLost), and
+  // capture goes on: pcap is still written, and sessions are stored again once there is room.
+  let storeErrorLogged = -Infinity;
   const onSaved = (flat: FlatBatch[], docs: Record<string, unknown>[]): void => {
-    if (flat.length) {
-      flatSink!.appendBatches(flat);
-      for (const b of flat) sessionsSaved += b.rows;
-      if (store.pendingCount >= FLUSH_ROWS) flushStore();
-    }
-    if (docs.length) {
-      store.append(docs);
-      sessionsSaved += docs.length;
+    try {
+      if (flat.length) {
+        for (const b of flat) sessionsSaved += b.rows;
+        flatSink!.appendBatches(flat);
+        if (store.pendingCount >= FLUSH_ROWS) flushStore();
+      }
+      if (docs.length) {
+        sessionsSaved += docs.length;
+        store.append(docs);
+      }
+    } catch (e) {
+      const now = performance.now();
+      if (now - storeErrorLogged > 10_000) { storeErrorLogged = now; log(`packrat: ${(e as Error).message}; capture continues (sessions lost so far: ${store.lostRows ?? 0})`); }
+      errors.push((e as Error).message);
     }
   };
 
@@ -227,7 +236,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const counters = () => {
     let a = 0, heap = 0;
     for (let i = 0; i < threads; i++) { a += active[i]; heap += workerHeap[i]; }
-    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount };
+    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount, sessionsLost: store.lostRows ?? 0 };
   };
   let statsCount = 0;
   // One stats write in flight: a slow cluster skips intervals rather than queueing them.

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { LiveStats } from './live-stats.js';
 import type { PcapWriterStats } from './pcap-writer.js';
 
-const writer: PcapWriterStats = { packets: 97, bytes: 5 * 2 ** 20, filesOpened: 2, filesClosed: 1, writeErrors: 0, diskFullErrors: 0, overloadDrops: 3, queuedBuffers: 2, lastError: '' };
-const counters = { packets: 100, queueDrops: 4, sessionsActive: 7, sessionsSaved: 20, packetQueue: 50, workerHeapUsed: 96 * 2 ** 20, storePendingRows: 1234 };
+const writer: PcapWriterStats = { packets: 97, bytes: 5 * 2 ** 20, filesOpened: 2, filesClosed: 1, writeErrors: 0, diskFullErrors: 0, unwrittenBytes: 0, overloadDrops: 3, queuedBuffers: 2, lastError: '' };
+const counters = { packets: 100, queueDrops: 4, sessionsActive: 7, sessionsSaved: 20, packetQueue: 50, workerHeapUsed: 96 * 2 ** 20, storePendingRows: 1234, sessionsLost: 0 };
 
 describe('LiveStats', () => {
   it('reports memory by kind (process RSS, main heap, worker heaps, external) and what waits in queues', () => {

@@ -18,6 +18,8 @@ export interface LiveCounters {
   workerHeapUsed: number;
   /** Session rows staged on disk for the next store flush. */
   storePendingRows: number;
+  /** Sessions the store could not keep (a full or failing dataDir). */
+  sessionsLost: number;
 }
 
 export interface LiveStatsDoc {
@@ -48,7 +50,11 @@ export interface LiveStatsDoc {
   filesWritten: number;
   writeErrors: number;
   diskFullErrors: number;
+  /** Bytes of packets (records) not written to pcap because a write or a file creation failed. */
+  unwrittenBytes: number;
   lastWriteError: string;
+  /** Sessions saved but not kept by the store (a full or failing dataDir). */
+  sessionsLost: number;
   freeSpaceM: number;
   usedSpaceM: number;
   freeSpaceP: number;
@@ -98,7 +104,7 @@ export class LiveStats {
       packetQueue: c.packetQueue, diskQueue: w.queuedBuffers, monitoring: c.sessionsActive,
       sessionsActive: c.sessionsActive, sessionsSaved: c.sessionsSaved,
       bytesWritten: w.bytes, filesWritten: w.filesClosed, writeErrors: w.writeErrors, diskFullErrors: w.diskFullErrors,
-      lastWriteError: w.lastError,
+      unwrittenBytes: w.unwrittenBytes, lastWriteError: w.lastError, sessionsLost: c.sessionsLost,
       freeSpaceM: Math.floor(free / 2 ** 20), usedSpaceM: Math.floor((total - free) / 2 ** 20),
       freeSpaceP: total > 0 ? Math.round((free / total) * 10000) / 100 : 0,
       memory: mem.rss, heapUsed: mem.heapUsed, workerHeapUsed: c.workerHeapUsed, storePendingRows: c.storePendingRows, external: mem.external, arrayBuffers: mem.arrayBuffers, cpu: Math.round(((cpu.user + cpu.system) / wallUs) * 10000),
@@ -112,7 +118,8 @@ export class LiveStats {
     return `packrat capture ${d.nodeName}: packets ${d.totalPackets} (+${d.deltaPackets}) kernelDrops ${d.kernelDrops} ` +
       `queueDrops ${d.queueDrops} diskOverload ${d.overloadDrops} sessions active ${d.sessionsActive} saved ${d.sessionsSaved} ` +
       `written ${d.bytesWritten} B in ${d.filesWritten} closed files, writeErrors ${d.writeErrors}` +
-      (d.lastWriteError ? ` (last: ${d.lastWriteError})` : '') + ` rss ${mib(d.memory)} heapUsed ${mib(d.heapUsed)} workers ${mib(d.workerHeapUsed)} external ${mib(d.external)} ` +
+      (d.writeErrors ? ` unwritten ${d.unwrittenBytes} B` : '') + (d.lastWriteError ? ` (last: ${d.lastWriteError})` : '') +
+      (d.sessionsLost ? ` sessionsLost ${d.sessionsLost}` : '') + ` rss ${mib(d.memory)} heapUsed ${mib(d.heapUsed)} workers ${mib(d.workerHeapUsed)} external ${mib(d.external)} ` +
       `arrayBuffers ${mib(d.arrayBuffers)} MiB packetQueue ${d.packetQueue} storePending ${d.storePendingRows} cpu ${(d.cpu / 100).toFixed(1)}%`;
   }
 }

@@ -72,6 +72,8 @@ export interface PcapWriterStats {
   filesClosed: number;
   writeErrors: number;
   diskFullErrors: number;
+  /** Bytes (pcap records, headers) lost to failed writes and to files that could not be created. */
+  unwrittenBytes: number;
   /** Packets not saved because the disk queue was full or no file number was available. */
   overloadDrops: number;
   queuedBuffers: number;
@@ -112,7 +114,7 @@ export class PcapWriter {
   /** File number of the last packet write() accepted. */
   fileNum = 0;
   readonly stats: PcapWriterStats = {
-    packets: 0, bytes: 0, filesOpened: 0, filesClosed: 0, writeErrors: 0, diskFullErrors: 0,
+    packets: 0, bytes: 0, filesOpened: 0, filesClosed: 0, writeErrors: 0, diskFullErrors: 0, unwrittenBytes: 0,
     overloadDrops: 0, queuedBuffers: 0, lastError: '',
   };
 
@@ -364,21 +366,30 @@ export class PcapWriter {
       return;
     }
     if (f.fd < 0) {  // the file could not be created: its buffers are lost, already reported
+      this.stats.unwrittenBytes += job.len;
       this.done(job);
       this.pump();
       return;
     }
     this.busy = true;
-    fsWrite(f.fd, job.buf, 0, job.len, job.pos, (err) => {
-      this.busy = false;
-      if (err) {
-        f.writeErrors++;
-        f.failed = true;  // the next packet opens a new file, maybe on another pcapDir
-        this.report(f.info.name, err.code ?? 'EIO', `write ${job.len} bytes at ${job.pos} to ${f.info.name}: ${err.message}`);
-      }
-      this.done(job);
-      this.pump();
-    });
+    // A short write (the disk filled up under it) goes on with the rest, which then fails with
+    // ENOSPC: a later buffer must never land after a hole.
+    const writeFrom = (at: number): void => {
+      fsWrite(f.fd, job.buf, at, job.len - at, job.pos + at, (err, n) => {
+        if (!err && n > 0 && at + n < job.len) { writeFrom(at + n); return; }
+        this.busy = false;
+        if (err || n === 0) {
+          f.writeErrors++;
+          f.failed = true;  // the next packet opens a new file, maybe on another pcapDir
+          this.stats.unwrittenBytes += job.len - at;
+          const code = err ? err.code ?? 'EIO' : 'ENOSPC';
+          this.report(f.info.name, code, `write ${job.len - at} bytes at ${job.pos + at} to ${f.info.name}: ${err ? err.message : 'nothing written'}`);
+        }
+        this.done(job);
+        this.pump();
+      });
+    };
+    writeFrom(0);
   }
 
   private done(job: Job): void {

@@ -92,9 +92,13 @@ export async function runImport(config: Config, node: string, files: string[], o
   const progress = new Progress(o.quiet);
 
   const noDocs: Record<string, unknown>[] = [];
+  // A store that cannot keep what it is given (a full dataDir) stops the import with its error,
+  // which names the folder; what was flushed before stays, and the file can be imported again.
   const onDocs = (docs: Record<string, unknown>[], flat: FlatBatch[]) => {
-    if (docs.length) { store.append(docs); sessions += docs.length; }
-    if (flat.length) { flatSink!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
+    try {
+      if (docs.length) { store.append(docs); sessions += docs.length; }
+      if (flat.length) { flatSink!.appendBatches(flat); for (const b of flat) sessions += b.rows; }
+    } catch (e) { fail(e as Error); }
   };
   // Enough batches in flight that a worker busy with a heavy stretch does not stall the other.
   const slots: Slot[] = Array.from({ length: 8 }, () => {
@@ -140,11 +144,27 @@ export async function runImport(config: Config, node: string, files: string[], o
     finishedWaiters = [];
     if (failure) throw failure;
   };
+  // Every dbFlushTimeout the sessions handed over so far are flushed, in the background: the
+  // workers keep getting packets meanwhile. A timer, not the read loop: the reader waits on full
+  // slots (the last 32 MiB of a file, a --monitor folder with nothing new) while sessions keep coming.
+  const periodicFlush = setInterval(() => {
+    if (flushing || failure || performance.now() - lastFlush < flushMs || store.pendingCount === 0) return;
+    lastFlush = performance.now();
+    flushing = store.flush().catch((e: Error) => { failure ??= e; }).finally(() => { flushing = undefined; });
+  }, Math.min(250, flushMs / 4));
+  periodicFlush.unref();
   const flushStore = async () => {
     await flushing;
     if (failure) throw failure;
     await store.flush();
     lastFlush = performance.now();
+  };
+
+  /** Files read to their end whose sessions are not all flushed yet. */
+  const unfinished: string[] = [];
+  const markFinished = async () => {
+    const at = Math.floor(Date.now() / 1000);
+    for (const id of unfinished.splice(0)) await control.updateFile(id, { finishTimestamp: at });
   };
 
   // Inputs: the listed files, then (--monitor) whatever appears in the watched folders.
@@ -217,11 +237,6 @@ export async function runImport(config: Config, node: string, files: string[], o
             } satisfies ToWorker);
           }
           progress.update(src.position, readPackets, sessions, parserErrors());
-          if (performance.now() - lastFlush > flushMs && !flushing) {
-            // Written in the background: the workers keep getting packets meanwhile.
-            lastFlush = performance.now();
-            flushing = store.flush().catch((e: Error) => { failure ??= e; }).finally(() => { flushing = undefined; });
-          }
         }
         for (const s of slots) await idle(s);
         if (failure) throw failure;
@@ -245,15 +260,17 @@ export async function runImport(config: Config, node: string, files: string[], o
           errors.push(msg); progress.log(`packrat: ${msg}`);
         }
       }
-      await control.updateFile(fileId, {
-        first, finishTimestamp: Math.floor(Date.now() / 1000),
-        ...(copy ? { filesize: copy.size, packets: copy.packets } : {}),
-      });
+      await control.updateFile(fileId, { first, ...(copy ? { filesize: copy.size - copy.unwrittenBytes, packets: copy.packets, ...(copy.error ? { writeErrors: 1 } : {}) } : {}) });
+      // finishTimestamp says the import of the file is complete: read to its end and every
+      // session of it stored. Set once the sessions are flushed (after the file with --flush, else
+      // at the end of the run), so a run killed before that leaves the entry without it.
+      if (!interrupted) unfinished.push(fileId);
       progress.endFile(file, src.position, readPackets);
       const deleteThis = o.deleteAfter && copyOk && !readError && !interrupted;
       if (o.flushBetweenFiles && !interrupted) await saveOpenSessions();
       // A source is deleted only once the sessions read so far are on disk.
       if (o.flushBetweenFiles || deleteThis) await flushStore();
+      if (o.flushBetweenFiles) await markFinished();
       if (deleteThis) {
         const err = deleteInput(file);
         if (err) { errors.push(err); progress.log(`packrat: ${err}`); } else deleted.push(file);
@@ -265,11 +282,13 @@ export async function runImport(config: Config, node: string, files: string[], o
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     monitor?.stop();
+    clearInterval(periodicFlush);
   }
   await saveOpenSessions();
   await flushing;
   if (failure) throw failure;
   await store.flush();
+  await markFinished();
   await Promise.all(workers.map((w) => w.terminate()));
   // The packet threads' cores are free now. A partition left with a few segments is not worth
   // the wait (ES merges in the background too); the 32-segment bound and `db optimize` remain.

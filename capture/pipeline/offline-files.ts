@@ -30,6 +30,10 @@ export class PcapCopy {
   path = '';
   linkType = -1;
   private mixedLinkTypes = false;
+  /** The first failed write (a full pcapDir): later records are not written, only counted. */
+  error: Error | undefined;
+  /** Bytes of records not written because of `error`. */
+  unwrittenBytes = 0;
 
   constructor(private readonly dir: string, private readonly node: string, private readonly num: number) {}
 
@@ -61,13 +65,16 @@ export class PcapCopy {
     }
   }
 
-  /** Write out, fsync and close; a file without packets still gets a header (dated now). */
+  /**
+   * Write out, fsync and close; a file without packets still gets a header (dated now). Throws
+   * the first write error (naming the copy), once the file is closed: the import goes on with
+   * SPI data and reports the copy as failed.
+   */
   finish(): string {
     if (this.fd < 0) this.open(Math.floor(Date.now() / 1000), 1);
     this.drain();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = -1;
+    try { if (!this.error) fsyncSync(this.fd); } finally { closeSync(this.fd); this.fd = -1; }
+    if (this.error) throw new Error(`${this.error.message} (${this.unwrittenBytes} bytes not written)`);
     return this.path;
   }
 
@@ -90,7 +97,12 @@ export class PcapCopy {
 
   private drain(): void {
     let off = 0;
-    while (off < this.used) off += writeSync(this.fd, this.out, off, this.used - off);
+    try {
+      while (off < this.used && !this.error) off += writeSync(this.fd, this.out, off, this.used - off);
+    } catch (e) {
+      this.error = new Error(`write to ${this.path}: ${(e as Error).message}`);
+    }
+    this.unwrittenBytes += this.used - off;
     this.used = 0;
   }
 }

@@ -23,6 +23,8 @@ export interface SessionSink {
   readonly flat?: FlatBatchTarget;
   /** Documents appended that a flush has not yet made durable (stats; embedded: staged rows). */
   readonly pendingCount: number;
+  /** Documents given to the sink that it could not keep (embedded: a full dataDir). */
+  readonly lostRows?: number;
   /**
    * Bulk import hints, for sinks that merge what they wrote (the embedded store): hold merges
    * while the packet threads run, then run the held ones with `threads` threads in partitions

@@ -62,9 +62,15 @@ export function writeManifest(dir: string, m: Manifest): void {
   const tmp = tmpName(dir, MANIFEST);
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, JSON.stringify(m));
+    const text = Buffer.from(JSON.stringify(m));
+    for (let off = 0; off < text.length;) off += fs.writeSync(fd, text, off);
     fs.fsyncSync(fd);
-  } finally { fs.closeSync(fd); }
+  } catch (e) {
+    fs.closeSync(fd);
+    try { fs.unlinkSync(tmp); } catch { /* gone */ } // a full disk: the old manifest stays in force
+    throw e;
+  }
+  fs.closeSync(fd);
   fs.renameSync(tmp, path.join(dir, MANIFEST));
   fsyncDir(dir);
 }

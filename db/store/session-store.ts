@@ -146,6 +146,8 @@ export class EmbeddedSessionStore implements SessionSink {
   private readonly writerThreads: number;
   /** A segment written early (staging full) that failed: the next flush() reports it. */
   private earlyFailure: Error | undefined;
+  /** Sessions given to the store that it could not keep (staging or segment writes failed: a full disk). */
+  lostRows = 0;
   private readonly cols: DocColumns;
   private readonly flattener: DocFlattener;
   private layoutWarned = false;
@@ -187,10 +189,11 @@ export class EmbeddedSessionStore implements SessionSink {
     const writeCon = await db.connect();
     const readCon = await db.connect();
     const store = new EmbeddedSessionStore(path.resolve(dataDir), opts, db, writeCon, readCon);
+    // A writer killed before its first flush into a new partition left staging files in a folder
+    // with no manifest yet: recovery visits every partition folder, not only published ones.
+    if (!store.readOnly) for (const p of store.partitionFolders()) await store.recover(store.partitionDir(p));
     for (const p of store.partitionNames()) {
-      const dir = store.partitionDir(p);
-      if (!store.readOnly) await store.recover(dir);
-      for (const c of readManifest(dir).columns) store.cols.learn(c);
+      for (const c of readManifest(store.partitionDir(p)).columns) store.cols.learn(c);
     }
     return store;
   }
@@ -213,6 +216,8 @@ export class EmbeddedSessionStore implements SessionSink {
    */
   appendBatches(batches: readonly FlatBatch[]): void {
     if (this.readOnly) throw new Error(`session store ${this.dataDir} is read-only`);
+    let failed: { dir: string; e: NodeJS.ErrnoException } | undefined;
+    let lost = 0;
     for (const b of batches) {
       if (b.rows === 0) continue;
       if (!PARTITION_RE.test(b.partition)) throw new Error(`'${b.partition}' is not a session partition name`);
@@ -236,7 +241,18 @@ export class EmbeddedSessionStore implements SessionSink {
         }
         p.columns.set(c.name, this.cols.info(c.name)!);
       }
-      p.bytes += writeAll(p.fd, b.bytes);
+      try {
+        writeAll(p.fd, b.bytes);
+      } catch (e) {
+        // A full disk (ENOSPC) or a failing one: cut the staging file back to its last whole
+        // line, so the rows staged before still make a segment, and report what was lost.
+        try { fs.ftruncateSync(p.fd, p.bytes); } catch { /* the next flush's read fails instead; its rows are counted then */ }
+        this.lostRows += b.rows;
+        lost += b.rows;
+        failed ??= { dir: path.dirname(p.stage), e: e as NodeJS.ErrnoException };
+        continue;
+      }
+      p.bytes += b.bytes.length;
       p.rows += b.rows;
       if (b.maxLine > p.maxLine) p.maxLine = b.maxLine;
       if (b.minLast < p.minLast) p.minLast = b.minLast;
@@ -247,6 +263,7 @@ export class EmbeddedSessionStore implements SessionSink {
         this.writeSegments([[b.partition, p]]).catch((e: Error) => { this.earlyFailure ??= e; });
       }
     }
+    if (failed) throw new SessionStoreWriteError(`session store: cannot stage ${lost} session(s) in ${failed.dir}: ${failed.e.message}`, failed.e.code, lost);
   }
 
   get pendingCount(): number {
@@ -341,6 +358,7 @@ export class EmbeddedSessionStore implements SessionSink {
   private async writePartitionSegment(name: string, p: Pending): Promise<void> {
     const dir = this.partitionDir(name);
     try {
+      if (p.rows === 0) return; // every row of it failed to stage (a full disk): nothing to write
       const infos = [...p.columns.values()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
       const columns = infos.map((c) => `${sqlString(c.name)}: ${sqlString(finalType(c))}`).join(', ');
       const src = `read_json(${sqlString(p.stage)}, format='newline_delimited', records=true, maximum_object_size=${jsonObjectLimit(p.maxLine)}, columns={${columns}})`;
@@ -353,17 +371,28 @@ export class EmbeddedSessionStore implements SessionSink {
         fsyncFile(tmp);
       } catch (e) {
         try { fs.unlinkSync(tmp); } catch { /* never written */ }
-        throw e;
+        this.lostRows += p.rows;
+        const m = (e as Error).message;
+        throw new SessionStoreWriteError(`session store: cannot write a segment of ${p.rows} session(s) into ${dir}: ${m}`,
+          (e as NodeJS.ErrnoException).code ?? (/no space left|disk is full|ENOSPC/i.test(m) ? 'ENOSPC' : undefined), p.rows);
       }
       const entry: SegmentEntry = {
         file, rows: p.rows, bytes: fs.statSync(tmp).size, minLast: p.minLast, maxLast: p.maxLast,
         columns: infos.map((c) => c.name),
       };
-      await this.publish(dir, (m) => {
-        fs.renameSync(tmp, path.join(dir, file));
-        m.segments.push(entry);
-        this.noteColumns(m, infos);
-      });
+      try {
+        await this.publish(dir, (m) => {
+          fs.renameSync(tmp, path.join(dir, file));
+          m.segments.push(entry);
+          this.noteColumns(m, infos);
+        });
+      } catch (e) {
+        // The manifest could not be replaced (a full disk): the segment is not live, its file goes.
+        for (const f of [tmp, path.join(dir, file)]) { try { fs.unlinkSync(f); } catch { /* not there */ } }
+        this.lostRows += p.rows;
+        throw new SessionStoreWriteError(`session store: cannot publish a segment of ${p.rows} session(s) in ${dir}: ${(e as Error).message}`,
+          (e as NodeJS.ErrnoException).code, p.rows);
+      }
     } finally {
       try { fs.unlinkSync(p.stage); } catch { /* already gone */ }
     }
@@ -494,6 +523,12 @@ export class EmbeddedSessionStore implements SessionSink {
   }
 
   // ---------------------------------------------------------------- reading
+
+  /** Partition folders, published (with a manifest) or not. */
+  private partitionFolders(): string[] {
+    if (!fs.existsSync(this.dataDir)) return [];
+    return fs.readdirSync(this.dataDir).filter((n) => PARTITION_RE.test(n) && fs.statSync(path.join(this.dataDir, n)).isDirectory()).sort();
+  }
 
   /** Names of the partitions on disk, oldest first. */
   partitionNames(): string[] {
@@ -724,6 +759,11 @@ export class EmbeddedSessionStore implements SessionSink {
     for (const con of this.idleCons.splice(0)) con.closeSync();
     this.db.closeSync();
   }
+}
+
+/** Sessions the store could not keep: `code` is the errno code when known (ENOSPC: a full disk). */
+export class SessionStoreWriteError extends Error {
+  constructor(message: string, readonly code: string | undefined, readonly rows: number) { super(message); }
 }
 
 function writeAll(fd: number, b: Uint8Array): number {

@@ -1,6 +1,8 @@
 // Traffic for live tests, run inside a namespace:
 //   udp-recv <port> <count>      exit after <count> datagrams (prints "ready")
 //   udp-send <ip> <port> <count> <count> datagrams of 100 bytes, one after another
+//   udp-flows <ip> <port> <ms>  until killed or <ms> elapse: a new source port every few
+//                                datagrams (many short sessions), one datagram per millisecond
 //   http-serve <port>            answer GETs with 2000 bytes and close (prints "ready")
 //   http-get <url> <times>       <times> GETs, each on a new connection
 //   dns-serve <port>             answer A queries with 10.1.2.3 (prints "ready")
@@ -27,6 +29,18 @@ async function main(): Promise<void> {
       await new Promise<void>((res, rej) => s.send(payload, Number(b), a, (e) => (e ? rej(e) : res())));
     }
     s.close();
+  } else if (mode === 'udp-flows') {
+    const end = Date.now() + Number(c);
+    const payload = Buffer.alloc(200, 0x63);
+    for (let flow = 0; Date.now() < end; flow++) {
+      const s = createSocket('udp4');
+      for (let i = 0; i < 5; i++) {
+        payload.writeUInt32BE(flow, 0);
+        await new Promise<void>((res, rej) => s.send(payload, Number(b), a, (e) => (e ? rej(e) : res())));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      s.close();
+    }
   } else if (mode === 'http-serve') {
     const body = Buffer.alloc(2000, 0x62);
     const srv = createServer((req, res) => { res.setHeader('Connection', 'close'); res.end(body); });
