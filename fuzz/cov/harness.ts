@@ -5,7 +5,8 @@
 //   node dist/fuzz/cov/harness.js replay <target> <file or folder>...
 //     runs every input once, never resetting the counters, then the target's corpus check;
 //     prints one JSON line {target, inputs, covered, total, failures}. Exit 1 on a failure.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { register } from 'node:module';
 import { join } from 'node:path';
 import { Coverage, installRuntime, loadAddon } from './runtime.js';
@@ -24,6 +25,14 @@ function inputsOf(paths: string[]): { name: string; data: Uint8Array }[] {
   return out;
 }
 
+/** libFuzzer's dictionary format: one quoted entry a line, non-printables as \xNN. */
+function writeDict(entries: readonly string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'packrat-dict-'));
+  const esc = (s: string) => s.replace(/[^\x20-\x7e]|["\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  writeFileSync(join(dir, 'dict'), entries.map((e) => `"${esc(e)}"`).join('\n') + '\n');
+  return [`-dict=${join(dir, 'dict')}`];
+}
+
 async function main(): Promise<void> {
   const [mode, name, ...rest] = process.argv.slice(2);
   if ((mode !== 'fuzz' && mode !== 'replay') || !name) {
@@ -39,10 +48,11 @@ async function main(): Promise<void> {
   if (!t) { console.error(`unknown fuzz target ${name}`); process.exit(2); }
 
   if (mode === 'fuzz') {
-    console.error(`harness: ${name}: ${cov.used} edges instrumented in ${cov.modules.length} modules`);
+    console.error(`harness: ${name}: ${cov.used} edges instrumented in ${cov.modules.length} modules; corpus check: ${t.check ? 'yes' : 'no'}`);
+    const dict = t.dict ? writeDict(t.dict) : [];
     // Only the counters in use: libFuzzer scans the whole registered range after every input.
     cov.native!.registerCoverageMap(cov.counters.subarray(0, cov.used));
-    cov.native!.startFuzzing((data) => t.run(data), [`-max_len=${t.maxLen}`, ...rest]);
+    cov.native!.startFuzzing((data) => t.run(data), [`-max_len=${t.maxLen}`, ...dict, ...rest]);
     return;
   }
   const inputs = inputsOf(rest);
