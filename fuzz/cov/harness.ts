@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { Coverage, installRuntime, loadAddon } from './runtime.js';
 import type { FuzzTarget } from '../targets/target.js';
 
-export interface ReplayReport { target: string; inputs: number; covered: number; total: number; failures: string[] }
+export interface ReplayReport {
+  target: string; inputs: number; covered: number; total: number; failures: string[];
+  /** The modules the inputs reached most (a parser target's own file comes first). */
+  modules: { name: string; covered: number; total: number }[];
+}
 
 function inputsOf(paths: string[]): { name: string; data: Uint8Array }[] {
   const out: { name: string; data: Uint8Array }[] = [];
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
     try { t.run(data); } catch (e) { failures.push(`${file}: ${(e as Error)?.stack ?? String(e)}`); }
   }
   if (t.check) failures.push(...await t.check(inputs));
-  const report: ReplayReport = { target: name, inputs: inputs.length, covered: cov.covered(), total: cov.used, failures };
+  const report: ReplayReport = { target: name, inputs: inputs.length, covered: cov.covered(), total: cov.used, failures, modules: cov.byModule().slice(0, 4) };
   console.log(JSON.stringify(report));
   process.exitCode = failures.length ? 1 : 0;
 }

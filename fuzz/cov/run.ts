@@ -1,8 +1,9 @@
-// `npm run fuzz:cov -- [--target T]... [--seconds N] [--grow] [--deep] [--restart] [--quiet]`
+// `npm run fuzz:cov -- [--target T]... [--seconds N] [--grow] [--modules] [--deep] [--restart]`
 // Runs each target (default: all) under libFuzzer for N seconds, starting from the repository
 // corpus (fuzz/corpus/<T>) and the crash regressions (fuzz/regressions/<T>), then reports per
 // target: executions, exec/s, edges covered of those instrumented, corpus size, crashes.
 //   --grow     merge the inputs that found new edges back into fuzz/corpus/<T> (within a budget)
+//   --modules  replay the corpus afterwards to count covered edges per module
 //   --deep     fuzz:deep: working corpora live in build/fuzz-deep/<T> and persist, and targets
 //              finished in this pass are skipped when the command is run again (resumable);
 //              --restart begins a new pass. Default 1200 s per target.
@@ -31,12 +32,14 @@ export interface TargetReport {
   repoCorpus: number;
   crash?: string;
   problems: string[];
+  /** With a replay (--deep, --modules, or a target with a corpus check): the modules reached most. */
+  modules?: ReplayReport['modules'];
 }
 
-interface Args { targets: string[]; seconds?: number; grow: boolean; deep: boolean; restart: boolean; quiet: boolean }
+interface Args { targets: string[]; seconds?: number; grow: boolean; deep: boolean; restart: boolean; modules: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { targets: [], grow: false, deep: false, restart: false, quiet: false };
+  const a: Args = { targets: [], grow: false, deep: false, restart: false, modules: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--target') a.targets.push(argv[++i]);
@@ -44,7 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--grow') a.grow = true;
     else if (v === '--deep') a.deep = true;
     else if (v === '--restart') a.restart = true;
-    else if (v === '--quiet') a.quiet = true;
+    else if (v === '--modules') a.modules = true;
     else { console.error(`fuzz:cov: unknown argument ${v}`); process.exit(2); }
   }
   if (a.seconds !== undefined && !(a.seconds > 0)) { console.error('fuzz:cov: --seconds wants a positive number'); process.exit(2); }
@@ -76,7 +79,7 @@ function enforceBudget(dir: string, before: Set<string>): void {
   }
 }
 
-export function runTarget(target: string, seconds: number, opts: { work: string; grow: boolean; log?: (s: string) => void }): TargetReport {
+export function runTarget(target: string, seconds: number, opts: { work: string; grow: boolean; modules?: boolean }): TargetReport {
   const corpus = join(opts.work, 'corpus'), crashes = join(CRASH_DIR, target);
   mkdirSync(corpus, { recursive: true }); mkdirSync(crashes, { recursive: true });
   const repo = join(CORPUS_DIR, target), regress = join(REGRESSIONS_DIR, target);
@@ -94,14 +97,17 @@ export function runTarget(target: string, seconds: number, opts: { work: string;
     crash = `${crash}\n${js.split('\n').slice(0, 12).join('\n')}`;
   }
   let covered = lf.cov;
-  // The corpus check (expr: DuckDB must accept the SQL) runs over the grown corpus afterwards.
-  if (!crash && /corpus check: yes/.test(r.err)) {
+  // The corpus check (expr: DuckDB must accept the SQL) runs over the grown corpus afterwards;
+  // so does the per-module coverage count when asked for.
+  let modules: ReplayReport['modules'] | undefined;
+  if (!crash && (opts.modules || /corpus check: yes/.test(r.err))) {
     const rep = harness(['replay', target, corpus, repo, regress], 600);
     const line = rep.out.trim().split('\n').at(-1) ?? '';
     try {
       const j = JSON.parse(line) as ReplayReport;
       problems.push(...j.failures);
       covered = Math.max(covered, j.covered);
+      modules = j.modules;
     } catch { problems.push(`replay failed: ${rep.err.slice(-2000)}`); }
   }
   if (opts.grow && !crash) {
@@ -112,7 +118,7 @@ export function runTarget(target: string, seconds: number, opts: { work: string;
   }
   return {
     target, seconds: Math.round(elapsed), execs: lf.execs, execPerSec: Math.round(lf.execs / elapsed), covered, total,
-    corpus: files(corpus).length, repoCorpus: files(repo).length, crash, problems,
+    corpus: files(corpus).length, repoCorpus: files(repo).length, crash, problems, modules,
   };
 }
 
@@ -120,18 +126,20 @@ export function formatReport(r: TargetReport): string {
   const pct = r.total ? ((100 * r.covered) / r.total).toFixed(1) : '0';
   let s = `${r.target.padEnd(26)} ${String(r.execs).padStart(10)} execs ${String(r.execPerSec).padStart(7)}/s  edges ${r.covered}/${r.total} (${pct}%)  corpus ${r.corpus} (repo ${r.repoCorpus})`;
   s += r.crash ? `  CRASH ${r.crash}` : '  crashes 0';
+  if (r.modules?.length) s += `\n    ${r.modules.map((m) => `${m.name} ${m.covered}/${m.total}`).join(', ')}`;
   for (const p of r.problems) s += `\n    problem: ${p}`;
   return s;
 }
 
+/** Builds build/fuzz/libfuzzer.node when missing or stale; throws with the reason. */
 export function buildAddon(): void {
-  const b = spawnSync(process.execPath, [ADDON_BUILD], { stdio: 'inherit' });
-  if (b.status !== 0) process.exit(1);
+  const b = spawnSync(process.execPath, [ADDON_BUILD], { encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(b.stderr.trim() || `fuzz/libfuzzer/build.mjs exited with ${b.status}`);
 }
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
-  buildAddon();
+  try { buildAddon(); } catch (e) { console.error((e as Error).message); process.exit(1); }
   const all = await allTargetNames();
   const unknown = a.targets.filter((t) => !all.includes(t));
   if (unknown.length) { console.error(`fuzz:cov: unknown target(s) ${unknown.join(', ')}; known: ${all.join(' ')}`); process.exit(2); }
@@ -145,7 +153,7 @@ async function main(): Promise<void> {
     for (const t of targets) {
       if (state[t]) { console.log(`${formatReport(state[t])}  (done earlier in this pass)`); continue; }
       const work = a.deep ? join(DEEP_DIR, t) : join(tmp!, t);
-      const rep = runTarget(t, seconds, { work, grow: a.grow });
+      const rep = runTarget(t, seconds, { work, grow: a.grow, modules: a.modules || a.deep });
       console.log(formatReport(rep));
       if (rep.crash || rep.problems.length) failed = true;
       if (a.deep) {

@@ -36,10 +36,16 @@ export class Coverage {
   }
 
   /** Counters hit at least once since the last reset (replay mode never resets). */
-  covered(): number {
+  covered(start = 0, end = this.used): number {
     let n = 0;
-    for (let i = 0; i < this.used; i++) if (this.counters[i] !== 0) n++;
+    for (let i = start; i < end; i++) if (this.counters[i] !== 0) n++;
     return n;
+  }
+
+  /** Covered edges per module, most covered first. */
+  byModule(): { name: string; covered: number; total: number }[] {
+    return this.modules.map((m) => ({ name: m.name, covered: this.covered(m.start, m.start + m.size), total: m.size }))
+      .filter((m) => m.covered > 0).sort((a, b) => b.covered - a.covered);
   }
 }
 

@@ -7,7 +7,7 @@ import { loadCorpus } from '../corpus.js';
 
 export const SAMPLE_PCAPS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../capture/parsers/samples/pcaps');
 
-export interface Flow { file: string; transport: 'tcp' | 'udp'; serverPort: number; chunks: [Dir, Uint8Array][] }
+export interface Flow { file: string; transport: 'tcp' | 'udp'; clientPort: number; serverPort: number; chunks: [Dir, Uint8Array][] }
 
 let flows: Flow[] | undefined;
 
@@ -24,7 +24,7 @@ function loadFlows(): Flow[] {
       const key = `${l.ipProtocol} ${[src, dst].sort().join(' ')}`;
       let f = byKey.get(key);
       if (!f) {
-        f = { client: src, flow: { file: file.name, transport: l.ipProtocol === 6 ? 'tcp' : 'udp', serverPort: (d[l.l4Off + 2] << 8) | d[l.l4Off + 3], chunks: [] } };
+        f = { client: src, flow: { file: file.name, transport: l.ipProtocol === 6 ? 'tcp' : 'udp', clientPort: (d[l.l4Off] << 8) | d[l.l4Off + 1], serverPort: (d[l.l4Off + 2] << 8) | d[l.l4Off + 3], chunks: [] } };
         byKey.set(key, f);
         out.push(f.flow);
       }

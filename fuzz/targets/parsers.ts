@@ -6,6 +6,7 @@
 //
 // Input layout (kept simple so byte mutations stay meaningful):
 //   byte 0       flags: bit 0 picks UDP over TCP for parsers registered on both
+//   bytes 1-4    client port, server port (big-endian): classifiers and parsers look at them
 //   then chunks  [d|len-hi][len-lo][len bytes]: d = top bit, the direction (1 = server→client)
 import { PARSE_DONE, PARSE_ERROR, type Dir, type ProtocolParser } from '../../capture/parsers/api.js';
 import { parsers } from '../../capture/parsers/index.js';
@@ -45,10 +46,14 @@ const allEntries = (): Entry[] => (entries ??= buildEntries());
 
 export function names(): string[] { return allEntries().map((e) => e.name); }
 
-/** One chunk stream: [dir, bytes][] from the input layout above. */
-export function decodeChunks(data: Uint8Array): { udp: boolean; chunks: [Dir, Uint8Array][] } {
+const HEADER = 5;
+
+export interface ParserInput { udp: boolean; srcPort: number; dstPort: number; chunks: [Dir, Uint8Array][] }
+
+/** One session's bytes from the input layout above. */
+export function decodeChunks(data: Uint8Array): ParserInput {
   const chunks: [Dir, Uint8Array][] = [];
-  let i = 1;
+  let i = HEADER;
   while (i + 2 <= data.length) {
     const dir: Dir = data[i] & 0x80 ? 1 : 0;
     const len = ((data[i] & 0x7f) << 8) | data[i + 1];
@@ -56,11 +61,13 @@ export function decodeChunks(data: Uint8Array): { udp: boolean; chunks: [Dir, Ui
     chunks.push([dir, data.subarray(i, Math.min(data.length, i + len))]);
     i += len;
   }
-  return { udp: data.length > 0 && (data[0] & 1) === 1, chunks };
+  const u16 = (k: number) => (data.length > k + 1 ? (data[k] << 8) | data[k + 1] : 0);
+  return { udp: data.length > 0 && (data[0] & 1) === 1, srcPort: u16(1), dstPort: u16(3), chunks };
 }
 
-export function encodeChunks(udp: boolean, chunks: [Dir, Uint8Array][], maxLen = MAX_LEN): Uint8Array {
-  const parts: number[] = [udp ? 1 : 0];
+export function encodeChunks(inp: ParserInput, maxLen = MAX_LEN): Uint8Array {
+  const { udp, srcPort, dstPort, chunks } = inp;
+  const parts: number[] = [udp ? 1 : 0, srcPort >> 8, srcPort & 0xff, dstPort >> 8, dstPort & 0xff];
   for (const [dir, b] of chunks) {
     const len = Math.min(b.length, 0x7fff, maxLen - parts.length - 2);
     if (len <= 0) break;
@@ -70,9 +77,8 @@ export function encodeChunks(udp: boolean, chunks: [Dir, Uint8Array][], maxLen =
   return Uint8Array.from(parts);
 }
 
-function session(p: ProtocolParser<any>, t: Transport): TestSession {
-  const port = (t === 'udp' ? p.udpPorts : p.tcpPorts)?.[0] ?? 9999;
-  return new TestSession(FUZZ_CONFIG, { ipProtocol: t === 'udp' ? 17 : 6, srcPort: 40000, dstPort: port });
+function session(t: Transport, inp: ParserInput): TestSession {
+  return new TestSession(FUZZ_CONFIG, { ipProtocol: t === 'udp' ? 17 : 6, srcPort: inp.srcPort, dstPort: inp.dstPort });
 }
 
 function checkResult(p: ProtocolParser<any>, r: unknown): number {
@@ -81,13 +87,13 @@ function checkResult(p: ProtocolParser<any>, r: unknown): number {
 }
 
 /** Feed one parser as the session core does (capture/session/tcp.ts, udp path). */
-function feed(p: ProtocolParser<any>, t: Transport, chunks: [Dir, Uint8Array][]): void {
-  const s = session(p, t);
+function feed(p: ProtocolParser<any>, t: Transport, inp: ParserInput): void {
+  const s = session(t, inp);
   const stream = t === 'tcp';
   let state: unknown;
   const classified: boolean[] = [false, false];
   const pending: (Uint8Array | undefined)[] = [undefined, undefined];
-  for (const [dir, bytes] of chunks) {
+  for (const [dir, bytes] of inp.chunks) {
     if (state === undefined) {
       // The core classifies only a direction's first payload.
       if (classified[dir] || bytes.length === 0) continue;
@@ -121,17 +127,17 @@ export function target(name: string): FuzzTarget | undefined {
     name,
     maxLen: MAX_LEN,
     run(data) {
-      const { udp, chunks } = decodeChunks(data);
+      const inp = decodeChunks(data);
       for (const p of e.parsers) {
         const ts = transports(p);
-        feed(p, udp && ts.includes('udp') ? 'udp' : ts[0], chunks);
+        feed(p, inp.udp && ts.includes('udp') ? 'udp' : ts[0], inp);
       }
     },
     async seeds() {
       // Loaded only here: the flow reader pulls in decoders and readers the parsers never use.
       const { flowSeeds } = await import('./flows.js');
       return flowSeeds((f) => e.parsers.some((p) => transports(p).includes(f.transport) && matches(p, f.transport, f.serverPort, f.chunks[0]?.[1])))
-        .map((f) => encodeChunks(f.transport === 'udp', f.chunks));
+        .map((f) => encodeChunks({ udp: f.transport === 'udp', srcPort: f.clientPort, dstPort: f.serverPort, chunks: f.chunks }));
     },
   };
 }
