@@ -11,6 +11,7 @@ import type { CmpOp, Expr, Span } from './ast.js';
 import { isListText } from './ast.js';
 import { formatLocalIso, parseSeconds } from './dates.js';
 import { ExpressionError, valueError } from './errors.js';
+import { fileNameMatcher } from './file-match.js';
 import { fieldView, type FieldInfo, type FieldView } from './field-view.js';
 import { parseExpression } from './parser.js';
 
@@ -266,6 +267,8 @@ export class DslBuilder {
         return this.stringOp(field, op, value.toUpperCase());
       case 'fileand':
         if (isArrayStart(value)) this.fail(`${value} - List queries not supported for file queries - ${value}`, value);
+        // A bad /regex/ is the user's mistake, not the resolver's crash: name it and where it is.
+        try { fileNameMatcher(stripQuotes(value)); } catch (e) { this.fail(`${value} - Invalid file regex: ${(e as Error).message}`, value); }
         if (op === 'eq') return { fileand: stripQuotes(value) };
         if (op === 'ne') return { bool: { must_not: { fileand: stripQuotes(value) } } };
         return this.fail(`${op} - not supported for file queries`, value);

@@ -42,18 +42,4 @@ function resolveFiles(obj: Dsl, resolve: (name: string) => PcapFileRef[]): void 
   }
 }
 
-/**
- * How a `file` term value matches a recorded pcap path: `/re/` is a regular expression, a value
- * with `*` a wildcard, anything else the exact name. Matches the whole path.
- */
-export function fileNameMatcher(name: string): (path: string) => boolean {
-  if (name.length > 1 && name[0] === '/' && name[name.length - 1] === '/') {
-    const re = new RegExp(`^(?:${name.slice(1, -1)})$`);
-    return (p) => re.test(p);
-  }
-  if (name.includes('*')) {
-    const re = new RegExp(`^${name.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return (p) => re.test(p);
-  }
-  return (p) => p === name;
-}
+export { fileNameMatcher } from './file-match.js';
