@@ -13,3 +13,5 @@ export const HARNESS = resolve(REPO, 'dist/fuzz/cov/harness.js');
 export const ADDON_BUILD = resolve(REPO, 'fuzz/libfuzzer/build.mjs');
 /** Where libFuzzer writes a crashing input (kept after the run; build/ is not in git). */
 export const CRASH_DIR = resolve(REPO, 'build/fuzz-crashes');
+/** Target dictionaries as libFuzzer reads them (written by the harness from each target's `dict`). */
+export const DICT_DIR = resolve(REPO, 'build/fuzz-dict');

@@ -4,9 +4,10 @@
 // target: executions, exec/s, edges covered of those instrumented, corpus size, crashes.
 //   --grow     merge the inputs that found new edges back into fuzz/corpus/<T> (within a budget)
 //   --modules  replay the corpus afterwards to count covered edges per module
+//   --grow-from-deep  only merge fuzz:deep's working corpora (build/fuzz-deep) into fuzz/corpus
 //   --deep     fuzz:deep: working corpora live in build/fuzz-deep/<T> and persist, and targets
 //              finished in this pass are skipped when the command is run again (resumable);
-//              --restart begins a new pass. Default 1200 s per target.
+//              --restart begins a new pass. Default 600 s per target (about 10 CPU-hours).
 // Exit 1 when a target crashed (the input is kept under the work folder and named in the
 // report; copy it to fuzz/regressions/<T>/ once fixed) or its corpus check failed.
 import { spawnSync } from 'node:child_process';
@@ -36,10 +37,10 @@ export interface TargetReport {
   modules?: ReplayReport['modules'];
 }
 
-interface Args { targets: string[]; seconds?: number; grow: boolean; deep: boolean; restart: boolean; modules: boolean }
+interface Args { targets: string[]; seconds?: number; grow: boolean; deep: boolean; restart: boolean; modules: boolean; growFromDeep: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { targets: [], grow: false, deep: false, restart: false, modules: false };
+  const a: Args = { targets: [], grow: false, deep: false, restart: false, modules: false, growFromDeep: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--target') a.targets.push(argv[++i]);
@@ -48,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--deep') a.deep = true;
     else if (v === '--restart') a.restart = true;
     else if (v === '--modules') a.modules = true;
+    else if (v === '--grow-from-deep') a.growFromDeep = true;
     else { console.error(`fuzz:cov: unknown argument ${v}`); process.exit(2); }
   }
   if (a.seconds !== undefined && !(a.seconds > 0)) { console.error('fuzz:cov: --seconds wants a positive number'); process.exit(2); }
@@ -77,6 +79,16 @@ function enforceBudget(dir: string, before: Set<string>): void {
     if (count <= CORPUS_MAX_FILES && bytes <= CORPUS_MAX_BYTES) break;
     unlinkSync(join(dir, f.n)); count--; bytes -= f.size;
   }
+}
+
+/** Merge a working corpus's new-coverage inputs into fuzz/corpus/<target>, within budget. */
+export function growRepoCorpus(target: string, from: string): void {
+  const repo = join(CORPUS_DIR, target);
+  mkdirSync(repo, { recursive: true });
+  const before = new Set(files(repo));
+  const r = harness(['merge', target, repo, from], 600);
+  if (r.status !== 0) console.error(`fuzz:cov: ${target}: merge failed: ${r.err.slice(-1000)}`);
+  enforceBudget(repo, before);
 }
 
 export function runTarget(target: string, seconds: number, opts: { work: string; grow: boolean; modules?: boolean }): TargetReport {
@@ -110,12 +122,7 @@ export function runTarget(target: string, seconds: number, opts: { work: string;
       modules = j.modules;
     } catch { problems.push(`replay failed: ${rep.err.slice(-2000)}`); }
   }
-  if (opts.grow && !crash) {
-    mkdirSync(repo, { recursive: true });
-    const before = new Set(files(repo));
-    harness(['fuzz', target, '-merge=1', repo, corpus], 600);
-    enforceBudget(repo, before);
-  }
+  if (opts.grow && !crash) growRepoCorpus(target, corpus);
   return {
     target, seconds: Math.round(elapsed), execs: lf.execs, execPerSec: Math.round(lf.execs / elapsed), covered, total,
     corpus: files(corpus).length, repoCorpus: files(repo).length, crash, problems, modules,
@@ -144,7 +151,15 @@ async function main(): Promise<void> {
   const unknown = a.targets.filter((t) => !all.includes(t));
   if (unknown.length) { console.error(`fuzz:cov: unknown target(s) ${unknown.join(', ')}; known: ${all.join(' ')}`); process.exit(2); }
   const targets = a.targets.length ? a.targets : all;
-  const seconds = a.seconds ?? (a.deep ? 1200 : 10);
+  if (a.growFromDeep) {
+    for (const t of targets) {
+      if (!existsSync(join(DEEP_DIR, t, 'corpus'))) continue;
+      growRepoCorpus(t, join(DEEP_DIR, t, 'corpus'));
+      console.log(`${t}: repository corpus ${files(join(CORPUS_DIR, t)).length} files`);
+    }
+    return;
+  }
+  const seconds = a.seconds ?? (a.deep ? 600 : 10);
   const statePath = join(DEEP_DIR, 'state.json');
   const state: Record<string, TargetReport> = a.deep && !a.restart && existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {};
   const tmp = a.deep ? undefined : mkdtempSync(join(tmpdir(), 'packrat-fuzz-cov-'));
