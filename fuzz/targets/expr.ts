@@ -1,8 +1,9 @@
 // The expression language (db/expr): text → parseExpression → compileToSql and compileToEs.
 // Contract: only ExpressionError is thrown, and it names a position inside the text; the SQL
 // has one parameter per `?`; the DSL is plain JSON (no undefined, NaN or functions). check()
-// then runs every corpus expression's SQL against an empty sessions table in DuckDB: what the
-// compiler emits the embedded store must accept.
+// then runs every corpus expression's SQL against an empty sessions table in DuckDB (what the
+// compiler emits the embedded store must accept) and, with $ELASTICSEARCH_URL set, a sample of
+// the DSL through the cluster's _validate/query (expr-es.ts).
 import { columnType, ipShadowColumn, q } from '../../db/fields/columns.js';
 import { FieldRegistry } from '../../db/fields/registry.js';
 import { compileToEs, fileNameMatcher } from '../../db/expr/compile-es.js';
@@ -66,21 +67,21 @@ function checkJson(v: unknown, path: string): void {
   throw new ContractError(`DSL ${path} is not JSON (${typeof v})`);
 }
 
-/** One expression through all three; the SQL when it compiled. */
-export function compileAll(src: string): SqlQuery | undefined {
-  try { parseExpression(src, registry); } catch (e) { checkError(e, src); return undefined; }
-  let sql: SqlQuery | undefined;
+/** One expression through all three; the SQL and DSL that compiled. */
+export function compileAll(src: string): { sql?: SqlQuery; dsl?: unknown } {
+  try { parseExpression(src, registry); } catch (e) { checkError(e, src); return {}; }
+  let sql: SqlQuery | undefined, dsl: unknown;
   try {
     sql = compileToSql(src, ctx);
     const marks = (sql.sql.match(/\?/g) ?? []).length;
     if (marks !== sql.params.length) throw new ContractError(`SQL has ${marks} placeholders for ${sql.params.length} params: ${sql.sql}`);
   } catch (e) { checkError(e, src); }
   try {
-    const dsl = compileToEs(src, ctx);
+    dsl = compileToEs(src, ctx);
     if (typeof dsl !== 'object' || dsl === null) throw new ContractError(`DSL is ${typeof dsl}`);
     checkJson(dsl, 'query');
-  } catch (e) { checkError(e, src); }
-  return sql;
+  } catch (e) { dsl = undefined; checkError(e, src); }
+  return { sql, dsl };
 }
 
 // Our own expressions (shapes from db/expr's tests), each a different corner of the grammar.
@@ -112,11 +113,16 @@ export function target(name: string): FuzzTarget | undefined {
       const inst = await DuckDBInstance.create(':memory:');
       const conn = await inst.connect();
       const problems: string[] = [];
+      const dsls: { name: string; expr: string; dsl: unknown }[] = [];
       try {
         await conn.run(`CREATE TABLE sessions (${columns.map(([n, t]) => `${q(n)} ${t}`).join(', ')})`);
         for (const { name: file, data } of inputs) {
           let sql: SqlQuery | undefined;
-          try { sql = compileAll(text(data)); } catch (e) { problems.push(`${file}: ${(e as Error).message}`); continue; }
+          try {
+            const out = compileAll(text(data));
+            sql = out.sql;
+            if (out.dsl !== undefined) dsls.push({ name: file, expr: text(data), dsl: out.dsl });
+          } catch (e) { problems.push(`${file}: ${(e as Error).message}`); continue; }
           if (!sql) continue;
           try {
             await conn.runAndReadAll(`SELECT count(*) FROM sessions WHERE ${sql.sql}`, sql.params);
@@ -126,6 +132,11 @@ export function target(name: string): FuzzTarget | undefined {
         }
       } finally {
         conn.closeSync();
+      }
+      const url = process.env.ELASTICSEARCH_URL;
+      if (url) {
+        const { validateOnCluster } = await import('./expr-es.js');
+        problems.push(...await validateOnCluster(url.replace(/\/$/, ''), registry, dsls));
       }
       return problems;
     },
