@@ -13,6 +13,7 @@ import { loadCorpus, type Corpus, type CorpusPacket } from './corpus.js';
 import { Frame, MAX_FRAME, MUTATIONS, mutate, mutationNames, remapPort } from './mutate.js';
 import { ParserWatch, type ParserException, type Where } from './parser-watch.js';
 import { Rng, roundSeed } from './rng.js';
+import { FUZZ_CONFIG } from './config.js';
 
 /** Slots of the progress array a watchdog reads (a SharedArrayBuffer when run in a thread). */
 export const P_PACKETS = 0, P_ROUND = 1, P_INDEX = 2, P_FILE = 3, P_MASK = 4, P_STREAM = 5, P_SLOTS = 8;
@@ -20,36 +21,7 @@ export const P_PACKETS = 0, P_ROUND = 1, P_INDEX = 2, P_FILE = 3, P_MASK = 4, P_
 /** How an output packet of a round relates to the capture's own order. */
 export const STREAM_OPS = ['as-is', 'duplicated', 'swapped', 'delayed'] as const;
 
-/** Capture options of Arkime's regression config: every optional parser output switched on. */
-export const FUZZ_CONFIG = `[default]
-parseQSValue=true
-parseCookieValue=true
-supportSha256=true
-dnsOutputAnswers=true
-parseDNSRecordAll=true
-parseSMTPHeaderAll=true
-parseHTTPHeaderRequestAll=true
-parseHTTPHeaderResponseAll=true
-ja4Raw=true
-ja3Strings=true
-enablePacketLen=true
-gapPacketPos=true
-sessionIdTracking=vlan
-trackESP=true
-maxReqBody=2000
-maxStreams=1000
-maxPackets=200
-smtpIpHeaders=X-Originating-IP:;X-Barracuda-Apparent-Source-IP:
-magicMode=basic
-saveUnknownPackets=all;corrupt
-dontSaveBPFs=port 12345
-
-[headers-http-request]
-referer=type:string;count:true;unique:true
-
-[headers-email]
-x-priority=type:integer
-`;
+export { FUZZ_CONFIG } from './config.js';
 
 export interface FuzzOptions {
   seed: number;

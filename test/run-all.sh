@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command, and exactly what CI (.ci/run) runs: as root on a fresh Debian
 # machine it installs the Debian packages the tests need (libpcap-dev before the capture addon
-# is built), installs the npm dependencies, builds, then runs
+# is built; clang-14 and libclang-rt-14-dev for the coverage fuzzer's libFuzzer addon,
+# fuzz/libfuzzer), installs the npm dependencies, builds, then runs
 #   1. every test, with a real two-node OpenSearch 2.19 cluster (Java 17) started for them;
 #   2. the cluster suites (dist/test/es) again on OpenSearch 3.x (Temurin 25 JDK);
 #   3. the cluster suites on Elasticsearch 9 (Temurin 25 JDK), the @elastic/elasticsearch path.
@@ -13,7 +14,7 @@ OS2=2.19.6
 OS3=3.8.0
 ES9=es-9.2.0
 TEMURIN=/usr/lib/jvm/temurin-25-jdk-amd64
-DEBS=(libpcap-dev tcpdump tshark iproute2 iputils-ping chromium unzip curl maven)
+DEBS=(libpcap-dev tcpdump tshark iproute2 iputils-ping chromium unzip curl maven clang-14 libclang-rt-14-dev)
 install=1 only_es=0
 for a in "$@"; do
   case $a in

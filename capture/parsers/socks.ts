@@ -106,6 +106,7 @@ function parse5(st: SocksState, s: SessionApi, dir: Dir, buf: Uint8Array, off: n
       return 2;
     case S5.UserRequest: {
       // VER ULEN UNAME PLEN PASSWD
+      if (len < 2) return PARSE_DONE; // ULEN itself is missing (read past the end it is undefined: NaN checks pass)
       const ulen = buf[off + 1];
       if (2 + ulen >= len || 2 + ulen + 1 + buf[off + 2 + ulen] > len) return PARSE_DONE;
       s.addString(F.user, latin1ToText(latin1(buf, off + 2, off + 2 + ulen)));

@@ -28,6 +28,16 @@ export abstract class ChunkedFileSource {
     this.done = true;
   }
 
+  /**
+   * A record that cannot fit the batch buffer ends the file as corruption does (a snaplen up to
+   * 16 MiB allows records larger than a small-chunk batch holds; refill would throw).
+   */
+  protected tooLarge(b: Uint8Array, need: number, offset: number, what: string): boolean {
+    if (need <= b.length) return false;
+    this.fail(offset, `${what} of ${need} bytes does not fit the ${b.length}-byte read buffer`);
+    return true;
+  }
+
   close(): void {
     this.done = true;
     this.input.close();

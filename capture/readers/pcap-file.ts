@@ -55,6 +55,7 @@ export class PcapFileSource extends ChunkedFileSource implements PacketSource {
       const recLen = PCAP_RECORD_HEADER_LEN + caplen;
       if (end - off < recLen) {
         if (count > 0) break;
+        if (this.tooLarge(b, recLen, input.base + off, 'record')) break;
         input.off = off;
         const ok = input.refill(recLen);
         off = input.off; end = input.end;

@@ -90,6 +90,7 @@ export class PcapngFileSource extends ChunkedFileSource implements PacketSource 
           this.fail(input.base + off, `corrupt block: packet block length ${blockLen} exceeds ${maxCaplen} bytes of data`);
           break;
         }
+        if (this.tooLarge(b, blockLen, input.base + off, `block type 0x${hex8(type)}`)) break;
         const ok = input.refill(blockLen);
         off = input.off; end = input.end;
         if (!ok) {

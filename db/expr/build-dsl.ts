@@ -70,6 +70,17 @@ function regexPrefixError(str: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A regex both stores can run, checked before any store sees it: the syntax must parse, and the
+ * constructs RE2 (DuckDB) and Lucene lack, lookaround and backreferences, are refused.
+ */
+function regexSyntaxError(re: string): string | undefined {
+  if (/\(\?<?[=!]/.test(re)) return 'lookaround (?= (?! (?<= (?<! is not supported';
+  if (/(^|[^\\])(\\\\)*\\[1-9]/.test(re)) return 'backreferences are not supported';
+  try { new RegExp(re); } catch (e) { return (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, ''); }
+  return undefined;
+}
+
 const MAX_VIEW_DEPTH = 8;
 
 export class DslBuilder {
@@ -267,6 +278,8 @@ export class DslBuilder {
         return this.stringOp(field, op, value.toUpperCase());
       case 'fileand':
         if (isArrayStart(value)) this.fail(`${value} - List queries not supported for file queries - ${value}`, value);
+        // A bad /regex/ is the user's mistake, not the resolver's crash: name it and where it is.
+        try { checkFileRegex(stripQuotes(value)); } catch (e) { this.fail(`${value} - Invalid file regex: ${(e as Error).message}`, value); }
         if (op === 'eq') return { fileand: stripQuotes(value) };
         if (op === 'ne') return { bool: { must_not: { fileand: stripQuotes(value) } } };
         return this.fail(`${op} - not supported for file queries`, value);
@@ -486,7 +499,10 @@ export class DslBuilder {
       if (err) this.fail(err, str);
       let re = str.substring(1, str.length - 1);
       if (info.transform) re = String(this.transform(info, re)).replace(/2e/g, '.');
-      return { regexp: { [db]: re.replace(/\\(.)/g, '$1') } };
+      re = re.replace(/\\(.)/g, '$1');
+      const bad = regexSyntaxError(re);
+      if (bad) this.fail(`Invalid regex ${str}: ${bad}`, str);
+      return { regexp: { [db]: re } };
     }
 
     let quoted = false;
@@ -501,6 +517,8 @@ export class DslBuilder {
         if (typeof a === 'string' && a[0] === '/' && a[a.length - 1] === '/') {
           const err = regexPrefixError(a);
           if (err) this.fail(err, a);
+          const bad = regexSyntaxError(a.substring(1, a.length - 1));
+          if (bad) this.fail(`Invalid regex ${a}: ${bad}`, a);
           items.push({ regexp: { [db]: a.substring(1, a.length - 1) } });
           continue;
         }
@@ -546,4 +564,9 @@ function ipCidrValid(ip: string): boolean {
 /** Build the uncollapsed DSL of an AST. */
 export function buildDsl(ast: Expr, ctx: BuildContext): Dsl {
   return new DslBuilder(ctx).build(ast);
+}
+
+/** A `file` term's `/re/` must compile (compiling never runs it): refused here, with its position. */
+function checkFileRegex(name: string): void {
+  if (name.length > 1 && name[0] === '/' && name[name.length - 1] === '/') new RegExp(name.slice(1, -1));
 }

@@ -15,12 +15,34 @@ export interface Token {
   end: number;
 }
 
-interface Rule { re: RegExp; type: TokenType }
+interface Rule { re: RegExp | ((text: string, i: number) => number); type: TokenType }
+
+const isLineEnd = (c: string): boolean => c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029';
+
+/**
+ * Length of jison's `"(?:\\?.)*?"` (or with `/`) at `i`, or -1. The regex itself backtracks
+ * exponentially on a run of backslashes with no closing quote (a 100-character expression took
+ * minutes: found by the coverage fuzzer), so this gives its result in one pass: the first
+ * unescaped quote before a line end; failing that, the last quote before it (where the
+ * regex's backtracking ends up, reading that quote's backslash as a plain character).
+ */
+function delimited(q: string): (text: string, i: number) => number {
+  return (text, i) => {
+    if (text[i] !== q) return -1;
+    let j = i + 1;
+    for (; j < text.length && !isLineEnd(text[j]); j++) {
+      if (text[j] === q) return j + 1 - i;
+      if (text[j] === '\\' && j + 1 < text.length && !isLineEnd(text[j + 1])) j++;
+    }
+    const last = text.lastIndexOf(q, j - 1);
+    return last > i ? last + 1 - i : -1;
+  };
+}
 
 // Same patterns, same order as the jison lexer. Sticky regexes match at lastIndex only.
 const RULES: Rule[] = [
-  { re: /"(?:\\?.)*?"/y, type: 'QUOTEDSTR' },
-  { re: /\/(?:\\?.)*?\//y, type: 'REGEXSTR' },
+  { re: delimited('"'), type: 'QUOTEDSTR' },
+  { re: delimited('/'), type: 'REGEXSTR' },
   { re: /[-+a-zA-Z0-9_.@:*?/$]+/y, type: 'STR' },
   { re: /\[[^\]\\]*(?:\\.[^\]\\]*)*\]/y, type: 'LIST' },
   { re: /\][^[\\]*(?:\\.[^[\\]*)*\[/y, type: 'LIST' },
@@ -56,9 +78,10 @@ export function tokenize(text: string): Token[] {
     let best: Rule | undefined;
     let bestLen = 0;
     for (const r of RULES) {
-      r.re.lastIndex = i;
-      const m = r.re.exec(text);
-      if (m && m[0].length > bestLen) { best = r; bestLen = m[0].length; }
+      let len: number;
+      if (typeof r.re === 'function') len = r.re(text, i);
+      else { r.re.lastIndex = i; len = r.re.exec(text)?.[0].length ?? -1; }
+      if (len > bestLen) { best = r; bestLen = len; }
     }
     if (!best) {
       // One code point, so a surrogate pair is reported whole.
