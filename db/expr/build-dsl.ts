@@ -76,6 +76,9 @@ function regexPrefixError(str: string): string | undefined {
  */
 function regexSyntaxError(re: string): string | undefined {
   if (/\(\?<?[=!]/.test(re)) return 'lookaround (?= (?! (?<= (?<! is not supported';
+  // RE2 knows escapes of ASCII punctuation and of its own letters only; JavaScript takes any
+  const esc = /\\([^!-\/:-@[-`{-~aAbBdDfnprsStvwWxzCQEpP0-7])/su.exec(re);
+  if (esc) return `invalid escape sequence \\${esc[1]}`;
   if (/(^|[^\\])(\\\\)*\\[1-9]/.test(re)) return 'backreferences are not supported';
   try { new RegExp(re); } catch (e) { return (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, ''); }
   return undefined;
@@ -258,6 +261,8 @@ export class DslBuilder {
         if (op === 'eq') return this.parseIpPort(field, value);
         if (op === 'ne') return { bool: { must_not: this.parseIpPort(field, value) } };
         if (isArrayStart(value)) this.fail(`${value} - List queries not supported for gt/lt queries - ${value}`, value);
+        // a range bound must be one address: the store would reject anything else
+        if (!ipValid(stripQuotes(value))) this.fail(`${value} - Not an IP address for a gt/lt query`, value);
         return { range: { [db]: { [op]: stripQuotes(value) } } };
       }
       case 'integer': case 'boolean': case 'float': {
@@ -366,6 +371,8 @@ export class DslBuilder {
   private date(s: string): string {
     const sec = parseSeconds(s, this.ctx.now);
     if (Number.isNaN(sec)) this.fail(`${s} is not a valid date`, s);
+    // the stores' date format has four-digit years: 0000-01-01 to 9999-12-31
+    if (sec < -62167219200 || sec >= 253402300800) this.fail(`${s} is not a date between the years 0 and 9999`, s);
     return formatLocalIso(sec);
   }
 
@@ -551,10 +558,17 @@ export class DslBuilder {
 }
 
 /** `a.b.c.d[/n]` or an IPv6 address with optional prefix, fully valid. */
+/** One address as the stores read it: dotted quads without leading zeros (Elasticsearch refuses 05.0.0.1). */
+function ipValid(addr: string): boolean {
+  if (!ipToBytes(addr)) return false;
+  const quad = addr.slice(addr.lastIndexOf(':') + 1);
+  return !quad.includes('.') || !/(^|\.)0\d/.test(quad);
+}
+
 function ipCidrValid(ip: string): boolean {
   const slash = ip.indexOf('/');
   const addr = slash === -1 ? ip : ip.slice(0, slash);
-  if (!ipToBytes(addr)) return false;
+  if (!ipValid(addr)) return false;
   if (slash === -1) return true;
   const bits = ip.slice(slash + 1);
   if (!/^\d+$/.test(bits)) return false;

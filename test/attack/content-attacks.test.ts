@@ -24,7 +24,9 @@ import { addUser, bombFrames, FORMULAS, hostileFrames, importFrames, lab, startV
 /** Peak resident memory (MB) of a process so far, from Linux's /proc (VmHWM). */
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+  // an exited process not yet reaped (a zombie) has no memory lines: no sample, not NaN
+  if (!m) throw new Error(`process ${pid} has no VmHWM (exited)`);
+  return Number(m[1]) / 1024;
 }
 
 /** A GET with the path sent exactly as written (fetch would resolve `..` before sending). */
