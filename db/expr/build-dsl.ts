@@ -80,7 +80,36 @@ function regexSyntaxError(re: string): string | undefined {
   const esc = /\\([^!-\/:-@[-`{-~aAbBdDfnprsStvwWxzCQEpP0-7])/su.exec(re);
   if (esc) return `invalid escape sequence \\${esc[1]}`;
   if (/(^|[^\\])(\\\\)*\\[1-9]/.test(re)) return 'backreferences are not supported';
+  const lucene = luceneSyntaxError(re);
+  if (lucene) return lucene;
   try { new RegExp(re); } catch (e) { return (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, ''); }
+  return undefined;
+}
+
+/**
+ * What Lucene's RegExp parser (all syntax flags, as Elasticsearch runs it) refuses and JavaScript
+ * takes: an unclosed "string" or [class], `<` that is not an interval <n-m>, `{` that is not a
+ * repeat {n}, {n,} or {n,m}, and an operator (| & ~) with nothing after it.
+ */
+function luceneSyntaxError(re: string): string | undefined {
+  for (let i = 0; i < re.length; i++) {
+    const c = re[i], rest = re.slice(i);
+    if (c === '\\') { if (++i >= re.length) return 'a trailing backslash escapes nothing'; continue; }
+    if (c === '"') { const end = re.indexOf('"', i + 1); if (end < 0) return `unclosed " at ${i}`; i = end; continue; }
+    if (c === '[') {
+      let j = i + 1;
+      if (re[j] === '^') j++;
+      j++; // the first member may be ']'
+      while (j < re.length && re[j] !== ']') j += re[j] === '\\' ? 2 : 1;
+      if (j >= re.length) return `unclosed [ at ${i}`;
+      i = j; continue;
+    }
+    if (c === '<' && !/^<\d+-\d+>/.test(rest)) return `< at ${i} must start an interval <n-m>`;
+    if (c === '{' && !/^\{\d+(,\d*)?\}/.test(rest)) return `{ at ${i} must be a repeat {n}, {n,} or {n,m}`;
+    if ((c === '|' || c === '&' || c === '~') && (i + 1 >= re.length || re[i + 1] === ')' || (c !== '|' && /[|&]/.test(re[i + 1])))) {
+      return `${c} at ${i} needs an expression after it`;
+    }
+  }
   return undefined;
 }
 

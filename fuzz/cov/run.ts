@@ -91,12 +91,14 @@ export function growRepoCorpus(target: string, from: string): void {
   enforceBudget(repo, before);
 }
 
-export function runTarget(target: string, seconds: number, opts: { work: string; grow: boolean; modules?: boolean }): TargetReport {
+export function runTarget(target: string, seconds: number, opts: { work: string; grow: boolean; modules?: boolean; runs?: number; seed?: number }): TargetReport {
   const corpus = join(opts.work, 'corpus'), crashes = join(CRASH_DIR, target);
   mkdirSync(corpus, { recursive: true }); mkdirSync(crashes, { recursive: true });
   const repo = join(CORPUS_DIR, target), regress = join(REGRESSIONS_DIR, target);
   const t0 = Date.now();
-  const r = harness(['fuzz', target, `-max_total_time=${seconds}`, '-timeout=10', '-rss_limit_mb=2048', '-print_final_stats=1',
+  // runs + seed: the same inputs on every run of the same code (the test); otherwise by the clock
+  const budget = opts.runs ? [`-runs=${opts.runs}`, `-seed=${opts.seed ?? 1}`] : [`-max_total_time=${seconds}`];
+  const r = harness(['fuzz', target, ...budget, '-timeout=10', '-rss_limit_mb=2048', '-print_final_stats=1',
     `-artifact_prefix=${crashes}/`, ...[corpus, repo, regress].filter((d) => existsSync(d))], seconds + 120);
   const elapsed = (Date.now() - t0) / 1000;
   const lf = parseLibFuzzer(r.err);
