@@ -66,25 +66,11 @@ export function installRuntime(cov: Coverage): void {
     tracer: {
       traceStrCmp(a: unknown, b: unknown, op: string, id: number): boolean {
         strCmp(a, b, id);
-        switch (op) {
-          case '==': return a == b;
-          case '===': return a === b;
-          case '!=': return a != b;
-          default: return a !== b;
-        }
+        return compare(a as number, b as number, op);
       },
       traceNumberCmp(a: number, b: number, op: string, id: number): boolean {
         intCmp(a, b, id);
-        switch (op) {
-          case '==': return a == b;
-          case '===': return a === b;
-          case '!=': return a != b;
-          case '!==': return a !== b;
-          case '>': return a > b;
-          case '>=': return a >= b;
-          case '<': return a < b;
-          default: return a <= b;
-        }
+        return compare(a, b, op);
       },
       traceAndReturn(current: unknown, target: unknown, id: number): unknown {
         if (typeof target === 'string') strCmp(current, target, id);
@@ -93,4 +79,19 @@ export function installRuntime(cov: Coverage): void {
       },
     },
   };
+}
+
+/** The comparison the instrumented code asked for, by its operator (strings compare as they would). */
+function compare(a: number, b: number, op: string): boolean {
+  switch (op) {
+    case '==': return a == b;
+    case '===': return a === b;
+    case '!=': return a != b;
+    case '!==': return a !== b;
+    case '>': return a > b;
+    case '>=': return a >= b;
+    case '<': return a < b;
+    case '<=': return a <= b;
+    default: throw new Error(`fuzz runtime: unknown comparison ${op}`);
+  }
 }
