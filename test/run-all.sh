@@ -2,7 +2,8 @@
 # The README's test command, and exactly what CI (.ci/run) runs: as root on a fresh Debian
 # machine it installs the Debian packages the tests need (libpcap-dev before the capture addon
 # is built; clang-14 and libclang-rt-14-dev for the coverage fuzzer's libFuzzer addon,
-# fuzz/libfuzzer), installs the npm dependencies, builds, then runs
+# fuzz/libfuzzer; redis-server for capture requests), installs the npm dependencies and, in a
+# Python venv, yacryptopan (PACKRAT_TEST_PYTHON), builds, then runs
 #   1. every test, with a real two-node OpenSearch 2.19 cluster (Java 17) started for them;
 #   2. the cluster suites (dist/test/es) again on OpenSearch 3.x (Temurin 25 JDK);
 #   3. the cluster suites on Elasticsearch 9 (Temurin 25 JDK), the @elastic/elasticsearch path.
@@ -14,7 +15,10 @@ OS2=2.19.6
 OS3=3.8.0
 ES9=es-9.2.0
 TEMURIN=/usr/lib/jvm/temurin-25-jdk-amd64
-DEBS=(libpcap-dev tcpdump tshark iproute2 iputils-ping chromium unzip curl maven clang-14 libclang-rt-14-dev)
+DEBS=(libpcap-dev tcpdump tshark iproute2 iputils-ping chromium unzip curl maven clang-14 libclang-rt-14-dev redis-server python3-venv)
+# An independent Crypto-PAn implementation from PyPI, the anonymisation tests' second judge.
+PYENV=/var/cache/packrat/pyenv
+PYPKGS=(yacryptopan==1.0.2)
 install=1 only_es=0
 for a in "$@"; do
   case $a in
@@ -42,7 +46,12 @@ need mvn "Maven fetches the OpenSearch test cluster from Maven Central (apt-get 
 [[ -x $TEMURIN/bin/java ]] || { echo "run-all: $TEMURIN is missing: OpenSearch $OS3 and Elasticsearch 9 need Java 21+" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || { echo "run-all: must run as root (live-capture tests use network namespaces; the cluster runs as an unprivileged user this creates)" >&2; exit 1; }
 
-if (( install )); then npm ci --no-audit --no-fund; fi
+if (( install )); then
+  npm ci --no-audit --no-fund
+  [[ -x $PYENV/bin/python ]] || python3 -m venv "$PYENV"
+  "$PYENV/bin/pip" install -q "${PYPKGS[@]}"
+fi
+export PACKRAT_TEST_PYTHON=$PYENV/bin/python
 npm run build
 
 cluster=test/cluster/opensearch.sh
