@@ -26,6 +26,7 @@ import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './live-worker
 import { LiveSource } from './live-source.js';
 import { LiveConfigError, liveOptionsFromConfig } from './options.js';
 import { PcapWriter } from './pcap-writer.js';
+import { applyTransforms, transformsFromConfig } from '../transform/batch-transform.js';
 import { parsePcapDirAlgorithm } from './pcap-dirs.js';
 import { FilePositions, MAX_LIVE_FILE_SIZE_G } from './file-positions.js';
 import { LiveStats, LiveStatsDoc } from './live-stats.js';
@@ -82,6 +83,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const gap = config.bool('gapPacketPos', true);
   const threads = config.int('packetThreads', 1, 1, 24);
   const maxInQueue = config.int('maxPacketsInQueue', 200000, 1000);
+  const transforms = transformsFromConfig(config, node);
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
   const statsEvery = Math.max(1, o.statsIntervalSec ?? config.int('statsInterval', 2, 1, 3600));
 
@@ -296,22 +298,25 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
         const sm = slot.batch.meta;
         sm.set(tm.subarray(0, n * META_STRIDE));
         slot.batch.count = n;
+        applyTransforms(transforms, slot.batch); // sampling and anonymisation before anything is written
+        const kept = slot.batch.count;
+        if (kept === 0) { free.push(slot); continue; }
         const buf = slot.batch.buf;
-        for (let m = 0; m <= last; m += META_STRIDE) {
+        for (let m = 0; m < kept * META_STRIDE; m += META_STRIDE) {
           const pos = writer.write(buf, sm[m + M_DATA_OFF], sm[m + M_CAPLEN], sm[m + M_WIRELEN], sm[m + M_TS_SEC], sm[m + M_TS_USEC], sm[m + M_LINKTYPE]);
           sm[m + M_FILE_POS] = positions.encode(writer.fileNum, pos);
         }
         splitBatch(slot.batch, slot.lists, slot.counts);
         const id = nextId++;
         slot.pending = threads;
-        slot.packets = n;
-        packetQueue += n;
-        packets += n;
+        slot.packets = kept;
+        packetQueue += kept;
+        packets += kept;
         byId.set(id, slot);
         for (let w = 0; w < threads; w++) {
           workers[w].postMessage({
             type: 'batch', id, buf: slot.batch.buf.buffer as SharedArrayBuffer, meta: sm.buffer as SharedArrayBuffer,
-            count: n, idx: slot.lists[w].buffer as SharedArrayBuffer, n: slot.counts[w],
+            count: kept, idx: slot.lists[w].buffer as SharedArrayBuffer, n: slot.counts[w],
           } satisfies ToLiveWorker);
         }
       }

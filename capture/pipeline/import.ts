@@ -15,6 +15,7 @@ import { newFileBatch, openPacketSource } from '../readers/open.js';
 import type { PacketBatch, PacketSource } from '../readers/types.js';
 import { PcapDirChooser, parsePcapDirAlgorithm } from '../live/pcap-dirs.js';
 import { splitBatch } from './dispatch.js';
+import { applyTransforms, transformsFromConfig } from '../transform/batch-transform.js';
 import { shareEnrichment } from '../enrich/index.js';
 import { parseFilenameOps, tagsForFile } from './file-tags.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-thread.js';
@@ -189,6 +190,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   let nextId = 1;
   const idle = (s: Slot) => s.pending === 0 ? Promise.resolve() : new Promise<void>((r) => { s.done = r; });
   const ops = parseFilenameOps(config);
+  const transforms = transformsFromConfig(config, node);
   let slotIdx = 0;
   try {
     for (let file = await queue.next(); file !== undefined; file = await queue.next()) {
@@ -219,6 +221,7 @@ export async function runImport(config: Config, node: string, files: string[], o
           if (failure) throw failure;
           if (stopping) { interrupted = true; break; }
           if (!src.next(slot.batch)) break;
+          applyTransforms(transforms, slot.batch); // sampling and anonymisation before the copy and the decoders
           if (!first && slot.batch.count) first = slot.batch.meta[3];
           if (copy) {
             copy.add(slot.batch); // rewrites each packet's file position to its record in the copy

@@ -6,6 +6,7 @@ import { newFileBatch, openPacketSource } from '../readers/open.js';
 import { ArkimeThreadSplit } from './packet-worker.js';
 import { captureSettings } from './setup.js';
 import { parseFilenameOps, tagsForFile } from './file-tags.js';
+import { applyTransforms, transformsFromConfig } from '../transform/batch-transform.js';
 
 export interface JsonRunResult { packets: number; sessions: number; errors: string[] }
 
@@ -32,6 +33,7 @@ export function runToDocs(config: Config, node: string, files: string[], onDoc: 
   let sessions = 0;
   const threads = new ArkimeThreadSplit(settings, node, (doc) => { sessions++; onDoc(doc); });
   const ops = parseFilenameOps(config);
+  const transforms = transformsFromConfig(config, node);
   const batch = newFileBatch();
   const errors: string[] = [];
   for (const file of files) {
@@ -40,7 +42,7 @@ export function runToDocs(config: Config, node: string, files: string[], onDoc: 
     // An input that cannot be read is reported; the rest of the batch still runs.
     try { src = openPacketSource(file); } catch (e) { errors.push((e as Error).message); onError((e as Error).message); continue; }
     try {
-      while (src.next(batch)) threads.process(batch);
+      while (src.next(batch)) { applyTransforms(transforms, batch); threads.process(batch); }
       if (src.error) { errors.push(src.error.message); onError(src.error.message); }
     } finally {
       src.close();
