@@ -38,9 +38,39 @@ export function compactBatch(batch: PacketBatch, keep: (metaOff: number) => bool
   return n - out;
 }
 
-/** The steps a capture's config asks for, in order: sampling first (less to rewrite), then anonymisation. */
-export function transformsFromConfig(_config: Config, _node: string): BatchTransform[] {
+/**
+ * What transforms a capture (or one capture request / experiment) asks for. Config keys of the
+ * same names set a node's main capture; a capture request carries its own.
+ */
+export interface TransformSpec {
+  /** Crypto-PAn every IP (and ARP) address; the key is 64 hex digits (config: anonymizeKey=). */
+  anonymize?: boolean;
+  anonymizeKey?: string;
+  /** "1/N": every Nth packet. */
+  packetSampling?: string;
+  /** 0 < P ≤ 1: a flow kept with probability P, by hash of its addresses and ports. */
+  flowSampling?: number;
+}
+
+/** A spec value that cannot be used; `key` names it, the message says why. */
+export class TransformSpecError extends Error {
+  constructor(readonly key: string, message: string) { super(message); }
+}
+
+/** The steps of a spec, in order: sampling first (less to rewrite), then anonymisation. Throws TransformSpecError. */
+export function transformsFromSpec(_spec: TransformSpec): BatchTransform[] {
   const steps: BatchTransform[] = [];
-  // Each transform adds itself here, reading its own config keys.
+  // Each transform adds itself here.
   return steps;
+}
+
+/** The spec of a node's main capture, from its config keys (errors name the config file and key). */
+export function transformSpecFromConfig(_config: Config): TransformSpec {
+  const spec: TransformSpec = {};
+  // Each transform reads its own keys here.
+  return spec;
+}
+
+export function transformsFromConfig(config: Config, _node: string): BatchTransform[] {
+  return transformsFromSpec(transformSpecFromConfig(config));
 }
