@@ -26,7 +26,7 @@ import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './live-worker
 import { LiveSource } from './live-source.js';
 import { LiveConfigError, liveOptionsFromConfig } from './options.js';
 import { PcapWriter } from './pcap-writer.js';
-import { applyTransforms, transformsFromConfig } from '../transform/batch-transform.js';
+import { applyTransforms, transformStats, transformsFromConfig } from '../transform/batch-transform.js';
 import { parsePcapDirAlgorithm } from './pcap-dirs.js';
 import { FilePositions, MAX_LIVE_FILE_SIZE_G } from './file-positions.js';
 import { LiveStats, LiveStatsDoc } from './live-stats.js';
@@ -238,7 +238,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const counters = () => {
     let a = 0, heap = 0;
     for (let i = 0; i < threads; i++) { a += active[i]; heap += workerHeap[i]; }
-    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount, sessionsLost: store.lostRows ?? 0 };
+    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount, sessionsLost: store.lostRows ?? 0, transforms: transformStats(transforms) };
   };
   let statsCount = 0;
   // One stats write in flight: a slow cluster skips intervals rather than queueing them.

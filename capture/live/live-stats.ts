@@ -20,6 +20,8 @@ export interface LiveCounters {
   storePendingRows: number;
   /** Sessions the store could not keep (a full or failing dataDir). */
   sessionsLost: number;
+  /** Counters of each capture-time transform by name, e.g. { packetSampling: { seen, kept } }. */
+  transforms: Record<string, Record<string, number>>;
 }
 
 export interface LiveStatsDoc {
@@ -68,6 +70,8 @@ export interface LiveStatsDoc {
   arrayBuffers: number;
   cpu: number;
   interfaces: InterfaceStats[];
+  /** Packets seen and kept by each capture-time transform (sampling...), by its name. */
+  transforms: Record<string, Record<string, number>>;
 }
 
 const mib = (b: number): number => Math.round(b / 2 ** 20);
@@ -108,7 +112,7 @@ export class LiveStats {
       freeSpaceM: Math.floor(free / 2 ** 20), usedSpaceM: Math.floor((total - free) / 2 ** 20),
       freeSpaceP: total > 0 ? Math.round((free / total) * 10000) / 100 : 0,
       memory: mem.rss, heapUsed: mem.heapUsed, workerHeapUsed: c.workerHeapUsed, storePendingRows: c.storePendingRows, external: mem.external, arrayBuffers: mem.arrayBuffers, cpu: Math.round(((cpu.user + cpu.system) / wallUs) * 10000),
-      interfaces: ifs,
+      interfaces: ifs, transforms: c.transforms,
     };
     this.prev = doc;
     return doc;

@@ -15,7 +15,7 @@ import { newFileBatch, openPacketSource } from '../readers/open.js';
 import type { PacketBatch, PacketSource } from '../readers/types.js';
 import { PcapDirChooser, parsePcapDirAlgorithm } from '../live/pcap-dirs.js';
 import { splitBatch } from './dispatch.js';
-import { applyTransforms, transformsFromConfig } from '../transform/batch-transform.js';
+import { applyTransforms, transformStats, transformsFromConfig } from '../transform/batch-transform.js';
 import { shareEnrichment } from '../enrich/index.js';
 import { parseFilenameOps, tagsForFile } from './file-tags.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-thread.js';
@@ -300,7 +300,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   await control.close();
   const seconds = (performance.now() - t0) / 1000;
   const packets = workerPackets.reduce((a, b) => a + b, 0);
-  const summary = { files: filesOpened, packets, sessions, bytes: bytesRead, seconds, errors: errors.length, parserErrors: parserErrors() };
+  const summary = { files: filesOpened, packets, sessions, bytes: bytesRead, seconds, errors: errors.length, parserErrors: parserErrors(), transforms: transformStats(transforms) };
   progress.done(summary);
   return { ...summary, errors, copies, deleted, interrupted: stopping, inputsDone };
 }

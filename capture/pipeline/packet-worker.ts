@@ -33,6 +33,7 @@ export class PacketWorker {
       gapPacketPos: settings.gapPacketPos,
       enablePacketLen: settings.enablePacketLen,
       extraTags: [],
+      sampling: settings.sampling,
       newId: () => `${prefix}-${(seq++).toString(36)}`,
     };
     this.table = new SessionTable(settings.table, (s, final) => this.save(s, final), threads);

@@ -8,6 +8,8 @@ export interface ImportSummary {
   errors: number;
   /** Parsers that threw or gave up on their session. */
   parserErrors: number;
+  /** Packets seen and kept by each capture-time transform (sampling...), by its name. */
+  transforms?: Record<string, Record<string, number>>;
 }
 
 export class Progress {
@@ -67,6 +69,7 @@ export class Progress {
     if (this.quiet) return;
     this.log(`packrat: imported ${s.files} file(s): ${s.packets} packets, ${s.sessions} sessions, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(2)} s ` +
       `(${Math.round(s.packets / Math.max(s.seconds, 1e-3))} packets/s, ${(s.bytes / 1e6 / Math.max(s.seconds, 1e-3)).toFixed(0)} MB/s), ` +
-      `${s.parserErrors} parser error(s)${s.errors ? `, ${s.errors} file error(s)` : ''}`);
+      `${s.parserErrors} parser error(s)${s.errors ? `, ${s.errors} file error(s)` : ''}` +
+      Object.entries(s.transforms ?? {}).map(([k, v]) => `; ${k}: ${Object.entries(v).map(([a, b]) => `${a} ${b}`).join(', ')}`).join(''));
   }
 }

@@ -11,6 +11,8 @@ import type { Session } from '../session/session.js';
 import { Enricher } from '../enrich/index.js';
 import { communityId } from '../enrich/community-id.js';
 import { compilePortFilter } from './bpf-lite.js';
+import { transformSpecFromConfig } from '../transform/batch-transform.js';
+import { samplingLabel } from '../transform/sampling.js';
 
 export interface CaptureSettings {
   table: SessionTableOptions;
@@ -18,6 +20,8 @@ export interface CaptureSettings {
   enablePacketLen: boolean;
   enricher: DocEnricher;
   packetThreads: number;
+  /** The `sampling` field of every session, when packetSampling/flowSampling is set. */
+  sampling?: string;
 }
 
 export function captureSettings(config: Config): CaptureSettings {
@@ -63,6 +67,7 @@ export function captureSettings(config: Config): CaptureSettings {
     enablePacketLen: config.bool('enablePacketLen', false),
     enricher: docEnricher(Enricher.load(config)),
     packetThreads: config.int('packetThreads', 1, 1, 24),
+    sampling: samplingLabel(transformSpecFromConfig(config)),
   };
 }
 

@@ -28,6 +28,8 @@ export interface DocOptions {
   enablePacketLen: boolean;
   /** Tags added to every session (`--tag`, filenameOps). */
   extraTags: readonly string[];
+  /** Capture-time sampling in force (`sampling` field, e.g. "packet 1/10"), set on every session. */
+  sampling?: string;
   /** Id of the first segment for split sessions; returns a fresh id. */
   newId: () => string;
 }
@@ -265,6 +267,7 @@ export function buildDocument(s: Session, final: boolean, opts: DocOptions): Rec
     tags = all;
   }
   if (tags?.size) { doc.set('tags', [...tags]); doc.set('tagsCnt', tags.size); }
+  if (opts.sampling) doc.set(core.sampling.db, opts.sampling);
 
   // packetPos already holds a -fileNum marker before each file's positions (SessionTable).
   doc.set('packetPos', opts.gapPacketPos ? gapEncode(s.packetPos) : s.packetPos.slice());

@@ -4,8 +4,9 @@
 // decoded. Steps run on the capture's reading thread, once per batch, and allocate nothing per
 // packet. Every capture path (live, `-r` import, `--json`) calls `applyTransforms` right after
 // its source fills a batch.
-import type { Config } from '../../db/config.js';
+import { ConfigError, type Config } from '../../db/config.js';
 import { META_STRIDE, type PacketBatch } from '../readers/types.js';
+import { samplingSpecFromConfig, samplingTransforms } from './sampling.js';
 
 export interface BatchTransform {
   /** For stats and messages ("anonymize", "packetSampling"...). */
@@ -18,6 +19,13 @@ export interface BatchTransform {
 
 export function applyTransforms(steps: readonly BatchTransform[], batch: PacketBatch): void {
   for (let i = 0; i < steps.length && batch.count > 0; i++) steps[i].apply(batch);
+}
+
+/** Each step's counters by its name, for the live stats document and the import summary. */
+export function transformStats(steps: readonly BatchTransform[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const s of steps) out[s.name] = s.stats();
+  return out;
 }
 
 /**
@@ -50,6 +58,8 @@ export interface TransformSpec {
   packetSampling?: string;
   /** 0 < P ≤ 1: a flow kept with probability P, by hash of its addresses and ports. */
   flowSampling?: number;
+  /** Seed (key) of the flow-sampling hash: sensors with the same seed keep the same flows. */
+  flowSamplingSeed?: number;
 }
 
 /** A spec value that cannot be used; `key` names it, the message says why. */
@@ -58,15 +68,19 @@ export class TransformSpecError extends Error {
 }
 
 /** The steps of a spec, in order: sampling first (less to rewrite), then anonymisation. Throws TransformSpecError. */
-export function transformsFromSpec(_spec: TransformSpec): BatchTransform[] {
-  const steps: BatchTransform[] = [];
+export function transformsFromSpec(spec: TransformSpec): BatchTransform[] {
+  const steps: BatchTransform[] = [...samplingTransforms(spec)];
   // Each transform adds itself here.
   return steps;
 }
 
 /** The spec of a node's main capture, from its config keys (errors name the config file and key). */
-export function transformSpecFromConfig(_config: Config): TransformSpec {
+export function transformSpecFromConfig(config: Config): TransformSpec {
   const spec: TransformSpec = {};
+  try { Object.assign(spec, samplingSpecFromConfig(config)); } catch (e) {
+    if (e instanceof TransformSpecError) throw new ConfigError(`${config.file}: ${e.message}`);
+    throw e;
+  }
   // Each transform reads its own keys here.
   return spec;
 }

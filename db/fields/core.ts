@@ -61,6 +61,7 @@ export const core = {
   dbTimestamp: g({ exp: 'dbTimestamp', db: '@timestamp', kind: 'seconds', friendly: 'DB Timestamp', help: 'The timestamp the session was last saved', store: single }),
   segments: g({ exp: 'session.segments', db: 'segmentCnt', kind: 'integer', friendly: 'Session Segments', help: 'Number of segments in session so far', store: single }),
   length: g({ exp: 'session.length', db: 'length', kind: 'integer', friendly: 'Session Length', help: 'Session Length in milliseconds so far', store: single }),
+  sampling: g({ exp: 'sampling', db: 'sampling', kind: 'termfield', friendly: 'Sampling', help: 'Capture-time sampling the session was recorded under: "packet 1/N" (every Nth packet kept), "flow P" (flows kept with probability P), or both', store: single }),
   communityId: g({ exp: 'communityId', db: 'network.community_id', kind: 'termfield', friendly: 'Community Id', help: 'Community id flow hash', store: single }),
   vlan: g({ exp: 'vlan', db: 'network.vlan.id', kind: 'integer', friendly: 'VLan', help: 'vlan value', cnt: 'ecs' }),
   dot1q: g({ exp: 'vlan.dot1q', db: 'dot1q.id', kind: 'integer', friendly: '802.1q', help: '802.1q vlan value', cnt: true }),
