@@ -30,6 +30,7 @@ import { applyTransforms, transformStats, transformsFromConfig } from '../transf
 import { parsePcapDirAlgorithm } from './pcap-dirs.js';
 import { FilePositions, MAX_LIVE_FILE_SIZE_G } from './file-positions.js';
 import { LiveStats, LiveStatsDoc } from './live-stats.js';
+import { ipfixExporterFromConfig } from '../export/ipfix-exporter.js';
 import { checkWritable, dropPrivileges } from './privileges.js';
 import '../pipeline/setup.js'; // registers every parser's fields before the store opens
 
@@ -84,6 +85,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const threads = config.int('packetThreads', 1, 1, 24);
   const maxInQueue = config.int('maxPacketsInQueue', 200000, 1000);
   const transforms = transformsFromConfig(config, node);
+  const ipfix = ipfixExporterFromConfig(config, log); // sessions' flow records, as they close
   const flushMs = config.int('dbFlushTimeout', 5, 1) * 1000;
   const statsEvery = Math.max(1, o.statsIntervalSec ?? config.int('statsInterval', 2, 1, 3600));
 
@@ -211,6 +213,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   let finishedWaiters: (() => void)[] = [];
   workers.forEach((w, wi) => {
     w.on('message', (m: FromLiveWorker) => {
+      if ('flows' in m && m.flows) ipfix?.add(m.flows);
       if (m.type === 'done') {
         onSaved(m.flat, m.docs);
         const s = byId.get(m.id);
@@ -339,6 +342,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
     if (flushing) await flushing;
     await store.flush();
     await Promise.all(workers.map((w) => w.terminate()));
+    await ipfix?.close();
     await store.close();
   }
   await fileOps;

@@ -15,6 +15,8 @@ import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from '../pipeline/worker-con
 import { captureSettings } from '../pipeline/setup.js';
 import type { SharedTables } from '../enrich/index.js';
 import { FilePositions } from './file-positions.js';
+import { FlowTap, type FlowRecord } from '../export/ipfix.js';
+import { ipfixEnabled } from '../export/ipfix-exporter.js';
 
 export interface LiveWorkerInit {
   configFile?: string;
@@ -38,12 +40,13 @@ export type ToLiveWorker =
   | { type: 'finish' };
 
 // Saved sessions ride along in `flat` (flattened) or `docs` (objects): one of them is always empty.
+// `flows`: IPFIX records of the sessions saved since the last message (ipfixCollector= set).
 export type FromLiveWorker =
-  | { type: 'done'; id: number; flat: FlatBatch[]; docs: Record<string, unknown>[]; packets: number }
+  | { type: 'done'; id: number; flat: FlatBatch[]; docs: Record<string, unknown>[]; packets: number; flows?: FlowRecord[] }
   // Many sessions saved at once (a drain): sent ahead so no heap holds them all.
   | { type: 'saved'; flat: FlatBatch[]; docs: Record<string, unknown>[] }
-  | { type: 'ticked'; flat: FlatBatch[]; docs: Record<string, unknown>[]; active: number; heapUsed: number }
-  | { type: 'finished'; flat: FlatBatch[]; docs: Record<string, unknown>[] }
+  | { type: 'ticked'; flat: FlatBatch[]; docs: Record<string, unknown>[]; active: number; heapUsed: number; flows?: FlowRecord[] }
+  | { type: 'finished'; flat: FlatBatch[]; docs: Record<string, unknown>[]; flows?: FlowRecord[] }
   | { type: 'error'; message: string };
 
 const init = workerData as LiveWorkerInit;
@@ -63,13 +66,16 @@ const takeDocs = (): Record<string, unknown>[] => {
   const out = docs; docs = [];
   return out;
 };
+const tap = ipfixEnabled(config) ? new FlowTap() : undefined;
 const sink: DocSink = flattener
   ? (doc) => {
+    tap?.add(doc);
     positions.rewrite(doc, init.gap);
     flattener.add(doc);
     if (flattener.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: flattener.take(), docs: noDocs } satisfies FromLiveWorker);
   }
   : (doc) => {
+    tap?.add(doc);
     positions.rewrite(doc, init.gap);
     docs.push(doc);
     if (docs.length >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: none, docs: takeDocs() } satisfies FromLiveWorker);
@@ -81,16 +87,16 @@ parentPort!.on('message', (m: ToLiveWorker) => {
   try {
     if (m.type === 'batch') {
       worker.process(view.adopt(m), view.idx, m.n);
-      post({ type: 'done', id: m.id, flat: take(), docs: takeDocs(), packets: worker.packets } satisfies FromLiveWorker);
+      post({ type: 'done', id: m.id, flat: take(), docs: takeDocs(), packets: worker.packets, flows: tap?.take() } satisfies FromLiveWorker);
     } else if (m.type === 'fileOpened') {
       positions.fileOpened(m.num);
     } else if (m.type === 'tick') {
       worker.table.nowUs = m.nowUs;
       worker.table.expire();
-      post({ type: 'ticked', flat: take(), docs: takeDocs(), active: worker.table.count, heapUsed: process.memoryUsage().heapUsed } satisfies FromLiveWorker);
+      post({ type: 'ticked', flat: take(), docs: takeDocs(), active: worker.table.count, heapUsed: process.memoryUsage().heapUsed, flows: tap?.take() } satisfies FromLiveWorker);
     } else if (m.type === 'finish') {
       worker.finish();
-      post({ type: 'finished', flat: take(), docs: takeDocs() } satisfies FromLiveWorker);
+      post({ type: 'finished', flat: take(), docs: takeDocs(), flows: tap?.take() } satisfies FromLiveWorker);
     }
   } catch (e) {
     post({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromLiveWorker);

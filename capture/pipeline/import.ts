@@ -21,6 +21,7 @@ import { parseFilenameOps, tagsForFile } from './file-tags.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-thread.js';
 import { Progress } from './progress.js';
 import { InputQueue, PcapCopy, PcapDirMonitor, deleteInput } from './offline-files.js';
+import { ipfixExporterFromConfig } from '../export/ipfix-exporter.js';
 import './setup.js'; // registers every parser's fields before the store opens
 
 /** At the end of `capture -r`, merge only partitions that gathered at least this many segments. */
@@ -93,6 +94,7 @@ export async function runImport(config: Config, node: string, files: string[], o
   const progress = new Progress(o.quiet);
 
   const noDocs: Record<string, unknown>[] = [];
+  const ipfix = ipfixExporterFromConfig(config, (line) => progress.log(line));
   // A store that cannot keep what it is given (a full dataDir) stops the import with its error,
   // which names the folder; what was flushed before stays, and the file can be imported again.
   const onDocs = (docs: Record<string, unknown>[], flat: FlatBatch[]) => {
@@ -123,11 +125,13 @@ export async function runImport(config: Config, node: string, files: string[], o
     w.on('message', (m: FromWorker) => {
       if (m.type === 'done') {
         onDocs(m.docs, m.flat);
+        if (m.flows) ipfix?.add(m.flows);
         workerPackets[i] = m.packets; workerParserErrors[i] = m.parserErrors;
         const s = byId.get(m.id)!;
         if (--s.pending === 0) { byId.delete(m.id); s.done?.(); }
       } else if (m.type === 'finished') {
         onDocs(m.docs, m.flat);
+        if (m.flows) ipfix?.add(m.flows);
         workerPackets[i] = m.packets; workerParserErrors[i] = m.parserErrors;
         const f = finishedWaiters.shift(); f?.(m);
       } else if (m.type === 'flat') {
@@ -293,6 +297,11 @@ export async function runImport(config: Config, node: string, files: string[], o
   await store.flush();
   await markFinished();
   await Promise.all(workers.map((w) => w.terminate()));
+  if (ipfix) {
+    await ipfix.close();
+    const x = ipfix.stats;
+    progress.log(`packrat: IPFIX: ${x.records} records in ${x.messages} messages (${x.templates} with templates), ${x.dropped} dropped, ${x.errors} send errors`);
+  }
   // The packet threads' cores are free now. A partition left with a few segments is not worth
   // the wait (ES merges in the background too); the 32-segment bound and `db optimize` remain.
   await store.releaseMerges?.(threads, IMPORT_END_MERGE_SEGMENTS);

@@ -12,6 +12,8 @@ import { FLAT_CHUNK_ROWS, startPacketWorkerThread } from './worker-config.js';
 import { captureSettings } from './setup.js';
 import { parserErrors } from '../session/tcp.js';
 import type { SharedTables } from '../enrich/index.js';
+import { FlowTap, type FlowRecord } from '../export/ipfix.js';
+import { ipfixEnabled } from '../export/ipfix-exporter.js';
 
 export interface WorkerInit {
   configFile?: string; configText?: string; overrides: [string, string][]; node: string; threads: number;
@@ -30,8 +32,9 @@ export type ToWorker =
 
 export type FromWorker =
   // parserErrors: this thread's running count of parsers that threw or gave up (session/tcp.ts).
-  | { type: 'done'; id: number; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; parserErrors: number }
-  | { type: 'finished'; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; corrupt: number; parserErrors: number }
+  // flows: IPFIX records of the sessions saved since the last message (ipfixCollector= set).
+  | { type: 'done'; id: number; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; parserErrors: number; flows?: FlowRecord[] }
+  | { type: 'finished'; docs: Record<string, unknown>[]; flat: FlatBatch[]; packets: number; corrupt: number; parserErrors: number; flows?: FlowRecord[] }
   | { type: 'error'; message: string }
   // Import only: flattened sessions sent ahead of the batch's 'done' or 'finished' when many
   // are saved at once (end of file), so no heap holds them all as text.
@@ -43,11 +46,13 @@ const init = workerData as WorkerInit;
 const config = startPacketWorkerThread(init);
 let docs: Record<string, unknown>[] = [];
 const flattener = init.flat ? new DocFlattener(fields, init.flat.rotateIndex) : undefined;
+const tap = ipfixEnabled(config) ? new FlowTap() : undefined;
 const addFlat = (d: Record<string, unknown>) => {
+  tap?.add(d);
   flattener!.add(d);
   if (flattener!.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'flat', flat: flattener!.take() } satisfies FromWorker);
 };
-const worker = new PacketWorker(captureSettings(config), init.node, flattener ? addFlat : (d) => docs.push(d), init.threads);
+const worker = new PacketWorker(captureSettings(config), init.node, flattener ? addFlat : (d) => { tap?.add(d); docs.push(d); }, init.threads);
 const none: FlatBatch[] = [];
 /** Posts to the main thread; the batches' line buffers are transferred, not copied. */
 const post = (m: FromWorker) => postTransferring(parentPort!, m);
@@ -60,7 +65,7 @@ parentPort!.on('message', (m: ToWorker) => {
       const batch = view.adopt(m);
       worker.process(batch, view.idx, m.n);
       const out = docs; docs = [];
-      post({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets, parserErrors: parserErrors.count } satisfies FromWorker);
+      post({ type: 'done', id: m.id, docs: out, flat: takeFlat(), packets: worker.packets, parserErrors: parserErrors.count, flows: tap?.take() } satisfies FromWorker);
     } else if (m.type === 'file') {
       worker.setFile(m.fileNum, m.tags);
     } else if (m.type === 'tick') {
@@ -71,7 +76,7 @@ parentPort!.on('message', (m: ToWorker) => {
     } else if (m.type === 'finish') {
       worker.finish();
       const out = docs; docs = [];
-      post({ type: 'finished', docs: out, flat: takeFlat(), packets: worker.packets, corrupt: worker.corrupt, parserErrors: parserErrors.count } satisfies FromWorker);
+      post({ type: 'finished', docs: out, flat: takeFlat(), packets: worker.packets, corrupt: worker.corrupt, parserErrors: parserErrors.count, flows: tap?.take() } satisfies FromWorker);
     }
   } catch (e) {
     post({ type: 'error', message: (e as Error).stack ?? String(e) } satisfies FromWorker);
