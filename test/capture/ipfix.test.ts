@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { fields } from '../../db/fields/registry.js';
 import { EmbeddedSessionStore } from '../../db/store/session-store.js';
-import { endpoint, ipv4Frame, pcapBytes, sampleTraffic, tcpDialog, udpDatagram, type Frame } from '../../capture/synth/traffic.js';
+import { endpoint, pcapBytes, sampleTraffic, tcpDialog, udpDatagram, type Frame } from '../../capture/synth/traffic.js';
+import { IPFIX_PORT, compareFlowsWithDocs, tsharkFlows, udpFrames } from '../support/ipfix-tshark.js';
 import { IpfixEncoder, TEMPLATE_V4, TEMPLATE_V6, type FlowRecord } from '../../capture/export/ipfix.js';
 import { parseCollector } from '../../capture/export/ipfix-exporter.js';
 import '../../capture/pipeline/setup.js';
@@ -99,79 +100,17 @@ function workload(): Frame[] {
   return frames;
 }
 
+async function compareWithStore(dataDir: string, flows: Parameters<typeof compareFlowsWithDocs>[1]): Promise<number> {
+  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields, readOnly: true });
+  try { return compareFlowsWithDocs((await store.search({ sort: '"firstPacket"' })).map((h) => h.doc), flows); } finally { await store.close(); }
+}
+
 function setup(collector: string) {
   const dir = mkdtempSync(join(tmpdir(), 'packrat-ipfix-'));
   const input = join(dir, 'in.pcap'), config = join(dir, 'config.ini'), dataDir = join(dir, 'data');
   writeFileSync(input, pcapBytes(workload()));
   writeFileSync(config, `[default]\ndataDir=${dataDir}\npacketThreads=2\nipfixCollector=${collector}\nipfixObservationDomain=4242\nipfixTemplateRefreshMessages=3\n`);
   return { dir, input, config, dataDir };
-}
-
-interface Decoded { srcaddr: string; dstaddr: string; srcport: number; dstport: number; protocol: number; octets: number; packets: number; start: number; end: number; strings: string[] }
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** tshark's "Nov 21, 2025 04:40:00.229000000 UTC" to ms since the epoch. */
-function tsharkTime(s: string): number {
-  const m = /^(\w{3})\s+(\d+), (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3})\d* UTC$/.exec(s);
-  assert.ok(m, `tshark time ${s}`);
-  return Date.UTC(Number(m[3]), MONTHS.indexOf(m[1]), Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7]));
-}
-const arr = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Every flow record tshark finds in `pcap`, and the header fields of each message. */
-async function tsharkFlows(pcap: string, decodeAs: string) {
-  const { stdout } = await run('tshark', ['-r', pcap, '-d', decodeAs, '-T', 'json', '--no-duplicate-keys'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
-  const flows: Decoded[] = [];
-  const headers: { sequence: number; domain: number; records: number; templates: boolean }[] = [];
-  for (const pkt of JSON.parse(stdout)) {
-    for (const cf of arr(pkt._source.layers.cflow) as Record<string, any>[]) {
-      let records = 0, templates = false;
-      for (const [k, set] of Object.entries(cf)) {
-        if (!k.startsWith('Set ')) continue;
-        if (set['cflow.flowset_id'] === '2') templates = true;
-        for (const [fk, f] of Object.entries(set as Record<string, any>)) {
-          if (!fk.startsWith('Flow ')) continue;
-          records++;
-          flows.push({
-            srcaddr: f['cflow.srcaddr'] ?? f['cflow.srcaddrv6'], dstaddr: f['cflow.dstaddr'] ?? f['cflow.dstaddrv6'],
-            srcport: Number(f['cflow.srcport']), dstport: Number(f['cflow.dstport']), protocol: Number(f['cflow.protocol']),
-            octets: Number(f['cflow.octets']), packets: Number(f['cflow.packets']),
-            start: tsharkTime(f['cflow.timedelta_tree']['cflow.abstimestart']), end: tsharkTime(f['cflow.timedelta_tree']['cflow.abstimeend']),
-            strings: arr(f['cflow.enterprise_private_entry'] as string | string[]).map((h) => (h === '' ? '' : Buffer.from(h.replace(/:/g, ''), 'hex').toString('utf8'))),
-          });
-        }
-      }
-      headers.push({ sequence: Number(cf['cflow.sequence']), domain: Number(cf['cflow.od_id']), records, templates });
-    }
-  }
-  return { flows, headers };
-}
-
-async function compareWithStore(dataDir: string, flows: Decoded[]): Promise<number> {
-  const store = await EmbeddedSessionStore.open(dataDir, { rotateIndex: 'daily', registry: fields, readOnly: true });
-  let docs: Record<string, any>[];
-  try { docs = (await store.search({ sort: '"firstPacket"' })).map((h) => h.doc); } finally { await store.close(); }
-  const key = (src: string, sp: number, dst: string, dp: number, p: number) => `${p} ${src}:${sp} ${dst}:${dp}`;
-  const byKey = new Map(flows.map((f) => [key(f.srcaddr, f.srcport, f.dstaddr, f.dstport, f.protocol), f]));
-  assert.equal(byKey.size, flows.length, 'one record per flow');
-  assert.equal(flows.length, docs.length, 'a record for every session');
-  for (const d of docs) {
-    const k = key(d.source.ip, d.source.port ?? 0, d.destination.ip, d.destination.port ?? 0, d.ipProtocol);
-    const f = byKey.get(k);
-    assert.ok(f, `session ${k} exported`);
-    assert.equal(f.octets, d.network.bytes, `${k} bytes`);
-    assert.equal(f.packets, d.network.packets, `${k} packets`);
-    assert.equal(f.start, d.firstPacket, `${k} start`);
-    assert.equal(f.end, d.lastPacket, `${k} end`);
-    assert.deepEqual(f.strings, [d.network.community_id ?? '', (d.protocol ?? []).join(',')], `${k} community id, protocols`);
-  }
-  return docs.length;
-}
-
-const sinkPort = 4739;
-function udpFrames(datagrams: Buffer[]): Frame[] {
-  const c = endpoint('127.0.0.1', 50000), s = endpoint('127.0.0.1', sinkPort, 'server');
-  return datagrams.map((m, i) => ({ tsUs: 1_800_000_000e6 + i, data: ipv4Frame(c, s, 17, udpDatagram(50000, sinkPort, m)) }));
 }
 
 test('UDP collector: tshark decodes every session of the import, equal to the store field by field; sequence numbers and template refresh per RFC 7011', async () => {
@@ -185,7 +124,7 @@ test('UDP collector: tshark decodes every session of the import, equal to the st
     await new Promise((r) => setTimeout(r, 300));
     const pcap = join(l.dir, 'ipfix.pcap');
     writeFileSync(pcap, pcapBytes(udpFrames(got)));
-    const { flows, headers } = await tsharkFlows(pcap, `udp.port==${sinkPort},cflow`);
+    const { flows, headers } = await tsharkFlows(pcap, `udp.port==${IPFIX_PORT},cflow`);
     assert.equal(headers.length, got.length, 'tshark decodes every datagram as IPFIX');
     const n = await compareWithStore(l.dataDir, flows);
     assert.equal(n, 250 + 2, 'the sample sessions and the two IPv6 flows');
@@ -216,10 +155,10 @@ test('TCP collector (tcp://): one stream, templates once at its start, every ses
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(connections, 1);
     const stream = Buffer.concat(chunks);
-    const c = endpoint('127.0.0.1', 50001), s = endpoint('127.0.0.1', sinkPort, 'server');
+    const c = endpoint('127.0.0.1', 50001), s = endpoint('127.0.0.1', IPFIX_PORT, 'server');
     const pcap = join(l.dir, 'ipfix-tcp.pcap');
     writeFileSync(pcap, pcapBytes(tcpDialog(c, s, 1_800_000_000e6, [{ from: 'client', data: stream }])));
-    const { flows, headers } = await tsharkFlows(pcap, `tcp.port==${sinkPort},cflow`);
+    const { flows, headers } = await tsharkFlows(pcap, `tcp.port==${IPFIX_PORT},cflow`);
     assert.ok(headers.length > 1);
     assert.equal(headers.reduce((n, h) => n + h.records, 0), flows.length);
     assert.deepEqual(headers.map((h) => h.templates), headers.map((_, i) => i === 0), 'templates once, first');
