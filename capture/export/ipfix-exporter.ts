@@ -95,7 +95,7 @@ export class IpfixExporter {
   async close(): Promise<void> {
     if (this.inFlight) await new Promise<void>((r) => this.drained.push(r));
     if (this.udp) await new Promise<void>((r) => this.udp!.close(() => r()));
-    if (this.tcp) await new Promise<void>((r) => this.tcp!.end(() => r()));
+    if (this.tcp && !this.tcp.destroyed) await new Promise<void>((r) => this.tcp!.end(() => r()));
   }
 
   private send(m: Uint8Array): void {

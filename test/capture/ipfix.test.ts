@@ -17,7 +17,8 @@ import { EmbeddedSessionStore } from '../../db/store/session-store.js';
 import { endpoint, pcapBytes, sampleTraffic, tcpDialog, udpDatagram, type Frame } from '../../capture/synth/traffic.js';
 import { IPFIX_PORT, compareFlowsWithDocs, tsharkFlows, udpFrames } from '../support/ipfix-tshark.js';
 import { IpfixEncoder, TEMPLATE_V4, TEMPLATE_V6, type FlowRecord } from '../../capture/export/ipfix.js';
-import { parseCollector } from '../../capture/export/ipfix-exporter.js';
+import { ipfixExporterFromConfig, parseCollector } from '../../capture/export/ipfix-exporter.js';
+import { Config } from '../../db/config.js';
 import '../../capture/pipeline/setup.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -65,6 +66,8 @@ test('encoder: header, sets, sequence numbers count data records before each mes
   assert.deepEqual(parseCollector('collector.example:4739'), { transport: 'udp', host: 'collector.example', port: 4739 });
   assert.equal(parseCollector('nohost'), undefined);
   assert.equal(parseCollector('h:70000'), undefined);
+  assert.throws(() => ipfixExporterFromConfig(Config.fromText('[default]\nipfixCollector=collector.example\n')), /\(inline\): ipfixCollector=collector.example: expected host:port/);
+  assert.equal(ipfixExporterFromConfig(Config.fromText('[default]\n')), undefined);
 });
 
 function countRecords(m: Uint8Array, o: number, end: number, v6: boolean): number {
