@@ -241,7 +241,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   const counters = () => {
     let a = 0, heap = 0;
     for (let i = 0; i < threads; i++) { a += active[i]; heap += workerHeap[i]; }
-    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount, sessionsLost: store.lostRows ?? 0, transforms: transformStats(transforms) };
+    return { packets, queueDrops, sessionsActive: a, sessionsSaved, packetQueue, workerHeapUsed: heap, storePendingRows: store.pendingCount, sessionsLost: store.lostRows ?? 0, transforms: transformStats(transforms), ipfix: ipfix?.stats };
   };
   let statsCount = 0;
   // One stats write in flight: a slow cluster skips intervals rather than queueing them.

@@ -22,6 +22,8 @@ export interface LiveCounters {
   sessionsLost: number;
   /** Counters of each capture-time transform by name, e.g. { packetSampling: { seen, kept } }. */
   transforms: Record<string, Record<string, number>>;
+  /** IPFIX export counters (records, messages, templates, dropped, errors) when ipfixCollector= is set. */
+  ipfix?: Record<string, number>;
 }
 
 export interface LiveStatsDoc {
@@ -72,6 +74,8 @@ export interface LiveStatsDoc {
   interfaces: InterfaceStats[];
   /** Packets seen and kept by each capture-time transform (sampling...), by its name. */
   transforms: Record<string, Record<string, number>>;
+  /** IPFIX export counters, when ipfixCollector= is set. */
+  ipfix?: Record<string, number>;
 }
 
 const mib = (b: number): number => Math.round(b / 2 ** 20);
@@ -112,7 +116,7 @@ export class LiveStats {
       freeSpaceM: Math.floor(free / 2 ** 20), usedSpaceM: Math.floor((total - free) / 2 ** 20),
       freeSpaceP: total > 0 ? Math.round((free / total) * 10000) / 100 : 0,
       memory: mem.rss, heapUsed: mem.heapUsed, workerHeapUsed: c.workerHeapUsed, storePendingRows: c.storePendingRows, external: mem.external, arrayBuffers: mem.arrayBuffers, cpu: Math.round(((cpu.user + cpu.system) / wallUs) * 10000),
-      interfaces: ifs, transforms: c.transforms,
+      interfaces: ifs, transforms: c.transforms, ...(c.ipfix ? { ipfix: { ...c.ipfix } } : {}),
     };
     this.prev = doc;
     return doc;

@@ -44,7 +44,7 @@ export type ToLiveWorker =
 export type FromLiveWorker =
   | { type: 'done'; id: number; flat: FlatBatch[]; docs: Record<string, unknown>[]; packets: number; flows?: FlowRecord[] }
   // Many sessions saved at once (a drain): sent ahead so no heap holds them all.
-  | { type: 'saved'; flat: FlatBatch[]; docs: Record<string, unknown>[] }
+  | { type: 'saved'; flat: FlatBatch[]; docs: Record<string, unknown>[]; flows?: FlowRecord[] }
   | { type: 'ticked'; flat: FlatBatch[]; docs: Record<string, unknown>[]; active: number; heapUsed: number; flows?: FlowRecord[] }
   | { type: 'finished'; flat: FlatBatch[]; docs: Record<string, unknown>[]; flows?: FlowRecord[] }
   | { type: 'error'; message: string };
@@ -72,13 +72,13 @@ const sink: DocSink = flattener
     tap?.add(doc);
     positions.rewrite(doc, init.gap);
     flattener.add(doc);
-    if (flattener.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: flattener.take(), docs: noDocs } satisfies FromLiveWorker);
+    if (flattener.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: flattener.take(), docs: noDocs, flows: tap?.take() } satisfies FromLiveWorker);
   }
   : (doc) => {
     tap?.add(doc);
     positions.rewrite(doc, init.gap);
     docs.push(doc);
-    if (docs.length >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: none, docs: takeDocs() } satisfies FromLiveWorker);
+    if (docs.length >= FLAT_CHUNK_ROWS) post({ type: 'saved', flat: none, docs: takeDocs(), flows: tap?.take() } satisfies FromLiveWorker);
   };
 const worker = new PacketWorker(captureSettings(config), init.node, sink, init.threads);
 const view = new SharedBatchView();

@@ -136,6 +136,7 @@ export async function runImport(config: Config, node: string, files: string[], o
         const f = finishedWaiters.shift(); f?.(m);
       } else if (m.type === 'flat') {
         onDocs(noDocs, m.flat);
+        if (m.flows) ipfix?.add(m.flows);
       } else if (m.type === 'error') {
         fail(new Error(`packet worker failed: ${m.message}`));
       }

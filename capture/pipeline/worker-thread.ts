@@ -38,7 +38,7 @@ export type FromWorker =
   | { type: 'error'; message: string }
   // Import only: flattened sessions sent ahead of the batch's 'done' or 'finished' when many
   // are saved at once (end of file), so no heap holds them all as text.
-  | { type: 'flat'; flat: FlatBatch[] }
+  | { type: 'flat'; flat: FlatBatch[]; flows?: FlowRecord[] }
   // heapUsed: this thread's V8 heap (bytes), for the live stats.
   | { type: 'ticked'; docs: Record<string, unknown>[]; packets: number; active: number; saved: number; heapUsed: number };
 
@@ -50,7 +50,7 @@ const tap = ipfixEnabled(config) ? new FlowTap() : undefined;
 const addFlat = (d: Record<string, unknown>) => {
   tap?.add(d);
   flattener!.add(d);
-  if (flattener!.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'flat', flat: flattener!.take() } satisfies FromWorker);
+  if (flattener!.pendingRows >= FLAT_CHUNK_ROWS) post({ type: 'flat', flat: flattener!.take(), flows: tap?.take() } satisfies FromWorker);
 };
 const worker = new PacketWorker(captureSettings(config), init.node, flattener ? addFlat : (d) => { tap?.add(d); docs.push(d); }, init.threads);
 const none: FlatBatch[] = [];

@@ -66,5 +66,7 @@ describe('live capture: packetSampling=1/4 and IPFIX export', { timeout: 120_000
     assert.equal(headers.length, datagrams.length);
     assert.ok(headers.every((h) => h.domain === 9));
     assert.equal(compareFlowsWithDocs(s.sessions as Record<string, any>[], flows), s.sessions.length);
+    assert.equal(st.ipfix.records, s.sessions.length, 'the stats document counts the records exported');
+    assert.equal(st.ipfix.messages, datagrams.length);
   });
 });
