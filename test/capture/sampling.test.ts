@@ -55,6 +55,20 @@ test('flow key: both directions, VLAN tags and every fragment of a datagram get 
   const f1 = ipv4Frame(c, s, 17, udpDatagram(40001, 53, new Uint8Array(40))); f1[20] = 0x20; f1[21] = 0;
   const f2 = ipv4Frame(c, s, 17, new Uint8Array(40)); f2[20] = 0; f2[21] = 6;
   assert.equal(flowHash(f1, 0, f1.length, 1, 0), flowHash(f2, 0, f2.length, 1, 0));
+  // IPv6 behind a hop-by-hop header, in Linux cooked (SLL) framing: the ports after the extension header, both directions alike.
+  const v6 = (a: number, b: number, sp: number, dp: number) => {
+    const f = new Uint8Array(16 + 40 + 8 + 8);
+    f[14] = 0x86; f[15] = 0xdd;
+    f[16] = 0x60; f[22] = 0; /* next: hop-by-hop */ f[23] = 64;
+    f[24] = 0x20; f[25] = 0x01; f[39] = a; f[40] = 0x20; f[41] = 0x01; f[55] = b;
+    f[56] = 17; f[57] = 0; // hop-by-hop: next UDP, 8 bytes
+    f[64] = sp >> 8; f[65] = sp & 0xff; f[66] = dp >> 8; f[67] = dp & 0xff;
+    return f;
+  };
+  const h6 = flowHash(v6(1, 2, 5353, 53), 0, 72, 113, 0);
+  assert.ok(h6 >= 0);
+  assert.equal(flowHash(v6(2, 1, 53, 5353), 0, 72, 113, 0), h6);
+  assert.notEqual(flowHash(v6(1, 2, 5354, 53), 0, 72, 113, 0), h6, 'the port after the extension header counts');
   const arp = new Uint8Array(60); arp[12] = 0x08; arp[13] = 0x06;
   assert.equal(flowHash(arp, 0, 60, 1, 0), -1);
   assert.throws(() => parsePacketSampling('1/0'), TransformSpecError);
