@@ -78,5 +78,5 @@ export function forcedExpressions(state: { user?: UserDoc; via?: string }): stri
 /** 403 when a scoped request names a node outside its scope. */
 export function checkNodeInScope(state: { user?: UserDoc; via?: string }, node: string, what: string): void {
   const nodes = scopeNodes(state);
-  if (nodes && !nodes.includes(node)) throw new HttpError(403, `API key is scoped to node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}: ${what} is on node ${node}`);
+  if (nodes && !nodes.includes(node)) throw new HttpError(403, `API key is scoped to node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}, not node ${node} (${what})`);
 }

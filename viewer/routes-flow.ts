@@ -196,7 +196,7 @@ export async function* flowPcap(v: ViewerContext, files: PcapFiles, q: SessionQu
 
 async function flowRoute(ctx: Context, v: ViewerContext): Promise<void> {
   const w = parseFlowRequest(await params(ctx));
-  for (const n of w.nodes ?? []) checkNodeInScope(ctx.state, n, `node=${n}`);
+  for (const n of w.nodes ?? []) checkNodeInScope(ctx.state, n, 'the node parameter');
   const q: SessionQuery = {
     expressions: [...forcedExpressions(ctx.state), w.expression],
     start: Math.floor(w.startUs / 1e6), stop: Math.ceil(w.endUs / 1e6), bounding: 'either',

@@ -111,7 +111,7 @@ async function visibleSession(ctx: Context, v: ViewerContext): Promise<SessionDo
   const u = user(ctx);
   const id = String(ctx.params.id);
   // an API key scoped to other nodes is refused the route itself, and then the session
-  if (ctx.params.node !== undefined) checkNodeInScope(ctx.state, String(ctx.params.node), `the route's node`);
+  if (ctx.params.node !== undefined) checkNodeInScope(ctx.state, String(ctx.params.node), 'named in the path');
   const d = await v.backend.get(id, { expressions: u.expression ? [u.expression] : [] });
   // the node in the path must be the session's own: it never picks where packets come from
   // (that is the document's node and the config's viewUrl), and a mismatch is a wrong link
