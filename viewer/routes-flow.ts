@@ -14,9 +14,9 @@ import { PCAP_RECORD_HEADER_LEN, pcapHeaderBytes, u32, writeRecordHeader } from 
 import { packetExport } from './export.js';
 import { HttpError, params, setBound } from './http.js';
 import { checkNodeInScope, checkKeyNodes, forcedExpressions } from './key-scope.js';
-import { PcapStreamReader } from './multinode.js';
+import { PcapStreamReader, type NodeLinks } from './multinode.js';
 import { PcapFiles } from './pcap-source.js';
-import { cutWhenIdle } from './routes-sessions.js';
+import { cutWhenIdle, linksFor } from './routes-sessions.js';
 import type { RouteDef, ViewerContext } from './server.js';
 
 const PROTOCOLS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, sctp: 132, icmpv6: 58 };
@@ -149,7 +149,8 @@ export interface FlowStats { packets: number; sessions: number; otherLinktype: n
  * The flow's pcap as it streams: the packets of each session in the window, merged into time
  * order, cut before the record that would take the file over `maxBytes`.
  */
-export async function* flowPcap(v: ViewerContext, files: PcapFiles, q: SessionQuery, w: FlowRequest, maxSessions: number, stats: FlowStats): AsyncGenerator<Buffer> {
+export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, files: PcapFiles, q: SessionQuery, w: FlowRequest, maxSessions: number,
+  stats: FlowStats): AsyncGenerator<Buffer> {
   const heap = new PacketHeap();
   let linktype: number | undefined, seq = 0, total = 0, full = false;
   let out: Buffer[] = [], outBytes = 0;
@@ -171,7 +172,7 @@ export async function* flowPcap(v: ViewerContext, files: PcapFiles, q: SessionQu
     if (full) break;
     stats.sessions++;
     const rd = new PcapStreamReader(`session ${s.id}`);
-    for await (const chunk of packetExport(v.backend, files, { expressions: [], ids: [s.id] }, 'pcap', { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, v.nodes)) {
+    for await (const chunk of packetExport(v.backend, files, { expressions: [], ids: [s.id] }, 'pcap', { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, links)) {
       rd.push(chunk);
       for (let off = rd.next(); off >= 0; off = rd.next()) {
         const h = rd.header!, b = rd.buffer;
@@ -213,7 +214,7 @@ async function flowRoute(ctx: Context, v: ViewerContext): Promise<void> {
   ctx.set('X-Packrat-Sessions', String(maxSessions));
   const files = new PcapFiles(v.control);
   const stats: FlowStats = { packets: 0, sessions: 0, otherLinktype: 0 };
-  const gen = flowPcap(v, files, q, w, maxSessions, stats);
+  const gen = flowPcap(v, linksFor(ctx, v), files, q, w, maxSessions, stats);
   ctx.type = 'application/vnd.tcpdump.pcap';
   ctx.attachment('flow.pcap');
   cutWhenIdle(ctx, v.limits.exportIdleMs);

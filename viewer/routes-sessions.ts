@@ -29,6 +29,9 @@ export async function visibleTotal(ctx: Context, v: ViewerContext): Promise<numb
   return scopeNodes(ctx.state) ? v.backend.count({ expressions: forcedExpressions(ctx.state) }) : v.backend.total();
 }
 
+/** Other nodes' viewers as this request may use them: only for its API key's nodes. */
+export const linksFor = (ctx: Context, v: ViewerContext) => v.nodes?.scoped(scopeNodes(ctx.state));
+
 export async function sessionQuery(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; pq: ParsedQuery }> {
   const p = await params(ctx);
   return { p, pq: await parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours, scopeNodes(ctx.state)) };
@@ -143,7 +146,7 @@ async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void
   const files = new PcapFiles(v.control);
   await files.prime([{ node, packetPos }]);
   const remote = v.nodes?.remoteFor(node, packetPos, files);
-  if (remote !== undefined) { ctx.body = await v.nodes!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
+  if (remote !== undefined) { ctx.body = await linksFor(ctx, v)!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
   const why = files.spiOnlyReason(node, packetPos);
   if (why) {
     ctx.body = { success: true, spiOnly: true, reason: why, id: d.id, node: d.doc.node, source: d.doc.source, destination: d.doc.destination,
@@ -205,7 +208,7 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
     // the files' blocks go out as views, lent until the socket has taken them
     const pool = new ChunkPool(files.leases);
     // no node of the matches has a viewUrl: every packet is read here (and no ids are needed)
-    const gen = packetExportBatches(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? v.nodes : undefined, stats,
+    const gen = packetExportBatches(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? linksFor(ctx, v) : undefined, stats,
       pool, snap?.refs());
     const done = async () => {
       await files.close();
@@ -313,7 +316,7 @@ function sessionPcapRoute(format: 'pcap' | 'pcapng') {
     const files = new PcapFiles(v.control);
     const why = await spiOnlyReason(v, files, d.doc);
     if (why) throw new HttpError(404, `SPI data only: ${why}`);
-    const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, v.nodes);
+    const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, linksFor(ctx, v));
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`${d.id}.${format}`);
     cutWhenIdle(ctx, v.limits.exportIdleMs);
