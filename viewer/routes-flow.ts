@@ -4,7 +4,8 @@
 // overlap the window; each session's packets come through the export machinery (this viewer's
 // files, or the owning node's viewer over the signed multi-node path), are cut to the window and
 // merged into time order as they stream: sessions are read in firstPacket order, and a packet is
-// written once no session still to be read can start before it.
+// written once neither the session being read nor any still to be read can have an earlier one.
+// Packets wait in memory only while a session overlaps one that starts later and is not read yet.
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import type { Context } from 'koa';
@@ -166,18 +167,21 @@ export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, 
       if (emit(heap.pop()!.rec)) stats.packets++;
     }
   };
-  for await (const s of flowSessions(v, q, maxSessions)) {
-    drain(s.firstMs * 1000);
-    if (outBytes >= OUT_BATCH) yield take();
-    if (full) break;
+  const sessions = flowSessions(v, q, maxSessions)[Symbol.asyncIterator]();
+  for (let cur = await sessions.next(); !cur.done && !full;) {
+    const s = cur.value;
+    cur = await sessions.next(); // the next session's start bounds what may be written while this one is read
+    const nextUs = cur.done ? Infinity : cur.value.firstMs * 1000;
     stats.sessions++;
     const rd = new PcapStreamReader(`session ${s.id}`);
+    let lastUs = -Infinity;
     for await (const chunk of packetExport(v.backend, files, { expressions: [], ids: [s.id] }, 'pcap', { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, links)) {
       rd.push(chunk);
       for (let off = rd.next(); off >= 0; off = rd.next()) {
         const h = rd.header!, b = rd.buffer;
         const sec = u32(b, off, h.littleEndian), frac = u32(b, off + 4, h.littleEndian);
         const us = sec * 1e6 + (h.nanos ? Math.floor(frac / 1000) : frac);
+        lastUs = us;
         if (us < w.startUs || us > w.endUs) continue;
         if (linktype === undefined) { linktype = h.linktype; emit(Buffer.from(pcapHeaderBytes({ snaplen: 262144, linktype }))); }
         if (h.linktype !== linktype) { stats.otherLinktype++; continue; }
@@ -187,9 +191,17 @@ export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, 
         b.copy(rec, PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN + caplen);
         heap.push({ us, seq: seq++, rec });
       }
+      // this session's later packets come after its last one (capture order), later sessions
+      // start at nextUs: what is pending before both goes out now, so one long flow streams
+      drain(Math.min(lastUs, nextUs));
+      if (outBytes >= OUT_BATCH) yield take();
+      if (full) break;
     }
-    rd.finish();
+    if (!full) rd.finish();
+    drain(nextUs);
+    if (outBytes >= OUT_BATCH) yield take();
   }
+  await sessions.return?.(undefined);
   drain();
   if (linktype === undefined) emit(Buffer.from(pcapHeaderBytes({ snaplen: 262144 }))); // no packet in the window: an empty capture
   if (outBytes > 0) yield take();
