@@ -23,6 +23,11 @@ import type { RouteDef, ViewerContext } from './server.js';
 const PROTOCOLS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, sctp: 132, icmpv6: 58 };
 /** Sessions asked of the backend per page. */
 const PAGE = 1000;
+/**
+ * One session's read: not cut by the byte bound, which applies to what falls in the window (a
+ * small window of a large session is the usual request).
+ */
+const SESSION_READ = { maxSessions: 1, maxBytes: Number.MAX_SAFE_INTEGER };
 /** Output gathered before it is handed to the response. */
 const OUT_BATCH = 1 << 20;
 
@@ -144,7 +149,11 @@ async function* flowSessions(v: ViewerContext, q: SessionQuery, max: number): As
   }
 }
 
-export interface FlowStats { packets: number; sessions: number; otherLinktype: number }
+export interface FlowStats {
+  packets: number; sessions: number; otherLinktype: number;
+  /** The byte bound cut the file. */
+  cut?: boolean;
+}
 
 /**
  * The flow's pcap as it streams: the packets of each session in the window, merged into time
@@ -156,7 +165,7 @@ export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, 
   let linktype: number | undefined, seq = 0, total = 0, full = false;
   let out: Buffer[] = [], outBytes = 0;
   const emit = (b: Buffer): boolean => {
-    if (total + b.length > v.limits.maxPcapBytes) { full = true; return false; }
+    if (total + b.length > v.limits.maxPcapBytes) { full = stats.cut = true; return false; }
     out.push(b); outBytes += b.length; total += b.length;
     return true;
   };
@@ -175,7 +184,7 @@ export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, 
     stats.sessions++;
     const rd = new PcapStreamReader(`session ${s.id}`);
     let lastUs = -Infinity;
-    for await (const chunk of packetExport(v.backend, files, { expressions: [], ids: [s.id] }, 'pcap', { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, links)) {
+    for await (const chunk of packetExport(v.backend, files, { expressions: [], ids: [s.id] }, 'pcap', SESSION_READ, links)) {
       rd.push(chunk);
       for (let off = rd.next(); off >= 0; off = rd.next()) {
         const h = rd.header!, b = rd.buffer;
@@ -218,12 +227,10 @@ async function flowRoute(ctx: Context, v: ViewerContext): Promise<void> {
   if (n === 0) throw new HttpError(404, 'no sessions of that flow in that window');
   const maxSessions = Math.min(n, v.limits.maxSessionsQueried);
   if (n > maxSessions) setBound(ctx, { name: 'maxSessionsQueried', value: v.limits.maxSessionsQueried });
-  else {
-    // the sessions' whole packets (wire bytes + 16 per record) bound what the window can hold
-    const [bytes, packets] = await v.backend.sums(q, ['network.bytes', 'network.packets']);
-    if (bytes + 16 * packets + 24 > v.limits.maxPcapBytes) setBound(ctx, { name: 'maxPcapBytes', value: v.limits.maxPcapBytes });
-  }
   ctx.set('X-Packrat-Sessions', String(maxSessions));
+  // how much of the sessions' packets lies in the window is known only once they are read: a
+  // cut by maxPcapBytes is said in a trailer (the status line is long gone by then)
+  ctx.set('Trailer', 'X-Packrat-Bound');
   const files = new PcapFiles(v.control);
   const stats: FlowStats = { packets: 0, sessions: 0, otherLinktype: 0 };
   const gen = flowPcap(v, linksFor(ctx, v), files, q, w, maxSessions, stats);
@@ -231,7 +238,10 @@ async function flowRoute(ctx: Context, v: ViewerContext): Promise<void> {
   ctx.attachment('flow.pcap');
   cutWhenIdle(ctx, v.limits.exportIdleMs);
   ctx.body = Readable.from((async function* () {
-    try { yield* gen; } finally {
+    try {
+      yield* gen;
+      if (stats.cut) ctx.res.addTrailers({ 'X-Packrat-Bound': `maxPcapBytes=${v.limits.maxPcapBytes}` });
+    } finally {
       await files.close();
       if (stats.otherLinktype) console.error(`${ctx.path}: left out ${stats.otherLinktype} packets of another link type than the first`);
     }
