@@ -1,10 +1,12 @@
 // `packrat user add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] [--name N]`,
-// `user list`, `user remove NAME`, `user apikey NAME` (prints a new API key once).
+// `user list`, `user remove NAME`, `user apikey NAME [--nodes a,b] [--allow CIDR,...]` (prints a new
+// API key once; its scope is the nodes it may see and the client addresses it may come from).
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, one, UsageError } from './args.js';
 import { defaultNode, loadConfig } from './cli.js';
 import { openControlStore } from '../db/backend/open.js';
 import { apiKeyHash, checkRoles, checkUserId, hashPassword, newApiKey, passwordHashCost } from '../viewer/auth.js';
+import { checkKeyAllow, checkKeyNodes } from '../viewer/key-scope.js';
 
 async function askPassword(): Promise<string> {
   if (!process.stdin.isTTY) {
@@ -21,7 +23,7 @@ async function askPassword(): Promise<string> {
 
 export async function userCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, {
-    values: ['-c', '-n', '--roles', '--expression', '--password', '--name'],
+    values: ['-c', '-n', '--roles', '--expression', '--password', '--name', '--nodes', '--allow'],
     flags: ['--admin'],
     alias: { '--config': '-c', '--node': '-n' },
   });
@@ -45,7 +47,8 @@ export async function userCommand(argv: string[]): Promise<void> {
       case 'list':
         for (const u of await control.listUsers()) {
           process.stdout.write(`${u.userId}\t${(u.roles ?? []).join(',')}\t${u.enabled === false ? 'disabled' : 'enabled'}` +
-            `${u.apiKey ? '\tapikey' : ''}${u.expression ? `\texpression: ${u.expression}` : ''}\n`);
+            `${u.apiKey ? '\tapikey' : ''}${u.apiKey && u.apiKeyNodes?.length ? ` nodes=${u.apiKeyNodes.join(',')}` : ''}` +
+            `${u.apiKey && u.apiKeyAllow?.length ? ` allow=${u.apiKeyAllow.join(',')}` : ''}${u.expression ? `\texpression: ${u.expression}` : ''}\n`);
         }
         break;
       case 'remove':
@@ -56,8 +59,11 @@ export async function userCommand(argv: string[]): Promise<void> {
       case 'apikey': {
         if (!name) throw new UsageError('user apikey needs a NAME');
         if (!await control.getUser(name)) throw new UsageError(`no user ${name}`);
+        // the new key's scope replaces the old key's: no --nodes is every node, no --allow any address
+        const apiKeyNodes = checkKeyNodes(one(a, '--nodes')?.split(',') ?? []);
+        const apiKeyAllow = checkKeyAllow(one(a, '--allow')?.split(',') ?? []);
         const key = newApiKey();
-        await control.updateUser(name, { apiKey: apiKeyHash(key) });
+        await control.updateUser(name, { apiKey: apiKeyHash(key), apiKeyNodes, apiKeyAllow });
         process.stdout.write(`${key}\n`);
         process.stderr.write(`packrat: API key for ${name} (shown once; send it as "Authorization: Bearer <key>")\n`);
         break;

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import type { Config } from '../db/config.js';
 import type { ControlStore, UserDoc } from '../db/backend/control-store.js';
+import { keyRefusal } from './key-scope.js';
 
 export const ROLES = ['superAdmin', 'usersAdmin', 'arkimeAdmin', 'arkimeUser'] as const;
 export type Role = typeof ROLES[number];
@@ -145,7 +146,8 @@ export type AuthVia = 'cookie' | 'basic' | 'apikey';
 export interface AuthResult { user: UserDoc; via: AuthVia; session?: BrowserSession }
 
 /** The outcome of looking at a request's credentials. */
-export type AuthOutcome = AuthResult | { error: 'none' | 'bad' | 'limited'; retryMs?: number };
+/** `refused`: a good API key from an address its allowlist leaves out (`text` says why). */
+export type AuthOutcome = AuthResult | { error: 'none' | 'bad' | 'limited' | 'refused'; retryMs?: number; text?: string };
 
 export interface AuthOptions {
   maxLoginFailures?: number;
@@ -233,12 +235,18 @@ export class Authenticator {
     return r;
   }
 
-  async authenticate(headers: { authorization?: string }, sid: string | undefined, client: string): Promise<AuthOutcome> {
+  /**
+   * `client` is the address the rate limits key on (behind a trusted proxy, the forwarded one);
+   * `peer` the socket's own address, which an API key's allowlist is checked against.
+   */
+  async authenticate(headers: { authorization?: string }, sid: string | undefined, client: string, peer: string | undefined = client): Promise<AuthOutcome> {
     const auth = headers.authorization;
     if (auth && /^bearer /i.test(auth)) {
       const key = auth.slice(7).trim();
       const user = key ? await this.control.getUserByApiKey(apiKeyHash(key)) : undefined;
       if (!user || user.enabled === false) return { error: 'bad' };
+      const why = keyRefusal(user, peer);
+      if (why) return { error: 'refused', text: why };
       return { user, via: 'apikey' };
     }
     if (auth && /^basic /i.test(auth)) return this.basic(auth, client);

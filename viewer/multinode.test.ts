@@ -127,3 +127,16 @@ test('asking another viewer without a serverSecret fails with a clear error', as
     control.close();
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('links scoped to an API key\'s nodes refuse to ask for another node\'s packets before any connection', async () => {
+  const links = new NodeLinks(Config.fromText('[default]\nserverSecret=x\n', 'a'), () => undefined);
+  assert.equal(links.scoped(undefined), links, 'no scope: the links themselves');
+  const scoped = links.scoped(['a', 'c']);
+  const refused = (e: Error & { status?: number }) => e.status === 403 && /API key is scoped to a, c: no packets of node b are fetched for it/.test(e.message);
+  await assert.rejects(scoped.packetsJson('http://127.0.0.1:1', 'b', 'id', 10), refused);
+  await assert.rejects(scoped.pcap('http://127.0.0.1:1', 'b', ['id']).next(), refused);
+  // a node in scope goes on to the request (here: nobody listens)
+  await assert.rejects(scoped.packetsJson('http://127.0.0.1:1', 'c', 'id', 10), /viewer http:\/\/127.0.0.1:1 is unreachable/);
+  await assert.rejects(links.packetsJson('http://127.0.0.1:1', 'b', 'id', 10), /is unreachable/, 'the unscoped links are unchanged');
+  assert.equal(scoped.node, 'a');
+});

@@ -127,8 +127,26 @@ export class NodeLinks {
     return res;
   }
 
+  /**
+   * These links for a request whose API key reaches only `nodes` (undefined: every node): they
+   * refuse to ask for another node's packets, whatever session list the caller built.
+   */
+  scoped(nodes: readonly string[] | undefined): NodeLinks {
+    if (!nodes) return this;
+    const view = Object.create(this) as NodeLinks;
+    Object.defineProperty(view, 'scope', { value: [...nodes] });
+    return view;
+  }
+
+  private readonly scope: readonly string[] | undefined;
+
+  private inScope(node: string): void {
+    if (this.scope && !this.scope.includes(node)) throw new HttpError(403, `API key is scoped to ${this.scope.join(', ')}: no packets of node ${node} are fetched for it`);
+  }
+
   /** The packets pane JSON of one session, from the viewer of the node that owns its file. */
   async packetsJson(base: string, node: string, id: string, maxPackets: number): Promise<unknown> {
+    this.inScope(node);
     const res = await this.request(base, `${internalPacketsPath(node, id)}?packets=${maxPackets}`);
     return res.json();
   }
@@ -138,6 +156,7 @@ export class NodeLinks {
    * Yields the reader each time bytes arrive; take its records with `next()` before continuing.
    */
   async *pcap(base: string, node: string, ids: string[]): AsyncGenerator<PcapStreamReader> {
+    this.inScope(node);
     const res = await this.request(base, internalPcapPath(node, ids));
     const rd = new PcapStreamReader(`viewer ${base} (node ${node})`);
     if (!res.body) return;

@@ -3,7 +3,9 @@
 import type { Context } from 'koa';
 import type { UserDoc } from '../db/backend/control-store.js';
 import { checkRoles, checkUserId, SESSION_COOKIE } from './auth.js';
+import { checkKeyAllow, checkKeyNodes, scopeNodes } from './key-scope.js';
 import { HttpError, intParam, params, readBody } from './http.js';
+import { visibleTotal } from './routes-sessions.js';
 import type { RouteDef, ViewerContext } from './server.js';
 
 const current = (ctx: Context) => (ctx.state as { user: UserDoc }).user;
@@ -78,6 +80,10 @@ async function userFields(body: Record<string, unknown>, v: ViewerContext): Prom
   if (body.expression !== undefined) out.expression = String(body.expression) || undefined;
   if (body.enabled !== undefined) out.enabled = body.enabled === true || body.enabled === 'true';
   if (body.password !== undefined) out.passHash = await v.auth.hashPassword(String(body.password));
+  // the API key's scope (Packets-at-REST): a list or a comma-separated string; empty clears it
+  const list = (x: unknown) => (Array.isArray(x) ? x.map(String) : String(x).split(','));
+  if (body.apiKeyNodes !== undefined) out.apiKeyNodes = checkKeyNodes(list(body.apiKeyNodes));
+  if (body.apiKeyAllow !== undefined) out.apiKeyAllow = checkKeyAllow(list(body.apiKeyAllow));
   return out;
 }
 
@@ -109,6 +115,8 @@ async function deleteUser(ctx: Context, v: ViewerContext): Promise<void> {
 async function files(ctx: Context, v: ViewerContext): Promise<void> {
   const p = await params(ctx);
   let list = await v.control.listFiles();
+  const nodes = scopeNodes(ctx.state);
+  if (nodes) list = list.filter((f) => nodes.includes(f.node));
   const total = list.length;
   if (p.filter) { const f = p.filter.replace(/\*/g, ''); list = list.filter((x) => x.name.includes(f)); }
   const key = p.sortField ?? 'num';
@@ -123,18 +131,20 @@ async function files(ctx: Context, v: ViewerContext): Promise<void> {
 }
 
 async function stats(ctx: Context, v: ViewerContext): Promise<void> {
-  const docs = await v.control.allStats();
+  const nodes = scopeNodes(ctx.state);
+  const inScope = (node: string) => !nodes || nodes.includes(node);
+  const docs = (await v.control.allStats()).filter((d) => inScope(String(d.nodeName ?? '')));
   const have = new Set(docs.map((d) => String(d.nodeName ?? '')));
   // nodes that only imported files (no live capture stats): a summary from the file registry
   const byNode = new Map<string, { files: number; bytes: number; packets: number; last: number }>();
   for (const f of await v.control.listFiles()) {
-    if (have.has(f.node)) continue;
+    if (have.has(f.node) || !inScope(f.node)) continue;
     const s = byNode.get(f.node) ?? { files: 0, bytes: 0, packets: 0, last: 0 };
     s.files++; s.bytes += f.filesize ?? 0; s.packets += f.packets ?? 0; s.last = Math.max(s.last, f.finishTimestamp ?? 0);
     byNode.set(f.node, s);
   }
   for (const [node, s] of byNode) docs.push({ nodeName: node, currentTime: s.last, totalK: Math.round(s.bytes / 1024), totalPackets: s.packets, files: s.files });
-  const sessions = await v.backend.total();
+  const sessions = await visibleTotal(ctx, v);
   ctx.body = { data: docs, recordsTotal: docs.length, recordsFiltered: docs.length, totalSessions: sessions };
 }
 

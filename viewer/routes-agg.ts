@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { TermsResult } from '../db/backend/search-backend.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { ipProtocolName } from './export.js';
-import { graphOf, mapOf, sessionQuery } from './routes-sessions.js';
+import { graphOf, mapOf, sessionQuery, visibleTotal } from './routes-sessions.js';
 import { parseOrder } from './session-params.js';
 import type { RouteDef, ViewerContext } from './server.js';
 
@@ -62,7 +62,7 @@ async function spiview(ctx: Context, v: ViewerContext): Promise<void> {
     spi[field] = { doc_count_error_upper_bound: 0, sum_other_doc_count: results[i].sum_other_doc_count,
       buckets: results[i].buckets.map((b) => ({ key: keyOf(field, b.key), doc_count: b.doc_count })) };
   });
-  const body: Record<string, unknown> = { spi, recordsTotal: await v.backend.total(), recordsFiltered: filtered ?? await v.backend.count(q) };
+  const body: Record<string, unknown> = { spi, recordsTotal: await visibleTotal(ctx, v), recordsFiltered: filtered ?? await v.backend.count(q) };
   // estimated counts: say from how many sessions (exact=1 asks for a full count)
   if (sample) { body.sampled = sample.sessions; ctx.set('X-Packrat-Sampled-Sessions', String(sample.sessions)); }
   if (facets) {
@@ -94,7 +94,7 @@ async function spigraph(ctx: Context, v: ViewerContext): Promise<void> {
   if (sort === 'name') items.sort((a, b) => String(a.name).localeCompare(String(b.name)));
   else if (sort !== 'sessionsHisto') items.sort((a, b) => Number(b[sort.replace(/Histo$/, 'Total')] ?? 0) - Number(a[sort.replace(/Histo$/, 'Total')] ?? 0));
   const body: Record<string, unknown> = { items, graph: await graphOf(v, q, pq), map: boolParam(p, 'map') ? await mapOf(v, q) : {},
-    recordsTotal: await v.backend.total(), recordsFiltered: await v.backend.count(q) };
+    recordsTotal: await visibleTotal(ctx, v), recordsFiltered: await v.backend.count(q) };
   if (bounds.length) body.bounded = bounds[0];
   ctx.body = body;
 }

@@ -7,6 +7,7 @@ import type { FileGroup, SessionDoc, SessionQuery } from '../db/backend/search-b
 import { ChunkPool, csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, packetExportBatches, type ExportStats } from './export.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { sessionPackets } from './packet-view.js';
+import { checkNodeInScope, forcedExpressions, scopeNodes } from './key-scope.js';
 import { PcapFiles } from './pcap-source.js';
 import { pageParams, parseOrder, parseSessionQuery, type ParsedQuery } from './session-params.js';
 import type { RouteDef, ViewerContext } from './server.js';
@@ -23,9 +24,17 @@ export const HISTO_FIELDS = ['source.packets', 'destination.packets', 'source.by
 
 const user = (ctx: Context) => (ctx.state as { user: UserDoc }).user;
 
+/** recordsTotal: every session, or for an API key scoped to nodes, its nodes' sessions. */
+export async function visibleTotal(ctx: Context, v: ViewerContext): Promise<number> {
+  return scopeNodes(ctx.state) ? v.backend.count({ expressions: forcedExpressions(ctx.state) }) : v.backend.total();
+}
+
+/** Other nodes' viewers as this request may use them: only for its API key's nodes. */
+export const linksFor = (ctx: Context, v: ViewerContext) => v.nodes?.scoped(scopeNodes(ctx.state));
+
 export async function sessionQuery(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; pq: ParsedQuery }> {
   const p = await params(ctx);
-  return { p, pq: await parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours) };
+  return { p, pq: await parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours, scopeNodes(ctx.state)) };
 }
 
 function setPath(o: Record<string, unknown>, field: string, val: unknown): void {
@@ -86,7 +95,7 @@ async function sessionsList(ctx: Context, v: ViewerContext): Promise<void> {
   if (p.fields) fields = [...new Set([...IDENTITY_FIELDS, ...p.fields.split(',').map((s) => s.trim()).filter(Boolean)])];
   const q = pq.query;
   const [hits, filtered, total] = [await v.backend.search(q, { sort: parseOrder(p), start: page.start, length: page.length }),
-    await v.backend.count(q), await v.backend.total()];
+    await v.backend.count(q), await visibleTotal(ctx, v)];
   const body: Record<string, unknown> = {
     data: hits.map((h) => pickFields(h, fields, boolParam(p, 'flatten'))),
     recordsTotal: total, recordsFiltered: filtered,
@@ -104,10 +113,13 @@ async function sessionsList(ctx: Context, v: ViewerContext): Promise<void> {
 async function visibleSession(ctx: Context, v: ViewerContext): Promise<SessionDoc> {
   const u = user(ctx);
   const id = String(ctx.params.id);
+  // an API key scoped to other nodes is refused the route itself, and then the session
+  if (ctx.params.node !== undefined) checkNodeInScope(ctx.state, String(ctx.params.node), 'named in the path');
   const d = await v.backend.get(id, { expressions: u.expression ? [u.expression] : [] });
   // the node in the path must be the session's own: it never picks where packets come from
   // (that is the document's node and the config's viewUrl), and a mismatch is a wrong link
   if (!d || (ctx.params.node !== undefined && String(d.doc.node ?? '') !== String(ctx.params.node))) throw new HttpError(404, `session ${id} not found`);
+  checkNodeInScope(ctx.state, String(d.doc.node ?? ''), `session ${id}`);
   return d;
 }
 
@@ -134,7 +146,7 @@ async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void
   const files = new PcapFiles(v.control);
   await files.prime([{ node, packetPos }]);
   const remote = v.nodes?.remoteFor(node, packetPos, files);
-  if (remote !== undefined) { ctx.body = await v.nodes!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
+  if (remote !== undefined) { ctx.body = await linksFor(ctx, v)!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
   const why = files.spiOnlyReason(node, packetPos);
   if (why) {
     ctx.body = { success: true, spiOnly: true, reason: why, id: d.id, node: d.doc.node, source: d.doc.source, destination: d.doc.destination,
@@ -196,7 +208,7 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
     // the files' blocks go out as views, lent until the socket has taken them
     const pool = new ChunkPool(files.leases);
     // no node of the matches has a viewUrl: every packet is read here (and no ids are needed)
-    const gen = packetExportBatches(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? v.nodes : undefined, stats,
+    const gen = packetExportBatches(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? linksFor(ctx, v) : undefined, stats,
       pool, snap?.refs());
     const done = async () => {
       await files.close();
@@ -230,7 +242,7 @@ async function tracked(v: ViewerContext, p: Promise<void>): Promise<void> {
  * Cuts a streamed response whose client takes no bytes for `ms`: a download left open but
  * never read would otherwise hold its snapshot and pcap file blocks for as long as the socket lives.
  */
-function cutWhenIdle(ctx: Context, ms: number): void {
+export function cutWhenIdle(ctx: Context, ms: number): void {
   ctx.res.setTimeout(ms, () => {
     console.error(`${ctx.path}: export cut: the client took no bytes for ${ms / 1000} s`);
     ctx.res.destroy();
@@ -304,7 +316,7 @@ function sessionPcapRoute(format: 'pcap' | 'pcapng') {
     const files = new PcapFiles(v.control);
     const why = await spiOnlyReason(v, files, d.doc);
     if (why) throw new HttpError(404, `SPI data only: ${why}`);
-    const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, v.nodes);
+    const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, linksFor(ctx, v));
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`${d.id}.${format}`);
     cutWhenIdle(ctx, v.limits.exportIdleMs);

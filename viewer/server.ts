@@ -24,6 +24,7 @@ import { NodeLinks } from './multinode.js';
 import type { ClusterAdmin } from '../db/backend/cluster-admin.js';
 import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
+import { flowRoutes } from './routes-flow.js';
 import { contentSecurityPolicy, inlineScripts, securityHeaders } from './security-headers.js';
 
 export interface ViewerLimits {
@@ -64,7 +65,7 @@ export interface RouteDef {
   handler: (ctx: Context, v: ViewerContext) => Promise<void>;
 }
 
-export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes, ...esRoutes];
+export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...flowRoutes, ...aggRoutes, ...esRoutes];
 
 export function limitsFromConfig(config: Config): ViewerLimits {
   return {
@@ -87,8 +88,9 @@ function deny(ctx: Context, status: number, text: string): void {
 function guarded(def: RouteDef, v: ViewerContext) {
   return async (ctx: Context): Promise<void> => {
     if (def.role !== 'public') {
-      const r = await v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
+      const r = await v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip, ctx.req.socket.remoteAddress);
       if (!('user' in r)) {
+        if (r.error === 'refused') return deny(ctx, 403, r.text ?? 'API key refused');
         if (r.error === 'limited') { ctx.set('Retry-After', String(Math.ceil((r.retryMs ?? 1000) / 1000))); return deny(ctx, 429, 'Too many failed logins; try again later'); }
         if (!isApi(ctx.path)) { ctx.redirect('/login'); return; }
         return deny(ctx, 401, r.error === 'bad' ? 'Bad credentials' : 'Not logged in');
@@ -136,7 +138,7 @@ export function uiRelPath(urlPath: string): string {
 function uiMiddleware(uiDir: string, v: ViewerContext) {
   return async (ctx: Context, next: () => Promise<void>): Promise<void> => {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || isApi(ctx.path)) return next();
-    const r = await v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip);
+    const r = await v.auth.authenticate({ authorization: ctx.get('authorization') || undefined }, ctx.cookies.get(SESSION_COOKIE), ctx.ip, ctx.req.socket.remoteAddress);
     const rel = uiRelPath(ctx.path);
     const file = path.join(uiDir, rel);
     const isAsset = rel !== '' && file.startsWith(uiDir + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile() && !rel.endsWith('.html');

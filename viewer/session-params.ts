@@ -1,11 +1,12 @@
 // Arkime's "SessionsQuery" parameters (date, startTime/stopTime, bounding, strictly, expression,
 // view, segments, interval, order, start/length, ids) turned into a backend SessionQuery. The
-// user's forced expression is always AND-ed in here, so no route can forget it.
+// user's forced expression (and an API key's node scope) is always AND-ed in here, so no route can forget it.
 import type { ControlStore, UserDoc } from '../db/backend/control-store.js';
 import type { Bounding } from '../db/backend/search-backend.js';
 import type { SessionQuery, SortKey } from '../db/backend/search-backend.js';
 import { parseTimeMs } from '../db/expr/dates.js';
 import { HttpError, intParam } from './http.js';
+import { nodeScopeExpression } from './key-scope.js';
 
 const BOUNDINGS = ['last', 'first', 'both', 'either', 'database'];
 
@@ -36,7 +37,8 @@ export function autoInterval(s: number | undefined): number {
   return 86400;
 }
 
-export async function parseSessionQuery(p: Record<string, string>, user: UserDoc, control: ControlStore, defaultHours = 1): Promise<ParsedQuery> {
+/** `nodes`: the node scope of the request's API key (key-scope.ts), forced like the user's expression. */
+export async function parseSessionQuery(p: Record<string, string>, user: UserDoc, control: ControlStore, defaultHours = 1, nodes?: string[]): Promise<ParsedQuery> {
   const expressions: string[] = [];
   if (p.expression !== undefined && p.expression.trim() !== '') expressions.push(p.expression);
   if (p.view) {
@@ -46,6 +48,7 @@ export async function parseSessionQuery(p: Record<string, string>, user: UserDoc
     if (v.expression.trim()) expressions.push(v.expression);
   }
   if (user.expression && user.expression.trim()) expressions.push(user.expression);
+  if (nodes && nodes.length > 0) expressions.push(nodeScopeExpression(nodes));
 
   const q: SessionQuery = { expressions };
   let bounding = p.bounding ?? 'last';

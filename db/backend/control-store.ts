@@ -19,11 +19,15 @@ export interface FileDoc {
 /**
  * A `users` document (Arkime `users_v30`, id userId; reference 7). `passHash` is a bcrypt hash:
  * Packrat does not write Arkime's `passStore` (AES of an MD5 digest tied to passwordSecret).
- * `apiKey` holds the SHA-256 of a key for scripts (Packrat's).
+ * `apiKey` holds the SHA-256 of a key for scripts (Packrat's). The key's scope (Packets-at-REST)
+ * binds requests made with that key only, not the user's password or browser logins:
+ * `apiKeyNodes` the capture nodes whose sessions it may see (empty or absent: all), and
+ * `apiKeyAllow` the client addresses it may come from, as addresses or CIDRs (empty or absent: any).
  */
 export interface UserDoc {
   userId: string; userName?: string; passHash?: string; roles?: string[]; expression?: string;
-  enabled?: boolean; apiKey?: string; settings?: Record<string, unknown>; [key: string]: unknown;
+  enabled?: boolean; apiKey?: string; apiKeyNodes?: string[]; apiKeyAllow?: string[];
+  settings?: Record<string, unknown>; [key: string]: unknown;
 }
 
 /** A `views` document; `shared: true` shows it to every user. */

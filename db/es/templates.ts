@@ -172,7 +172,7 @@ export const ADMIN_PROPERTIES: Record<string, Mapping> = {
   dstats_v30: { nodeName: KW, interval: { type: 'short' }, currentTime: LONG },
   fields_v30: { friendlyName: KW, group: KW, help: KW, dbField: KW, dbField2: KW, type: KW, exp: KW },
   users_v30: {
-    userId: KW, userName: KW, enabled: { type: 'boolean' }, roles: KW, expression: KW, apiKey: KW,
+    userId: KW, userName: KW, enabled: { type: 'boolean' }, roles: KW, expression: KW, apiKey: KW, apiKeyNodes: KW, apiKeyAllow: KW,
     passHash: { type: 'keyword', index: false }, passStore: { type: 'keyword', index: false },
     settings: OPAQUE, columnConfigs: OPAQUE, infoFieldConfigs: OPAQUE, spiviewFieldConfigs: OPAQUE, tableStates: OPAQUE,
     lastUsed: { type: 'date' },

@@ -96,6 +96,14 @@ async function contract(open: () => Promise<Opened>): Promise<void> {
     assert.equal(bob.enabled, false); assert.deepEqual(bob.settings, { tz: 'utc' }, 'objects replaced, not merged');
     assert.equal(bob.expression, undefined); assert.deepEqual(bob.roles, ['arkimeUser']);
     assert.equal((await cs.getUserByApiKey('k2'))?.userId, 'bob');
+    // an API key's Packets-at-REST scope: lists survive the round trip, a new scope replaces the old
+    await cs.updateUser('bob', { apiKey: 'k3', apiKeyNodes: ['node-a', 'node-b'], apiKeyAllow: ['10.0.0.0/8', '127.0.0.1'] });
+    const scoped = await cs.getUserByApiKey('k3');
+    assert.deepEqual([scoped?.userId, scoped?.apiKeyNodes, scoped?.apiKeyAllow], ['bob', ['node-a', 'node-b'], ['10.0.0.0/8', '127.0.0.1']]);
+    assert.equal(await cs.getUserByApiKey('k2'), undefined, 'the old key is gone');
+    await cs.updateUser('bob', { apiKey: 'k2', apiKeyNodes: ['node-c'], apiKeyAllow: [] });
+    const narrowed = await cs.getUser('bob');
+    assert.deepEqual([narrowed?.apiKeyNodes, narrowed?.apiKeyAllow], [['node-c'], []]);
     await assert.rejects(cs.updateUser('nobody', { enabled: true }), /no user nobody/);
     assert.equal(await cs.deleteUser('bob'), true);
     assert.equal(await cs.deleteUser('bob'), false);

@@ -1,145 +1,52 @@
 // Two nodes, one shared store, two `packrat viewer` processes on loopback, each able to read only
-// its own node's pcap files. How the files are hidden from the other process:
-//  - the file registry holds each file by a name relative to its node's folder (`pcap/node-a.pcap`)
-//    and each viewer runs with its own node folder as working folder, so the other node's name
-//    resolves to a path that does not exist there (as on another host);
-//  - when the test runs as root, each viewer also runs as its own uid and each node folder is
-//    mode 0700 owned by that uid, so the kernel refuses the other process even by absolute path.
-// Viewer A then serves node B's packets only by asking viewer B, signed with serverSecret.
+// its own node's pcap files (test/support/two-viewers.ts says how the files are hidden from the
+// other process). Viewer A then serves node B's packets only by asking viewer B, signed with serverSecret.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SqliteControl } from '../../db/store/sqlite-control-store.js';
-import { PCAP_RECORD_HEADER_LEN, pcapHeaderBytes, writeRecordHeader } from '../../db/pcap/format.js';
 import { apiKeyHash, hashPassword } from '../../viewer/auth.js';
 import { SIGNATURE_HEADER, signRequest } from '../../viewer/multinode-auth.js';
+import { isRoot, pcapHeader as header, pcapRecord, stopViewer, twoViewers, udpFrame, type TwoViewers, type ViewerNode } from '../support/two-viewers.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const packrat = path.join(repoRoot, 'bin/packrat');
 const SECRET = 'two-viewers-secret';
 const KEY = 'prk_multinode_admin';
 const admin = { authorization: `Bearer ${KEY}` };
 const SESSIONS = 12; // session k belongs to node-a when k is even, node-b when odd
 const PACKETS = 3;
 const T0 = 1_700_000_000;
-const isRoot = process.getuid?.() === 0;
 
-interface Node { name: string; dir: string; rel: string; uid: number; port: number; base: string; proc?: ChildProcess; stderr: string }
-
-let root: string;
-let configFile: string;
-const nodes: Node[] = [];
+let setup: TwoViewers;
+let nodes: ViewerNode[] = [];
 /** records[k][i]: the pcap record (header + frame) of packet i of session k. */
 const records: Buffer[][] = [];
-const header = Buffer.from(pcapHeaderBytes({ snaplen: 65535 }));
 let ids: Map<number, { id: string; node: string }>;
 
 /** Ethernet/IPv4/UDP frame of session k, packet i (odd packets answer). */
-function frame(k: number, i: number): Buffer {
-  const payload = Buffer.from(`session ${k} packet ${i} ${'x'.repeat(k * 7 + i)}`);
-  const f = Buffer.alloc(14 + 20 + 8 + payload.length);
-  const reply = i % 2 === 1;
-  f.set([0, 1, 2, 3, 4, reply ? 6 : 5, 0, 1, 2, 3, 4, reply ? 5 : 6, 0x08, 0x00], 0);
-  const ip = 14;
-  f[ip] = 0x45; f.writeUInt16BE(20 + 8 + payload.length, ip + 2); f[ip + 8] = 64; f[ip + 9] = 17;
-  const a = [10, 1, 0, 1], b = [10, 2, 0, 2];
-  f.set(reply ? b : a, ip + 12); f.set(reply ? a : b, ip + 16);
-  let sum = 0;
-  for (let o = 0; o < 20; o += 2) sum += f.readUInt16BE(ip + o);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  f.writeUInt16BE(~sum & 0xffff, ip + 10);
-  const udp = ip + 20, sport = 20000 + k, dport = 7777;
-  f.writeUInt16BE(reply ? dport : sport, udp); f.writeUInt16BE(reply ? sport : dport, udp + 2);
-  f.writeUInt16BE(8 + payload.length, udp + 4);
-  payload.copy(f, udp + 8);
-  return f;
-}
+const frame = (k: number, i: number): Buffer =>
+  udpFrame([10, 1, 0, 1], [10, 2, 0, 2], 20000 + k, 7777, i % 2 === 1, Buffer.from(`session ${k} packet ${i} ${'x'.repeat(k * 7 + i)}`));
 
-function record(k: number, i: number): Buffer {
-  const f = frame(k, i);
-  const r = Buffer.alloc(PCAP_RECORD_HEADER_LEN + f.length);
-  writeRecordHeader(r, 0, T0 + k * 10 + i, 1000 * i, f.length, f.length);
-  f.copy(r, PCAP_RECORD_HEADER_LEN);
-  return r;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
-
-function startViewer(n: Node): Promise<void> {
-  // umask 0: both viewers share the control database's -wal/-shm files whatever uid made them
-  const proc = spawn('/bin/sh', ['-c', 'umask 0; exec "$0" "$@"', process.execPath, packrat, 'viewer', '-c', configFile, '-n', n.name,
-    '--port', String(n.port), '--host', '127.0.0.1'], { cwd: n.dir, stdio: ['ignore', 'pipe', 'pipe'], ...(isRoot ? { uid: n.uid, gid: n.uid } : {}) });
-  n.proc = proc;
-  proc.stderr!.on('data', (d) => { n.stderr += String(d); });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => { out += String(d); if (out.includes('listening on')) resolve(); });
-    proc.once('exit', (code) => reject(new Error(`viewer ${n.name} exited with ${code}: ${n.stderr}`)));
-  });
-}
-
-async function stopViewer(n: Node): Promise<void> {
-  const p = n.proc;
-  if (!p || p.exitCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  await gone;
-}
+const record = (k: number, i: number): Buffer => pcapRecord(frame(k, i), T0 + k * 10 + i, 1000 * i);
 
 before(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-two-viewers-'));
-  fs.chmodSync(root, 0o755);
-  const dataDir = path.join(root, 'data');
-  for (const [i, name] of ['node-a', 'node-b'].entries()) {
-    const port = await freePort();
-    const n: Node = { name, dir: path.join(root, name), rel: `pcap/${name}.pcap`, uid: 41001 + i, port, base: `http://127.0.0.1:${port}`, stderr: '' };
-    fs.mkdirSync(path.join(n.dir, 'pcap'), { recursive: true });
-    nodes.push(n);
-  }
   for (let k = 0; k < SESSIONS; k++) records.push(Array.from({ length: PACKETS }, (_, i) => record(k, i)));
-  for (const [i, n] of nodes.entries()) {
-    fs.writeFileSync(path.join(n.dir, n.rel), Buffer.concat([header, ...records.filter((_, k) => k % 2 === i).flat()]));
-  }
-  configFile = path.join(root, 'config.ini');
-  fs.writeFileSync(configFile, `[default]\ndataDir=${dataDir}\nserverSecret=${SECRET}\n`
-    + nodes.map((n) => `[${n.name}]\nviewUrl=${n.base}\n`).join(''));
-  for (const n of nodes) execFileSync(packrat, ['capture', '-c', configFile, '-n', n.name, '-q', '-r', path.join(n.dir, n.rel)], { stdio: 'pipe' });
-  const control = SqliteControl.open(dataDir);
-  for (const n of nodes) {
-    const files = control.listFiles(n.name);
-    assert.equal(files.length, 1);
-    control.updateFile(files[0].id!, { name: n.rel }); // relative: resolves only in the node's own folder
-  }
-  control.createUser({ userId: 'admin', passHash: await hashPassword('pw', 4), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
-  control.close();
-  if (isRoot) {
-    execFileSync('chmod', ['-R', 'a+rwX', dataDir]);
-    for (const n of nodes) {
-      execFileSync('chown', ['-R', `${n.uid}:${n.uid}`, n.dir]);
-      fs.chmodSync(n.dir, 0o700);
-    }
-  }
-  await Promise.all(nodes.map(startViewer));
+  setup = await twoViewers({
+    prefix: 'packrat-two-viewers-', secret: SECRET, records: [0, 1].map((i) => records.filter((_, k) => k % 2 === i).flat()) as [Buffer[], Buffer[]],
+    async prepare(t) {
+      const control = SqliteControl.open(t.dataDir);
+      control.createUser({ userId: 'admin', passHash: await hashPassword('pw', 4), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
+      control.close();
+    },
+  });
+  nodes = setup.nodes;
   const list = await (await fetch(`${nodes[0].base}/api/sessions?date=-1&length=100&flatten=1&fields=source.port,node`, { headers: admin })).json() as
     { data: { id: string; node: string; 'source.port': number }[] };
   ids = new Map(list.data.map((d) => [d['source.port'] - 20000, { id: d.id, node: d.node }]));
 });
 
-after(async () => {
-  for (const n of nodes) await stopViewer(n);
-  if (root) fs.rmSync(root, { recursive: true, force: true });
-});
+after(async () => { await setup?.close(); });
 
 const sessionOf = (k: number) => ids.get(k)!;
 
