@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args.js';
 import { defaultNode, loadConfig } from './cli.js';
 import { runJson } from '../capture/pipeline/json-run.js';
+import { transformsFromConfig, transformSpecFromConfig } from '../capture/transform/batch-transform.js';
 
 export function listPcapDir(dir: string, recursive: boolean, re: RegExp): string[] {
   const out: string[] = [];
@@ -29,6 +30,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
     if (eq < 0) throw new UsageError(`-o needs key=value, got '${o}'`);
     config.override(o.slice(0, eq), o.slice(eq + 1));
   }
+  transformsFromConfig(config, node); // a bad transform key (anonymizeKey...) stops here, naming the key
   const re = new RegExp(config.str('offlineFilenameRegex', '\\.(pcap|cap|pcapng)$'), 'i');
   // `-r A B C` reads all three (a shell glob after -r), as `-r A -r B -r C` does.
   if (a.rest.length && !a.opts.has('-r')) throw new UsageError(`unexpected argument '${a.rest[0]}' (files go after -r)`);
@@ -53,9 +55,12 @@ export async function captureCommand(argv: string[]): Promise<void> {
     return;
   }
   const { runImport } = await import('../capture/pipeline/import.js');
+  // anonymize=true: the sessions must not point at the original file, so -r writes an anonymised copy into pcapDir
+  const anonCopy = transformSpecFromConfig(config).anonymize === true && !a.flags.has('--copy');
+  if (anonCopy && !a.flags.has('-q')) process.stderr.write('packrat: anonymize=true: importing as --copy (anonymised copies in pcapDir; the originals are not referenced)\n');
   const r = await runImport(config, node, files, {
     tags,
-    copy: a.flags.has('--copy'),
+    copy: a.flags.has('--copy') || anonCopy,
     deleteAfter: a.flags.has('--delete'),
     flushBetweenFiles: a.flags.has('--flush'),
     monitorDirs: monitor ? (a.opts.get('-R') ?? []).map((d) => resolve(d)) : [],

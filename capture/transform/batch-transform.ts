@@ -4,8 +4,10 @@
 // decoded. Steps run on the capture's reading thread, once per batch, and allocate nothing per
 // packet. Every capture path (live, `-r` import, `--json`) calls `applyTransforms` right after
 // its source fills a batch.
-import type { Config } from '../../db/config.js';
+import { ConfigError, type Config } from '../../db/config.js';
 import { META_STRIDE, type PacketBatch } from '../readers/types.js';
+import { AnonymizeKeyError } from '../../db/anon/crypto-pan.js';
+import { AnonymizeTransform } from './anonymize.js';
 
 export interface BatchTransform {
   /** For stats and messages ("anonymize", "packetSampling"...). */
@@ -58,19 +60,29 @@ export class TransformSpecError extends Error {
 }
 
 /** The steps of a spec, in order: sampling first (less to rewrite), then anonymisation. Throws TransformSpecError. */
-export function transformsFromSpec(_spec: TransformSpec): BatchTransform[] {
+export function transformsFromSpec(spec: TransformSpec): BatchTransform[] {
   const steps: BatchTransform[] = [];
   // Each transform adds itself here.
+  if (spec.anonymize) {
+    try { steps.push(new AnonymizeTransform(spec.anonymizeKey)); } catch (e) {
+      if (e instanceof AnonymizeKeyError) throw new TransformSpecError('anonymizeKey', e.message);
+      throw e;
+    }
+  }
   return steps;
 }
 
 /** The spec of a node's main capture, from its config keys (errors name the config file and key). */
-export function transformSpecFromConfig(_config: Config): TransformSpec {
+export function transformSpecFromConfig(config: Config): TransformSpec {
   const spec: TransformSpec = {};
   // Each transform reads its own keys here.
+  if (config.bool('anonymize', false)) { spec.anonymize = true; spec.anonymizeKey = config.str('anonymizeKey', ''); }
   return spec;
 }
 
 export function transformsFromConfig(config: Config, _node: string): BatchTransform[] {
-  return transformsFromSpec(transformSpecFromConfig(config));
+  try { return transformsFromSpec(transformSpecFromConfig(config)); } catch (e) {
+    if (e instanceof TransformSpecError) throw new ConfigError(`${config.file}: ${e.message}`);
+    throw e;
+  }
 }
