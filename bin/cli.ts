@@ -15,7 +15,7 @@ commands:
   db      -c CONFIG init | upgrade | info | optimize | wipe | expire daily|hourly[N]|weekly|monthly N [--history W] [--dry-run]
   db      -c CONFIG expire-pcap [-n NODE] [--dry-run] | replay-spool
   viewer  -c CONFIG [-n NODE] [--port P] [--host H]
-  user    -c CONFIG add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] | list | remove NAME | apikey NAME
+  user    -c CONFIG add NAME [--admin] [--roles r1,r2] [--expression E] [--anonymize] [--password P] | list | remove NAME | apikey NAME | anonymize NAME on|off
   anonymize --key HEX ADDRESS... | -c CONFIG ADDRESS...   each address Crypto-PAn'd (anonymizeKey), one per line
   demo    [--dir DIR] [--sessions N] [--port P] [--no-viewer]   sample traffic into ./demo-data, then the viewer
 `;

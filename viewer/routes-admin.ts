@@ -77,6 +77,7 @@ async function userFields(body: Record<string, unknown>, v: ViewerContext): Prom
   }
   if (body.expression !== undefined) out.expression = String(body.expression) || undefined;
   if (body.enabled !== undefined) out.enabled = body.enabled === true || body.enabled === 'true';
+  if (body.anonymize !== undefined) out.anonymize = body.anonymize === true || body.anonymize === 'true' || body.anonymize === 1 || body.anonymize === '1';
   if (body.password !== undefined) out.passHash = await v.auth.hashPassword(String(body.password));
   return out;
 }

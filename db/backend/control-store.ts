@@ -23,7 +23,10 @@ export interface FileDoc {
  */
 export interface UserDoc {
   userId: string; userName?: string; passHash?: string; roles?: string[]; expression?: string;
-  enabled?: boolean; apiKey?: string; settings?: Record<string, unknown>; [key: string]: unknown;
+  enabled?: boolean; apiKey?: string; settings?: Record<string, unknown>;
+  /** Every export and session document this user gets has its addresses anonymised (Crypto-PAn); they cannot turn it off. */
+  anonymize?: boolean;
+  [key: string]: unknown;
 }
 
 /** A `views` document; `shared: true` shows it to every user. */

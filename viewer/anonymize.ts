@@ -1,0 +1,67 @@
+// Anonymised exports: `anonymize=1` on the pcap, pcapng, CSV and session JSON routes, forced for a
+// user whose document says `anonymize: true` (they cannot turn it off). Packets are rewritten by
+// db/pcap/anonymize-packet; documents get every field of kind `ip` Crypto-PAn'd, and lose the
+// community id (a hash of the real addresses and ports, which a dictionary search would invert).
+import type { UserDoc } from '../db/backend/control-store.js';
+import { CryptoPAn } from '../db/anon/crypto-pan.js';
+import type { FieldRegistry } from '../db/fields/registry.js';
+import { PacketAnonymizer } from '../db/pcap/anonymize-packet.js';
+import { getPath } from './export.js';
+import { boolParam, HttpError } from './http.js';
+
+/** One per viewer: the key from the config, checked when the viewer starts, and its caches. */
+export class ExportAnonymizer {
+  private cp: CryptoPAn | undefined;
+  /** `key`: the config's anonymizeKey ('' when unset); a key that is set but bad throws AnonymizeKeyError. */
+  constructor(private readonly key: string) { if (key !== '') this.cp = CryptoPAn.fromHex(key, 'anonymizeKey'); }
+
+  /** Whether this request's output is anonymised: asked for with anonymize=1, or forced for the user. */
+  static wanted(p: Record<string, string>, user: UserDoc): boolean { return user.anonymize === true || boolParam(p, 'anonymize'); }
+
+  /** The cipher for a request that wants anonymisation; 400 naming anonymizeKey when the viewer has none. */
+  forRequest(p: Record<string, string>, user: UserDoc): CryptoPAn | undefined {
+    if (!ExportAnonymizer.wanted(p, user)) return undefined;
+    if (!this.cp) throw new HttpError(400, 'anonymised output needs anonymizeKey= (64 hex digits) in the viewer\'s config, and none is set');
+    return this.cp;
+  }
+
+  /** A packet rewriter for one export, or undefined when the request is not anonymised. */
+  packets(p: Record<string, string>, user: UserDoc): PacketAnonymizer | undefined {
+    const cp = this.forRequest(p, user);
+    return cp && new PacketAnonymizer(cp);
+  }
+}
+
+const COMMUNITY_ID = 'network.community_id';
+
+/** An IP value (text or list of texts) anonymised; anything that is no address stays. */
+export function anonymizeIpValue(v: unknown, cp: CryptoPAn): unknown {
+  if (typeof v === 'string') return cp.anonymizeText(v) ?? v;
+  if (Array.isArray(v)) return v.map((x) => anonymizeIpValue(x, cp));
+  return v;
+}
+
+/** A copy of a session document with every registry field of kind `ip` anonymised (nested or flat paths) and no community id. */
+export function anonymizeDoc(doc: Record<string, unknown>, registry: FieldRegistry, cp: CryptoPAn): Record<string, unknown> {
+  const out = structuredClone(doc);
+  for (const f of registry.all()) {
+    if (f.kind !== 'ip') continue;
+    if (f.db in out) { out[f.db] = anonymizeIpValue(out[f.db], cp); continue; }
+    const keys = f.db.split('.');
+    let o: unknown = out;
+    for (let i = 0; i < keys.length - 1 && o !== null && typeof o === 'object'; i++) o = (o as Record<string, unknown>)[keys[i]];
+    const last = keys[keys.length - 1];
+    if (o !== null && typeof o === 'object' && last in (o as object)) (o as Record<string, unknown>)[last] = anonymizeIpValue((o as Record<string, unknown>)[last], cp);
+  }
+  if (COMMUNITY_ID in out) delete out[COMMUNITY_ID];
+  const net = out.network as Record<string, unknown> | undefined;
+  if (net && typeof net === 'object') delete net.community_id;
+  return out;
+}
+
+/** A CSV cell's value for `field`, anonymised when the field is an address (and blank for the community id). */
+export function anonymizedCell(doc: Record<string, unknown>, field: string, registry: FieldRegistry, cp: CryptoPAn): unknown {
+  if (field === COMMUNITY_ID) return undefined;
+  const v = getPath(doc, field);
+  return registry.byDb(field)?.kind === 'ip' ? anonymizeIpValue(v, cp) : v;
+}
