@@ -65,3 +65,27 @@ export function anonymizedCell(doc: Record<string, unknown>, field: string, regi
   const v = getPath(doc, field);
   return registry.byDb(field)?.kind === 'ip' ? anonymizeIpValue(v, cp) : v;
 }
+
+/** `destination.ip:port` values ("10.0.0.1:80", "2001:db8::1.80"): the address part anonymised. */
+function anonymizeIpPort(v: string, cp: CryptoPAn): string {
+  for (const sep of [':', '.']) {
+    const i = v.lastIndexOf(sep);
+    const a = i > 0 ? cp.anonymizeText(v.slice(0, i)) : undefined;
+    if (a !== undefined) return `${a}${sep}${v.slice(i + 1)}`;
+  }
+  return v;
+}
+
+/**
+ * For aggregation responses (SPI view, SPI graph, connections, unique values): a bucket key of
+ * `field` as the response shows it, anonymised when the field holds addresses and `cp` is set.
+ */
+export function aggKeys(registry: FieldRegistry, cp: CryptoPAn | undefined, show: (field: string, k: string | number) => unknown) {
+  return (field: string, k: string | number): unknown => {
+    if (cp && typeof k === 'string') {
+      if (field === 'destination.ip:port') return anonymizeIpPort(k, cp);
+      if (registry.byDb(field)?.kind === 'ip') return cp.anonymizeText(k) ?? k;
+    }
+    return show(field, k);
+  };
+}

@@ -41,7 +41,9 @@ async function get(p: string, headers: Record<string, string>, status = 200): Pr
 /** Original addresses in text (as text) or in packet bytes (hex). */
 function originalsInText(s: string): string[] {
   const hex = (a: string) => Buffer.from(a.includes(':') ? ipToBytes(a)! : ipToBytes(a)!.subarray(12)).toString('hex');
-  return ALL.filter((a) => new RegExp(`(^|[^0-9a-f:.])${a.replace(/[.]/g, '\\.')}($|[^0-9a-f:.])`).test(s) || s.includes(hex(a)));
+  // an address followed by its port (ip:port, or ip6.port) counts too
+  const after = (a: string) => (a.includes(':') ? '($|[^0-9a-f:])' : '($|[^0-9.])');
+  return ALL.filter((a) => new RegExp(`(^|[^0-9a-f:.])${a.replace(/[.]/g, '\\.')}${after(a)}`).test(s) || s.includes(hex(a)));
 }
 
 function savePcap(b: Buffer, name: string): string {
@@ -141,6 +143,22 @@ test('a user with forced anonymisation gets no original address from any export,
   // and a forced user cannot lift it through the users API (that needs usersAdmin)
   const r = await fetch(`${base}/api/user/forced`, { method: 'POST', headers: { ...forced, 'content-type': 'application/json' }, body: JSON.stringify({ anonymize: false }) });
   assert.equal(r.status, 403);
+});
+
+test('SPI view, SPI graph, connections and unique values show anonymised addresses to a forced user and with anonymize=1', async () => {
+  const routes = ['/api/spiview?date=-1&spi=source.ip:100,destination.ip:100', '/api/spigraph?date=-1&field=source.ip',
+    '/api/connections?date=-1', '/api/connections?date=-1&dstField=ip.dst:port', '/api/unique?date=-1&field=destination.ip&counts=1',
+    '/api/unique?date=-1&exp=ip.dst:port', '/api/unique?date=-1&field=source.ip&autocomplete=1'];
+  for (const r of routes) {
+    const plain = (await get(r, admin)).toString();
+    assert.ok(originalsInText(plain).length > 0, `${r} shows the originals without anonymisation`);
+    for (const [h, q] of [[forced, ''], [admin, '&anonymize=1']] as const) {
+      const body = (await get(r + q, h)).toString();
+      assert.deepEqual(originalsInText(body), [], `${r}${q}: ${body.slice(0, 300)}`);
+    }
+  }
+  const spi = JSON.parse((await get(routes[0], forced)).toString());
+  assert.ok(spi.spi['source.ip'].buckets.some((b: { key: string }) => b.key === cp.anonymizeText(V4[0])));
 });
 
 test('a viewer without anonymizeKey refuses anonymised output with a 400 naming the key; a bad key stops it starting', async () => {
