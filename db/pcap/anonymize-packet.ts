@@ -1,6 +1,7 @@
 // Rewrites one captured frame in place with every IP address Crypto-PAn'd: IPv4 and IPv6
 // source/destination, ARP sender/target protocol addresses, IPv6 neighbour discovery targets, and
-// the addresses of the datagram an ICMP / ICMPv6 error quotes. Link types: Ethernet (with 802.1Q /
+// the addresses of the datagram an ICMP / ICMPv6 error quotes, and the packet an IP-in-IP or GRE
+// tunnel carries. Link types: Ethernet (with 802.1Q /
 // 802.1ad / QinQ tags), Linux SLL and SLL2, raw IP, BSD loopback. Lengths never change.
 //
 // Checksums are updated incrementally (RFC 1624: HC' = ~(~HC + ~m + m')) for exactly the 16-bit
@@ -15,7 +16,7 @@ const LINKTYPE_NULL = 0, LINKTYPE_ETHERNET = 1, LINKTYPE_RAW = 101, LINKTYPE_LIN
 const LINKTYPE_IPV4 = 228, LINKTYPE_IPV6 = 229, LINKTYPE_LINUX_SLL2 = 276, DLT_RAW_12 = 12, DLT_RAW_14 = 14;
 
 const ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806;
-const IP_ICMP = 1, IP_TCP = 6, IP_UDP = 17, IP_ICMPV6 = 58;
+const IP_ICMP = 1, IP_IPIP = 4, IP_TCP = 6, IP_UDP = 17, IP_IPV6 = 41, IP_GRE = 47, IP_ICMPV6 = 58;
 
 function u16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
 
@@ -113,6 +114,7 @@ export class PacketAnonymizer {
     let outer = fold(addrDelta + change(hcBefore, u16(b, p + 10)));
     if ((u16(b, p + 6) & 0x1fff) !== 0 || ihl < 20) return outer; // a later fragment: no transport header
     const l4 = p + ihl, proto = b[p + 9];
+    if (!quoted && this.tunnel(b, proto, l4, end)) return outer;
     const cs = proto === IP_TCP ? l4 + 16 : proto === IP_UDP ? l4 + 6 : proto === IP_ICMP ? l4 + 2 : -1;
     if (cs < 0 || cs + 2 > end) return outer;
     const csBefore = u16(b, cs);
@@ -151,6 +153,7 @@ export class PacketAnonymizer {
         next = b[l4]; l4 += (b[l4 + 1] + 2) * 4;
       } else break;
     }
+    if (!quoted && this.tunnel(b, next, l4, end)) return outer;
     const cs = next === IP_TCP ? l4 + 16 : next === IP_UDP ? l4 + 6 : next === IP_ICMPV6 ? l4 + 2 : -1;
     if (cs < 0 || cs + 2 > end) return outer;
     const csBefore = u16(b, cs);
@@ -169,6 +172,22 @@ export class PacketAnonymizer {
     adjust(b, cs, delta, next === IP_UDP);
     outer = fold(outer + change(csBefore, u16(b, cs)));
     return outer;
+  }
+
+  /**
+   * The packet a tunnel carries at `l4` (IPv4 or IPv6 in IP, or in GRE, whose optional checksum is
+   * kept right), anonymised as an outer one. False when `proto` is no tunnel this knows.
+   */
+  private tunnel(b: Uint8Array, proto: number, l4: number, end: number): boolean {
+    if (proto === IP_IPIP) { this.ipv4(b, l4, end, false); return true; }
+    if (proto === IP_IPV6) { this.ipv6(b, l4, end, false); return true; }
+    if (proto !== IP_GRE || l4 + 4 > end) return false;
+    const flags = u16(b, l4), type = u16(b, l4 + 2);
+    if ((flags & 7) !== 0) return true; // GRE version 1 (PPTP) carries PPP
+    const inner = l4 + 4 + (flags & 0x8000 ? 4 : 0) + (flags & 0x2000 ? 4 : 0) + (flags & 0x1000 ? 4 : 0);
+    const delta = type === ETH_IPV4 ? this.ipv4(b, inner, end, false) : type === ETH_IPV6 ? this.ipv6(b, inner, end, false) : -1;
+    if (delta >= 0 && flags & 0x8000 && l4 + 6 <= end) adjust(b, l4 + 4, delta, false);
+    return true;
   }
 
   /** Anonymise the IPv6 address at `o` (not ::); the change to a checksum covering it. */

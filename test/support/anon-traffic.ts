@@ -1,7 +1,7 @@
 // Test support for anonymisation: a capture with every kind of address Packrat rewrites (IPv4
 // TCP/UDP/ICMP and an ICMP error quoting a datagram, 802.1Q and QinQ tags, ARP, IPv6 UDP/TCP,
-// ICMPv6 echo, neighbour solicitation and an error quoting a packet) and no address in any
-// payload, so a byte search for an original address finds only what anonymisation missed; and
+// ICMPv6 echo, neighbour solicitation and an error quoting a packet, IP-in-IP and GRE tunnels)
+// and no address in any payload, so a byte search for an original address finds only what anonymisation missed; and
 // tshark as the judge of checksums and of the addresses it decodes.
 import { execFileSync } from 'node:child_process';
 import { csum, endpoint, etherFrame, ipv4Frame, tcpConversation, udpDatagram, type Endpoint, type Frame } from '../../capture/synth/traffic.js';
@@ -62,6 +62,13 @@ export function anonTraffic(startUs = 1_763_700_000_000_000): Frame[] {
   add(ipv4Frame(ep(1, 0), ep(2, 0, 'server'), 1, icmp(8, 0, text('ping-payload-0123'))));
   const quoted = ipv4Frame(ep(1, 7000), ep(2, 53, 'server'), 17, udpDatagram(7000, 53, text('q'))).subarray(14, 14 + 28);
   add(ipv4Frame(ep(2, 0, 'server'), ep(1, 0), 1, icmp(3, 3, quoted)));
+  // tunnels: IPv4 in IPv4, and IPv4 in GRE, each carrying a UDP datagram between other addresses
+  const innerUdp = ipv4Frame(ep(5, 1111), ep(3, 2222, 'server'), 17, udpDatagram(1111, 2222, text('tunnelled'))).subarray(14);
+  add(ipv4Frame(ep(0, 0), ep(1, 0, 'server'), 4, innerUdp));
+  add(ipv4Frame(ep(2, 0), ep(4, 0, 'server'), 47, Uint8Array.from([0, 0, 0x08, 0x00, ...innerUdp])));
+  const gre = Uint8Array.from([0x80, 0, 0x08, 0x00, 0, 0, 0, 0, ...innerUdp]); // with the GRE checksum
+  put16(gre, 4, csum(gre, 0, gre.length));
+  add(ipv4Frame(ep(4, 0), ep(2, 0, 'server'), 47, gre));
   // ARP request and reply
   add(etherFrame([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], MAC_A, 0x0806, arp(1, MAC_A, V4[0], [0, 0, 0, 0, 0, 0], V4[5])));
   add(etherFrame(MAC_A, MAC_B, 0x0806, arp(2, MAC_B, V4[5], MAC_A, V4[0])));
@@ -109,7 +116,7 @@ export function addressesIn(bytes: Uint8Array, v4 = V4, v6 = V6): string[] {
 
 /** tshark's verdict on every checksum it checks: how many good and bad, and the frames with a bad one. */
 export function tsharkChecksums(pcap: string): { good: number; bad: number; badFrames: string[] } {
-  const fields = ['ip.checksum.status', 'tcp.checksum.status', 'udp.checksum.status', 'icmp.checksum.status', 'icmpv6.checksum.status'];
+  const fields = ['ip.checksum.status', 'tcp.checksum.status', 'udp.checksum.status', 'icmp.checksum.status', 'icmpv6.checksum.status', 'gre.checksum.status'];
   const out = execFileSync('tshark', ['-r', pcap, '-n', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE',
     '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'frame.number', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
   let good = 0, bad = 0;
