@@ -47,16 +47,21 @@ export function anonymizeDoc(doc: Record<string, unknown>, registry: FieldRegist
   for (const f of registry.all()) {
     if (f.kind !== 'ip') continue;
     if (f.db in out) { out[f.db] = anonymizeIpValue(out[f.db], cp); continue; }
-    const keys = f.db.split('.');
-    let o: unknown = out;
-    for (let i = 0; i < keys.length - 1 && o !== null && typeof o === 'object'; i++) o = (o as Record<string, unknown>)[keys[i]];
-    const last = keys[keys.length - 1];
-    if (o !== null && typeof o === 'object' && last in (o as object)) (o as Record<string, unknown>)[last] = anonymizeIpValue((o as Record<string, unknown>)[last], cp);
+    rewritePath(out, f.db.split('.'), 0, cp);
   }
   if (COMMUNITY_ID in out) delete out[COMMUNITY_ID];
   const net = out.network as Record<string, unknown> | undefined;
   if (net && typeof net === 'object') delete net.community_id;
   return out;
+}
+
+/** Anonymise the value at `keys[i..]` under `o`, through nested objects and arrays of objects (`dns.answers[].ip`). */
+function rewritePath(o: unknown, keys: string[], i: number, cp: CryptoPAn): void {
+  if (Array.isArray(o)) { for (const x of o) rewritePath(x, keys, i, cp); return; }
+  if (o === null || typeof o !== 'object' || !(keys[i] in o)) return;
+  const rec = o as Record<string, unknown>;
+  if (i === keys.length - 1) rec[keys[i]] = anonymizeIpValue(rec[keys[i]], cp);
+  else rewritePath(rec[keys[i]], keys, i + 1, cp);
 }
 
 /** A CSV cell's value for `field`, anonymised when the field is an address (and blank for the community id). */
