@@ -1,7 +1,7 @@
 // Rewrites one captured frame in place with every IP address Crypto-PAn'd: IPv4 and IPv6
 // source/destination, ARP sender/target protocol addresses, IPv6 neighbour discovery targets, and
 // the addresses of the datagram an ICMP / ICMPv6 error quotes, and the packet an IP-in-IP or GRE
-// tunnel carries. Link types: Ethernet (with 802.1Q /
+// tunnel carries, and the A / AAAA records of DNS over UDP. Link types: Ethernet (with 802.1Q /
 // 802.1ad / QinQ tags), Linux SLL and SLL2, raw IP, BSD loopback. Lengths never change.
 //
 // Checksums are updated incrementally (RFC 1624: HC' = ~(~HC + ~m + m')) for exactly the 16-bit
@@ -125,7 +125,7 @@ export class PacketAnonymizer {
       const inner = this.ipv4(b, l4 + 8, end, true);
       if (inner >= 0) adjust(b, cs, inner, false);
     } else {
-      adjust(b, cs, addrDelta, proto === IP_UDP);
+      adjust(b, cs, fold(addrDelta + (proto === IP_UDP && !quoted ? this.dns(b, l4, end) : 0)), proto === IP_UDP);
     }
     outer = fold(outer + change(csBefore, u16(b, cs)));
     return outer;
@@ -158,6 +158,7 @@ export class PacketAnonymizer {
     if (cs < 0 || cs + 2 > end) return outer;
     const csBefore = u16(b, cs);
     let delta = addrDelta;
+    if (next === IP_UDP && !quoted) delta = fold(delta + this.dns(b, l4, end));
     if (next === IP_ICMPV6 && !quoted && l4 + 8 <= end) {
       const t = b[l4];
       if (t >= 1 && t <= 4) {
@@ -190,6 +191,37 @@ export class PacketAnonymizer {
     return true;
   }
 
+  /**
+   * DNS over UDP (port 53, mDNS 5353) at `udp`: the addresses of A and AAAA records in every
+   * section anonymised. Returns the change to the UDP checksum (words aligned on the UDP header).
+   */
+  private dns(b: Uint8Array, udp: number, frameEnd: number): number {
+    if (udp + 8 > frameEnd) return 0;
+    const end = Math.min(frameEnd, udp + u16(b, udp + 4)); // not the link layer's padding
+    const sport = u16(b, udp), dport = u16(b, udp + 2);
+    if (sport !== 53 && dport !== 53 && sport !== 5353 && dport !== 5353) return 0;
+    const m = udp + 8;
+    if (m + 12 > end) return 0;
+    let p = m + 12, delta = 0;
+    for (let q = u16(b, m + 4); q > 0; q--) { p = skipName(b, p, end) + 4; if (p > end) return delta; }
+    const rrs = u16(b, m + 6) + u16(b, m + 8) + u16(b, m + 10);
+    for (let i = 0; i < rrs; i++) {
+      p = skipName(b, p, end);
+      if (p + 10 > end) return delta;
+      const type = u16(b, p), len = u16(b, p + 8), data = p + 10;
+      if (data + len > end) return delta;
+      if ((type === 1 && len === 4) || (type === 28 && len === 16)) {
+        // the record may start at an odd offset: sum the aligned words around it
+        const from = data - ((data - udp) & 1), to = data + len + ((data + len - udp) & 1);
+        const before = sumPadded(b, from, to, end);
+        if (type === 1) this.cp.anonymizeV4At(b, data); else this.cp.anonymizeV6At(b, data);
+        delta = fold(delta + change(before, sumPadded(b, from, to, end)));
+      }
+      p = data + len;
+    }
+    return delta;
+  }
+
   /** Anonymise the IPv6 address at `o` (not ::); the change to a checksum covering it. */
   private v6Field(b: Uint8Array, o: number): number {
     const before = sumWords(b, o, 16);
@@ -197,4 +229,22 @@ export class PacketAnonymizer {
     this.cp.anonymizeV6At(b, o);
     return change(before, sumWords(b, o, 16));
   }
+}
+
+/** One's complement sum of the words in [from, to), a byte past `end` counting as 0. */
+function sumPadded(b: Uint8Array, from: number, to: number, end: number): number {
+  let s = 0;
+  for (let i = from; i < to; i += 2) s += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
+  return fold(s);
+}
+
+/** Past the DNS name at `p` (labels, ending in a zero or a compression pointer); > end when cut. */
+function skipName(b: Uint8Array, p: number, end: number): number {
+  for (let n = 0; p < end && n < 128; n++) {
+    const l = b[p];
+    if (l === 0) return p + 1;
+    if ((l & 0xc0) === 0xc0) return p + 2;
+    p += l + 1;
+  }
+  return end + 1;
 }

@@ -1,10 +1,11 @@
 // Test support for anonymisation: a capture with every kind of address Packrat rewrites (IPv4
 // TCP/UDP/ICMP and an ICMP error quoting a datagram, 802.1Q and QinQ tags, ARP, IPv6 UDP/TCP,
-// ICMPv6 echo, neighbour solicitation and an error quoting a packet, IP-in-IP and GRE tunnels)
-// and no address in any payload, so a byte search for an original address finds only what anonymisation missed; and
-// tshark as the judge of checksums and of the addresses it decodes.
+// ICMPv6 echo, neighbour solicitation and an error quoting a packet, IP-in-IP and GRE tunnels,
+// DNS A and AAAA answers) and no address in any other payload, so a byte search for an original
+// address finds only what anonymisation missed; and tshark as the judge of checksums and of the
+// addresses it decodes.
 import { execFileSync } from 'node:child_process';
-import { csum, endpoint, etherFrame, ipv4Frame, tcpConversation, udpDatagram, type Endpoint, type Frame } from '../../capture/synth/traffic.js';
+import { csum, dnsAnswerA, endpoint, etherFrame, ipv4Frame, tcpConversation, udpDatagram, type Endpoint, type Frame } from '../../capture/synth/traffic.js';
 import { ipToBytes } from '../../db/fields/columns.js';
 
 export const V4 = ['192.0.2.10', '192.0.2.77', '198.51.100.5', '203.0.113.9', '192.0.2.200', '198.51.100.44'];
@@ -69,6 +70,12 @@ export function anonTraffic(startUs = 1_763_700_000_000_000): Frame[] {
   const gre = Uint8Array.from([0x80, 0, 0x08, 0x00, 0, 0, 0, 0, ...innerUdp]); // with the GRE checksum
   put16(gre, 4, csum(gre, 0, gre.length));
   add(ipv4Frame(ep(4, 0), ep(2, 0, 'server'), 47, gre));
+  // DNS answers: an A record (IPv4 over UDP), an AAAA record (over IPv6), the address at an odd offset
+  const a = dnsAnswerA(0x1234, 'www.example.com', [...ipToBytes(V4[3])!.subarray(12)]);
+  add(ipv4Frame(ep(2, 53, 'server'), ep(0, 33333), 17, udpDatagram(53, 33333, a)));
+  const aaaa = Uint8Array.from([...dnsAnswerA(0x4321, 'v6.example.org', [0, 0, 0, 0]).subarray(0, -6), 0, 16, ...ipToBytes(V6[2])!]);
+  aaaa[aaaa.length - 16 - 10 + 1] = 28; // TYPE AAAA
+  add(ipv6Frame(V6[0], V6[1], 17, udpDatagram(53, 40001, aaaa), 6));
   // ARP request and reply
   add(etherFrame([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], MAC_A, 0x0806, arp(1, MAC_A, V4[0], [0, 0, 0, 0, 0, 0], V4[5])));
   add(etherFrame(MAC_A, MAC_B, 0x0806, arp(2, MAC_B, V4[5], MAC_A, V4[0])));
@@ -134,7 +141,7 @@ export function tsharkChecksums(pcap: string): { good: number; bad: number; badF
 
 /** The addresses tshark decodes, frame by frame: IPv4/IPv6 source and destination (all layers), ARP protocol addresses. */
 export function tsharkAddresses(pcap: string): string[] {
-  const fields = ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4', 'icmpv6.nd.ns.target_address'];
+  const fields = ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4', 'icmpv6.nd.ns.target_address', 'dns.a', 'dns.aaaa'];
   return execFileSync('tshark', ['-r', pcap, '-n', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])],
     { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
