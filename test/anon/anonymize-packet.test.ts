@@ -67,3 +67,23 @@ test('a wrong checksum stays wrong; a truncated frame is rewritten without touch
   assert.deepEqual(tsharkChecksums(anon).badFrames, ['1']);
   assert.deepEqual(addressesIn(readFileSync(anon)), []);
 });
+
+test('mangled and cut frames never throw and never write outside the frame', () => {
+  const anonymizer = new PacketAnonymizer(new CryptoPAn(key));
+  const frames = anonTraffic();
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+  const buf = new Uint8Array(4096);
+  for (let i = 0; i < 30_000; i++) {
+    const f = frames[i % frames.length].data;
+    const len = rnd(4) === 0 ? rnd(f.length + 1) : f.length;
+    const off = 100 + rnd(8);
+    buf.fill(0xa5);
+    buf.set(f.subarray(0, len), off);
+    for (let k = len ? rnd(6) : 0; k > 0; k--) buf[off + rnd(len)] = rnd(256);
+    anonymizer.frame(buf, off, len, i % 2 ? 1 : [1, 113, 101, 276, 0][rnd(5)]); // half of them on their own link type
+    for (let k = 0; k < off; k++) if (buf[k] !== 0xa5) assert.fail(`frame ${i}: byte ${k} before the frame written`);
+    for (let k = off + len; k < off + len + 2048; k++) if (buf[k] !== 0xa5) assert.fail(`frame ${i}: byte ${k - off - len} past the frame written`);
+  }
+  assert.ok(anonymizer.rewritten > 10_000);
+});
