@@ -78,6 +78,17 @@ test('anonymize=true: capture -r stores and writes no original address, same ses
   assert.equal(filesUnder(plain.rawDir).length, 0, 'a plain -r references its input in place');
 });
 
+test('anonymize=true with --json: the printed documents hold the anonymised addresses only', async () => {
+  const plain = lab(''), anon = lab(`anonymize=true\nanonymizeKey=${key}\n`);
+  const want = (await run(packrat, ['capture', '-c', plain.config, '-n', 't', '-r', plain.input, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+  const got = (await run(packrat, ['capture', '-c', anon.config, '-n', 't', '-r', anon.input, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+  assert.equal(got.trim().split('\n').length, want.trim().split('\n').length);
+  assert.ok([...V4, ...V6].filter((a) => want.includes(`"${a}"`)).length >= 6);
+  assert.deepEqual([...V4, ...V6].filter((a) => got.includes(`"${a}"`)), []);
+  const cp = new CryptoPAn(Buffer.from(key, 'hex'));
+  assert.ok(got.includes(`"${cp.anonymizeText(V4[3])}"`));
+});
+
 test('anonymize=true with a bad or missing anonymizeKey: capture refuses, naming the key', async () => {
   for (const extra of ['anonymize=true\n', 'anonymize=true\nanonymizeKey=0123\n']) {
     const l = lab(extra);
