@@ -98,4 +98,10 @@ test('anonymize=true with a bad or missing anonymizeKey: capture refuses, naming
     assert.match(e.stderr, /anonymizeKey/);
     assert.doesNotMatch(e.stderr, /\n\s+at /, 'a message, not a stack trace');
   }
+  // -r as --copy needs a pcapDir to copy into
+  const l = lab('');
+  writeFileSync(l.config, `[default]\ndataDir=${l.dataDir}\nanonymize=true\nanonymizeKey=${key}\n`);
+  const e = await run(packrat, ['capture', '-c', l.config, '-n', 't', '-r', l.input]).then(() => undefined, (x) => x as { code: number; stderr: string });
+  assert.equal(e?.code, 1);
+  assert.match(e!.stderr, /anonymize=true imports -r files as --copy .* needs pcapDir=/);
 });
