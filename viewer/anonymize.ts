@@ -3,7 +3,9 @@
 // db/pcap/anonymize-packet; documents get every field of kind `ip` Crypto-PAn'd, and lose the
 // community id (a hash of the real addresses and ports, which a dictionary search would invert).
 import type { UserDoc } from '../db/backend/control-store.js';
-import { CryptoPAn } from '../db/anon/crypto-pan.js';
+import { CryptoPAn, v6Text } from '../db/anon/crypto-pan.js';
+import { ipToBytes } from '../db/fields/columns.js';
+import { forEachLeaf, parseSyntax } from '../db/expr/parser.js';
 import type { FieldRegistry } from '../db/fields/registry.js';
 import { PacketAnonymizer } from '../db/pcap/anonymize-packet.js';
 import { getPath } from './export.js';
@@ -23,6 +25,16 @@ export class ExportAnonymizer {
     if (!ExportAnonymizer.wanted(p, user)) return undefined;
     if (!this.cp) throw new HttpError(400, 'anonymised output needs anonymizeKey= (64 hex digits) in the viewer\'s config, and none is set');
     return this.cp;
+  }
+
+  /**
+   * For a user whose anonymisation is forced: their expressions (and views) name the anonymised
+   * addresses they see, and are turned back into the stored ones; undefined for anyone else.
+   */
+  expressionsOf(user: UserDoc, registry: FieldRegistry): ((expression: string) => string) | undefined {
+    if (user.anonymize !== true) return undefined;
+    const cp = this.forRequest({}, user)!;
+    return (e) => deanonymizeExpression(e, registry, cp);
   }
 
   /** A packet rewriter for one export, or undefined when the request is not anonymised. */
@@ -93,4 +105,54 @@ export function aggKeys(registry: FieldRegistry, cp: CryptoPAn | undefined, show
     }
     return show(field, k);
   };
+}
+
+/**
+ * `expression` with the address values of its ip-field comparisons (full addresses, CIDRs,
+ * ip:port, lists of them) replaced by their originals: Crypto-PAn preserves prefixes, so a CIDR's
+ * first n bits come back exact. Other forms on an ip field (partial addresses, wildcards, regexes)
+ * get a 400: they cannot be translated. A syntax error is left for the query to report.
+ */
+export function deanonymizeExpression(expression: string, registry: FieldRegistry, cp: CryptoPAn): string {
+  let ast;
+  try { ast = parseSyntax(expression); } catch { return expression; }
+  const edits: { start: number; end: number; text: string }[] = [];
+  forEachLeaf(ast, (leaf) => {
+    if (leaf.type !== 'cmp') return;
+    const f = leaf.field.startsWith('db:') ? registry.byDb(leaf.field.slice(3)) : registry.byExp(leaf.field);
+    if (f?.kind !== 'ip') return;
+    const v = leaf.value;
+    const one = (item: string) => deanonymizeItem(item.trim(), leaf.field, cp);
+    let text: string;
+    if (v.kind === 'list') text = v.text[0] + v.text.slice(1, -1).split(',').map(one).join(',') + v.text[v.text.length - 1];
+    else if (v.kind === 'quoted') text = `"${one(v.text.slice(1, -1))}"`;
+    else if (v.kind === 'str') text = one(v.text);
+    else throw new HttpError(400, `${leaf.field}: with anonymised addresses, write full addresses or CIDRs, not a regex`);
+    edits.push({ start: v.span.start, end: v.span.end, text });
+  });
+  let out = expression;
+  for (const e of edits.reverse()) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+function deanonymizeItem(item: string, field: string, cp: CryptoPAn): string {
+  const cidr = /^(.+)\/(\d{1,3})$/.exec(item);
+  if (cidr) {
+    const b = ipToBytes(cidr[1]);
+    const v4 = !cidr[1].includes(':'), bits = Number(cidr[2]);
+    if (b && bits <= (v4 ? 32 : 128)) {
+      const off = v4 ? 12 : 0;
+      cp.deanonymizeAt(b, off, v4 ? 4 : 16);
+      for (let i = bits; i < (v4 ? 32 : 128); i++) b[off + (i >>> 3)] &= ~(0x80 >>> (i & 7));
+      return `${v4 ? `${b[12]}.${b[13]}.${b[14]}.${b[15]}` : v6Text(b)}/${bits}`;
+    }
+  }
+  const whole = cp.deanonymizeText(item);
+  if (whole !== undefined) return whole;
+  const port = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(item) ?? /^(.*:.*)\.(\d+)$/.exec(item);
+  if (port) {
+    const a = cp.deanonymizeText(port[1]);
+    if (a !== undefined) return `${a}${a.includes(':') ? '.' : ':'}${port[2]}`;
+  }
+  throw new HttpError(400, `${field}: with anonymised addresses, write full addresses or CIDRs, not '${item}'`);
 }

@@ -26,7 +26,8 @@ const user = (ctx: Context) => (ctx.state as { user: UserDoc }).user;
 
 export async function sessionQuery(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; pq: ParsedQuery }> {
   const p = await params(ctx);
-  return { p, pq: await parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours) };
+  const u = user(ctx);
+  return { p, pq: await parseSessionQuery(p, u, v.control, v.limits.defaultHours, v.anonymizer.expressionsOf(u, v.registry)) };
 }
 
 function setPath(o: Record<string, unknown>, field: string, val: unknown): void {

@@ -127,3 +127,14 @@ test('a bad key is refused, naming where it came from', () => {
   assert.throws(() => CryptoPAn.fromHex('z'.repeat(64)), /non-hex/);
   assert.equal(new CryptoPAn(REF_KEY).anonymizeText('not an address'), undefined);
 });
+
+test('deanonymizing with the key gives the original back (reference pairs, random IPv4 and IPv6)', () => {
+  const cp = new CryptoPAn(REF_KEY);
+  for (const [raw, sanitized] of REF_PAIRS) assert.equal(cp.deanonymizeText(sanitized), raw);
+  const other = new CryptoPAn(randomBytes(32));
+  for (const a of randomV4(2000)) assert.equal(other.deanonymizeText(other.anonymizeText(a)!), a);
+  for (let i = 0; i < 300; i++) {
+    const t = v6Text(randomBytes(16));
+    assert.ok(sameAddr(other.deanonymizeText(other.anonymizeText(t)!)!, t), t);
+  }
+});

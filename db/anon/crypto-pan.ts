@@ -119,6 +119,34 @@ export class CryptoPAn {
     this.v6Used[h] = 1;
   }
 
+  /**
+   * The address whose anonymised form is the `bytes`-long address at `off` (4 or 16 bytes),
+   * written in place. Bit i of the original is bit i of the image flipped by the function of the
+   * original's first i bits, so the original comes back bit by bit, one cipher call per bit.
+   */
+  deanonymizeAt(buf: Uint8Array, off: number, bytes: 4 | 16): void {
+    const orig = new Uint8Array(16);
+    for (let pos = 0; pos < bytes * 8; pos++) {
+      const flip = this.flips(orig, 0, pos, pos + 1)[0] >>> 7;
+      const bit = ((buf[off + (pos >>> 3)] >>> (7 - (pos & 7))) & 1) ^ flip;
+      orig[pos >>> 3] |= bit << (7 - (pos & 7));
+    }
+    buf.set(orig.subarray(0, bytes), off);
+  }
+
+  /** The original of an anonymised IPv4 or IPv6 address text; undefined when it is neither. */
+  deanonymizeText(text: string): string | undefined {
+    const t = text.trim();
+    const b = ipToBytes(t);
+    if (!b) return undefined;
+    if (!t.includes(':')) {
+      this.deanonymizeAt(b, 12, 4);
+      return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+    }
+    this.deanonymizeAt(b, 0, 16);
+    return v6Text(b);
+  }
+
   /** The anonymised text of an IPv4 or IPv6 address text; undefined when it is neither. */
   anonymizeText(text: string): string | undefined {
     const t = text.trim();
@@ -129,10 +157,15 @@ export class CryptoPAn {
       return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
     }
     this.anonymizeV6At(b, 0);
-    const g: string[] = [];
-    for (let i = 0; i < 16; i += 2) g.push(((b[i] << 8) | b[i + 1]).toString(16));
-    return compressV6(g);
+    return v6Text(b);
   }
+}
+
+/** Text of the 16-byte IPv6 address in `b` (RFC 5952). */
+export function v6Text(b: Uint8Array): string {
+  const g: string[] = [];
+  for (let i = 0; i < 16; i += 2) g.push(((b[i] << 8) | b[i + 1]).toString(16));
+  return compressV6(g);
 }
 
 /** RFC 5952 text of eight hex groups: the longest run (≥ 2) of zero groups becomes `::`. */

@@ -161,6 +161,30 @@ test('SPI view, SPI graph, connections and unique values show anonymised address
   assert.ok(spi.spi['source.ip'].buckets.some((b: { key: string }) => b.key === cp.anonymizeText(V4[0])));
 });
 
+test('a forced user searches by the addresses they see: anonymised addresses, CIDRs, lists and ip:port find the real sessions', async () => {
+  const count = async (expr: string, h: Record<string, string>) =>
+    JSON.parse((await get(`/api/sessions?date=-1&length=1&expression=${encodeURIComponent(expr)}`, h)).toString()).recordsFiltered as number;
+  const a = (x: string) => cp.anonymizeText(x)!;
+  const cases: [string, string][] = [
+    [`ip == ${V4[0]}`, `ip == ${a(V4[0])}`],
+    [`ip.src == 192.0.2.0/24`, `ip.src == ${a('192.0.2.0')}/24`],
+    [`ip.dst == [${V4[3]},${V4[4]}]`, `ip.dst == [${a(V4[3])},${a(V4[4])}]`],
+    [`ip.dst == ${V4[3]}:80`, `ip.dst == ${a(V4[3])}:80`],
+    [`ip == ${V6[2]}`, `ip == ${a(V6[2])}`],
+    [`ip.src == 2001:db8::/32 && port.dst == 6000`, `ip.src == ${a('2001:db8::')}/32 && port.dst == 6000`],
+  ];
+  for (const [real, seen] of cases) {
+    const want = await count(real, admin);
+    assert.ok(want > 0, `${real} matches something`);
+    assert.equal(await count(seen, forced), want, seen);
+  }
+  // the real address typed by a forced user is taken as an anonymised one: no oracle
+  assert.equal(await count(`ip == ${V4[0]}`, forced), 0);
+  const r = await fetch(`${base}/api/sessions?date=-1&expression=${encodeURIComponent('ip == 192.0')}`, { headers: forced });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /full addresses or CIDRs/);
+});
+
 test('a viewer without anonymizeKey refuses anonymised output with a 400 naming the key; a bad key stops it starting', async () => {
   const plain = await createViewer({ config: Config.fromText(`[default]\ndataDir=${data}\n`, 'test'), registry: fields, uiDir: path.join(dir, 'no-ui') });
   try {
