@@ -63,6 +63,7 @@ export class TransformSpecError extends Error {
 export function transformsFromSpec(spec: TransformSpec): BatchTransform[] {
   const steps: BatchTransform[] = [];
   // Each transform adds itself here.
+  // anonymisation stays last (sampling goes above it): fewer packets to rewrite
   if (spec.anonymize) {
     try { steps.push(new AnonymizeTransform(spec.anonymizeKey)); } catch (e) {
       if (e instanceof AnonymizeKeyError) throw new TransformSpecError('anonymizeKey', e.message);
