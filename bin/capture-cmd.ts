@@ -3,7 +3,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args.js';
 import { defaultNode, loadConfig } from './cli.js';
+import { ConfigError } from '../db/config.js';
 import { runJson } from '../capture/pipeline/json-run.js';
+import { transformsFromConfig, transformSpecFromConfig } from '../capture/transform/batch-transform.js';
 
 export function listPcapDir(dir: string, recursive: boolean, re: RegExp): string[] {
   const out: string[] = [];
@@ -29,6 +31,9 @@ export async function captureCommand(argv: string[]): Promise<void> {
     if (eq < 0) throw new UsageError(`-o needs key=value, got '${o}'`);
     config.override(o.slice(0, eq), o.slice(eq + 1));
   }
+  transformsFromConfig(config, node); // a bad transform key (anonymizeKey...) stops here, naming the key
+  // anonymize=true: sessions must not point at the original file, so -r writes an anonymised copy into pcapDir
+  const anonCopy = transformSpecFromConfig(config).anonymize === true && !a.flags.has('--copy');
   const re = new RegExp(config.str('offlineFilenameRegex', '\\.(pcap|cap|pcapng)$'), 'i');
   // `-r A B C` reads all three (a shell glob after -r), as `-r A -r B -r C` does.
   if (a.rest.length && !a.opts.has('-r')) throw new UsageError(`unexpected argument '${a.rest[0]}' (files go after -r)`);
@@ -36,7 +41,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
   for (const d of a.opts.get('-R') ?? []) files.push(...listPcapDir(d, a.flags.has('--recursive'), re));
   const monitor = a.flags.has('--monitor');
   if (monitor && !a.opts.has('-R')) throw new UsageError('--monitor watches the folders given with -R DIR');
-  if (a.flags.has('--delete') && !a.flags.has('--copy')) throw new UsageError('--delete needs --copy (without a copy the sessions would point at a deleted file)');
+  if (a.flags.has('--delete') && !a.flags.has('--copy') && !anonCopy) throw new UsageError('--delete needs --copy (without a copy the sessions would point at a deleted file)');
   if (a.flags.has('--json') && (monitor || a.flags.has('--copy') || a.flags.has('--delete'))) throw new UsageError('--json writes nothing: it takes no --copy, --delete or --monitor');
   if (files.length === 0 && !monitor) {
     // Live capture: interface= in the config, no -r/-R.
@@ -53,9 +58,13 @@ export async function captureCommand(argv: string[]): Promise<void> {
     return;
   }
   const { runImport } = await import('../capture/pipeline/import.js');
+  if (anonCopy && config.list('pcapDir').length === 0) {
+    throw new ConfigError(`${config.file}: anonymize=true imports -r files as --copy (the originals hold real addresses) and needs pcapDir= for node ${node}`);
+  }
+  if (anonCopy && !a.flags.has('-q')) process.stderr.write('packrat: anonymize=true: importing as --copy (anonymised copies in pcapDir; the originals are not referenced)\n');
   const r = await runImport(config, node, files, {
     tags,
-    copy: a.flags.has('--copy'),
+    copy: a.flags.has('--copy') || anonCopy,
     deleteAfter: a.flags.has('--delete'),
     flushBetweenFiles: a.flags.has('--flush'),
     monitorDirs: monitor ? (a.opts.get('-R') ?? []).map((d) => resolve(d)) : [],

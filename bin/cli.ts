@@ -1,4 +1,4 @@
-// `packrat <command>`: capture, query, db, user, viewer, demo.
+// `packrat <command>`: capture, query, db, user, viewer, anonymize, demo.
 import { hostname } from 'node:os';
 import { Config, ConfigError } from '../db/config.js';
 import { defineConfigFields } from '../db/fields/config-fields.js';
@@ -15,7 +15,9 @@ commands:
   db      -c CONFIG init | upgrade | info | optimize | wipe | expire daily|hourly[N]|weekly|monthly N [--history W] [--dry-run]
   db      -c CONFIG expire-pcap [-n NODE] [--dry-run] | replay-spool
   viewer  -c CONFIG [-n NODE] [--port P] [--host H]
-  user    -c CONFIG add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] | list | remove NAME | apikey NAME [--nodes a,b] [--allow CIDR,...]
+  user    -c CONFIG add NAME [--admin] [--roles r1,r2] [--expression E] [--anonymize] [--password P] | list | remove NAME
+          | apikey NAME [--nodes a,b] [--allow CIDR,...] | anonymize NAME on|off
+  anonymize --key HEX ADDRESS... | -c CONFIG ADDRESS...   each address Crypto-PAn'd (anonymizeKey), one per line
   demo    [--dir DIR] [--sessions N] [--port P] [--no-viewer]   sample traffic into ./demo-data, then the viewer
 `;
 
@@ -45,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'db': { const m = await import('./db-cmd.js'); await m.dbCommand(rest); break; }
       case 'demo': { const m = await import('./demo-cmd.js'); await m.demoCommand(rest); break; }
       case 'viewer': { const m = await import('./viewer-cmd.js'); await m.viewerCommand(rest); break; }
+      case 'anonymize': { const m = await import('./anonymize-cmd.js'); m.anonymizeCommand(rest); break; }
       case 'user': { const m = await import('./user-cmd.js'); await m.userCommand(rest); break; }
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE); return;

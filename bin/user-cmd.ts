@@ -1,4 +1,5 @@
-// `packrat user add NAME [--admin] [--roles r1,r2] [--expression E] [--password P] [--name N]`,
+// `packrat user add NAME [--admin] [--roles r1,r2] [--expression E] [--anonymize] [--password P] [--name N]`,
+// `user anonymize NAME on|off` (forced anonymisation of everything the user exports or reads),
 // `user list`, `user remove NAME`, `user apikey NAME [--nodes a,b] [--allow CIDR,...]` (prints a new
 // API key once; its scope is the nodes it may see and the client addresses it may come from).
 import { createInterface } from 'node:readline/promises';
@@ -24,7 +25,7 @@ async function askPassword(): Promise<string> {
 export async function userCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, {
     values: ['-c', '-n', '--roles', '--expression', '--password', '--name', '--nodes', '--allow'],
-    flags: ['--admin'],
+    flags: ['--admin', '--anonymize'],
     alias: { '--config': '-c', '--node': '-n' },
   });
   const [sub, name] = a.rest;
@@ -40,7 +41,7 @@ export async function userCommand(argv: string[]): Promise<void> {
         checkRoles(roles);
         const password = one(a, '--password') ?? await askPassword();
         await control.createUser({ userId: name, userName: one(a, '--name') ?? name, passHash: await hashPassword(password, passwordHashCost(config)), roles,
-          expression: one(a, '--expression') || undefined, enabled: true });
+          expression: one(a, '--expression') || undefined, enabled: true, ...(a.flags.has('--anonymize') ? { anonymize: true } : {}) });
         process.stdout.write(`added user ${name} (${roles.join(', ')})\n`);
         break;
       }
@@ -48,7 +49,8 @@ export async function userCommand(argv: string[]): Promise<void> {
         for (const u of await control.listUsers()) {
           process.stdout.write(`${u.userId}\t${(u.roles ?? []).join(',')}\t${u.enabled === false ? 'disabled' : 'enabled'}` +
             `${u.apiKey ? '\tapikey' : ''}${u.apiKey && u.apiKeyNodes?.length ? ` nodes=${u.apiKeyNodes.join(',')}` : ''}` +
-            `${u.apiKey && u.apiKeyAllow?.length ? ` allow=${u.apiKeyAllow.join(',')}` : ''}${u.expression ? `\texpression: ${u.expression}` : ''}\n`);
+            `${u.apiKey && u.apiKeyAllow?.length ? ` allow=${u.apiKeyAllow.join(',')}` : ''}${u.expression ? `\texpression: ${u.expression}` : ''}` +
+            `${u.anonymize === true ? '\tanonymized' : ''}\n`);
         }
         break;
       case 'remove':
@@ -56,6 +58,14 @@ export async function userCommand(argv: string[]): Promise<void> {
         if (!await control.deleteUser(name)) throw new UsageError(`no user ${name}`);
         process.stdout.write(`removed user ${name}\n`);
         break;
+      case 'anonymize': {
+        const how = a.rest[2];
+        if (!name || (how !== 'on' && how !== 'off')) throw new UsageError('user anonymize needs NAME and on or off');
+        if (!await control.getUser(name)) throw new UsageError(`no user ${name}`);
+        await control.updateUser(name, { anonymize: how === 'on' });
+        process.stdout.write(`${name}: anonymisation ${how === 'on' ? 'forced' : 'not forced'}\n`);
+        break;
+      }
       case 'apikey': {
         if (!name) throw new UsageError('user apikey needs a NAME');
         if (!await control.getUser(name)) throw new UsageError(`no user ${name}`);
@@ -69,7 +79,7 @@ export async function userCommand(argv: string[]): Promise<void> {
         break;
       }
       default:
-        throw new UsageError(`user needs add, list, remove or apikey, not '${sub ?? ''}'`);
+        throw new UsageError(`user needs add, list, remove, anonymize or apikey, not '${sub ?? ''}'`);
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;

@@ -7,10 +7,15 @@ import {
   PCAP_RECORD_HEADER_LEN, pcapngEPBLength, u32, writePcapngEPB, writePcapngIDB, writePcapngSHB, writeRecordHeader,
   PCAPNG_IDB_LEN, PCAPNG_SHB_LEN, MAX_CAPLEN, type PcapHeader,
 } from '../db/pcap/format.js';
+import type { CryptoPAn } from '../db/anon/crypto-pan.js';
+import type { PacketAnonymizer } from '../db/pcap/anonymize-packet.js';
+import { anonymizedCell } from './anonymize.js';
 import { REMOTE_BATCH, type NodeLinks } from './multinode.js';
 import { BufferLeases, decodePacketPosInto, PcapFiles, type PacketPositions, type PcapFile } from './pcap-source.js';
 
 const CHUNK = 1 << 20;
+/** Where an Enhanced Packet Block's packet data starts (after type, length, interface, time, lengths). */
+const PCAPNG_EPB_DATA = 28;
 const PAGE = 10000;
 /**
  * A run of side-by-side records at least this long goes out as a view of the file's block (lent
@@ -113,7 +118,9 @@ export class PacketEncoder {
   private runEnd = 0;
   private runStable = false;
 
-  constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number, private readonly pool?: ChunkPool) { this.w = new ChunkWriter(pool); }
+  /** `anon`: every record is copied and its addresses rewritten (no record goes out as a view of its file). */
+  constructor(readonly format: 'pcap' | 'pcapng', readonly maxBytes: number, private readonly pool?: ChunkPool,
+    private readonly anon?: PacketAnonymizer) { this.w = new ChunkWriter(pool); }
 
   private push(c: Buffer): void { this.ready.push(c); this.readyBytes += c.length; }
 
@@ -161,7 +168,7 @@ export class PacketEncoder {
       const n = PCAP_RECORD_HEADER_LEN + caplen;
       if (this.total + n > this.maxBytes) { this.full = true; return false; }
       this.total += n;
-      if (h.littleEndian === this.outLe && h.nanos === this.outNanos) {
+      if (h.littleEndian === this.outLe && h.nanos === this.outNanos && !this.anon) {
         if (b === this.runBuf && off === this.runEnd) { this.runEnd += n; return true; }
         this.flushRun();
         this.runBuf = b; this.runStart = off; this.runEnd = off + n; this.runStable = stable;
@@ -174,6 +181,7 @@ export class PacketEncoder {
         const outFrac = h.nanos === this.outNanos ? frac : this.outNanos ? frac * 1000 : Math.floor(frac / 1000);
         writeRecordHeader(w.buf, w.off, u32(b, off, h.littleEndian), outFrac, caplen, u32(b, off + 12, h.littleEndian), this.outLe);
         b.copy(w.buf, w.off + PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN, off + n);
+        this.anon?.frame(w.buf, w.off + PCAP_RECORD_HEADER_LEN, caplen, h.linktype);
       }
       w.advance(n);
       return true;
@@ -191,8 +199,10 @@ export class PacketEncoder {
     this.total += n;
     this.room(n);
     const frac = u32(b, off + 4, h.littleEndian);
-    w.advance(writePcapngEPB(w.buf, w.off, iface, u32(b, off, h.littleEndian), h.nanos ? Math.floor(frac / 1000) : frac,
-      b, off + PCAP_RECORD_HEADER_LEN, caplen, u32(b, off + 12, h.littleEndian), 6));
+    const m = writePcapngEPB(w.buf, w.off, iface, u32(b, off, h.littleEndian), h.nanos ? Math.floor(frac / 1000) : frac,
+      b, off + PCAP_RECORD_HEADER_LEN, caplen, u32(b, off + 12, h.littleEndian), 6);
+    this.anon?.frame(w.buf, w.off + PCAPNG_EPB_DATA, caplen, h.linktype);
+    w.advance(m);
     return true;
   }
 
@@ -215,8 +225,9 @@ export class PacketEncoder {
  * backend's search for the matches.
  */
 export async function* packetExport(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
-  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool, refs?: AsyncIterable<PacketRef[]>): AsyncGenerator<Buffer> {
-  for await (const batch of packetExportBatches(backend, files, q, format, limits, nodes, stats, pool, refs)) yield* batch;
+  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool, refs?: AsyncIterable<PacketRef[]>,
+  anon?: PacketAnonymizer): AsyncGenerator<Buffer> {
+  for await (const batch of packetExportBatches(backend, files, q, format, limits, nodes, stats, pool, refs, anon)) yield* batch;
 }
 
 /** Output gathered before it is handed on as one batch (one corked socket write); the first goes sooner. */
@@ -228,8 +239,9 @@ const FIRST_BATCH = 64 << 10;
  * records go out as views of the files' blocks: give every piece back to the pool once written.
  */
 export async function* packetExportBatches(backend: SessionSearchBackend, files: PcapFiles, q: SessionQuery, format: 'pcap' | 'pcapng',
-  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool, refs?: AsyncIterable<PacketRef[]>): AsyncGenerator<Buffer[]> {
-  const enc = new PacketEncoder(format, limits.maxBytes, pool);
+  limits: ExportLimits, nodes?: NodeLinks, stats: ExportStats = { skipped: 0 }, pool?: ChunkPool, refs?: AsyncIterable<PacketRef[]>,
+  anon?: PacketAnonymizer): AsyncGenerator<Buffer[]> {
+  const enc = new PacketEncoder(format, limits.maxBytes, pool, anon);
   // the files' blocks may be lent only when the pool's leases are the ones their cache honours
   const lendable = pool !== undefined && pool.leases === files.leases;
   let batch = FIRST_BATCH;
@@ -331,7 +343,8 @@ export function csvValue(v: unknown): string {
 }
 
 export async function* csvExport(backend: SessionSearchBackend, registry: FieldRegistry, q: SessionQuery, fields: string[],
-  limits: ExportLimits): AsyncGenerator<Buffer> {
+  limits: ExportLimits, anon?: CryptoPAn): AsyncGenerator<Buffer> {
+  const cell = (d: Record<string, unknown>, f: string) => (anon ? anonymizedCell(d, f, registry, anon) : getPath(d, f));
   const header = fields.map((f) => csvValue(registry.byDb(f)?.friendly ?? f)).join(', ');
   let out = header + '\r\n';
   let sessions = 0, bytes = 0;
@@ -340,7 +353,7 @@ export async function* csvExport(backend: SessionSearchBackend, registry: FieldR
     const page = await backend.docs(q, Math.min(PAGE, limits.maxSessions - sessions), after);
     for (const d of page.rows) {
       if (sessions++ >= limits.maxSessions) break;
-      const line = fields.map((f) => csvValue(f === 'ipProtocol' ? ipProtocolName(getPath(d.doc, f)) : getPath(d.doc, f))).join(',') + '\r\n';
+      const line = fields.map((f) => csvValue(f === 'ipProtocol' ? ipProtocolName(getPath(d.doc, f)) : cell(d.doc, f))).join(',') + '\r\n';
       if (bytes + out.length + line.length > limits.maxBytes) { if (out) yield Buffer.from(out); return; }
       out += line;
       if (out.length > CHUNK) { bytes += out.length; yield Buffer.from(out); out = ''; }

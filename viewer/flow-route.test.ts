@@ -13,6 +13,7 @@ import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js';
 import { SqliteControl } from '../db/store/sqlite-control-store.js';
+import { CryptoPAn } from '../db/anon/crypto-pan.js';
 import { apiKeyHash, hashPassword } from './auth.js';
 import { parseFlowRequest } from './routes-flow.js';
 import { createViewer, type Viewer } from './server.js';
@@ -20,7 +21,8 @@ import { packrat, repoRoot } from '../test/support/two-viewers.js';
 
 const PCAP = path.resolve(repoRoot, '../shared/conformance/pcaps/http-simple-get.pcap');
 const MAX_BYTES = 6200; // the whole session is 6745 bytes of pcap, the sub-second window below 5999
-const KEY = 'prk_flow_admin', DNS_KEY = 'prk_flow_dnsonly';
+const KEY = 'prk_flow_admin', DNS_KEY = 'prk_flow_dnsonly', ANON_KEY = 'prk_flow_anon';
+const ANONYMIZE_KEY = '21221f8d33a4cf80130a5b1649907d10d8988f837979652762574c2d2a842202';
 let dir: string;
 let viewer: Viewer;
 let base: string;
@@ -32,9 +34,10 @@ before(async () => {
   execFileSync(packrat, ['capture', '-c', cfg, '-n', 'test', '-q', '-r', PCAP], { stdio: 'pipe' });
   const control = SqliteControl.open(path.join(dir, 'data'));
   control.createUser({ userId: 'admin', passHash: await hashPassword('pw', 4), roles: ['superAdmin'], apiKey: apiKeyHash(KEY) });
+  control.createUser({ userId: 'anon', passHash: await hashPassword('pw', 4), roles: ['arkimeUser'], apiKey: apiKeyHash(ANON_KEY), anonymize: true });
   control.createUser({ userId: 'dnsonly', passHash: await hashPassword('pw', 4), roles: ['arkimeUser'], apiKey: apiKeyHash(DNS_KEY), expression: 'protocols == dns' });
   control.close();
-  viewer = await createViewer({ config: Config.fromText(`[default]\ndataDir=${path.join(dir, 'data')}\n`, 'test'), registry: fields,
+  viewer = await createViewer({ config: Config.fromText(`[default]\ndataDir=${path.join(dir, 'data')}\nanonymizeKey=${ANONYMIZE_KEY}\n`, 'test'), registry: fields,
     uiDir: path.join(dir, 'no-ui'), limits: { maxPcapBytes: MAX_BYTES } });
   base = `http://127.0.0.1:${await viewer.listen(0, '127.0.0.1')}`;
 });
@@ -101,4 +104,21 @@ test('flow parameters: times as epoch seconds or ISO 8601, protocols by name or 
   assert.deepEqual([f.startUs, f.endUs], [1714557600_500000, 1714557601_250000]);
   assert.equal(parseFlowRequest({ dst: '2001:db8::1', start: '0', end: '1', node: 'a,b' }).expression,
     '((ip.dst == 2001:db8::1) || (ip.src == 2001:db8::1)) && node == ["a","b"]');
+});
+
+test('anonymize=1, and a user whose anonymisation is forced, get the flow with every address Crypto-PAn\'d; the forced user names the addresses they see', async () => {
+  const cp = CryptoPAn.fromHex(ANONYMIZE_KEY);
+  const a = (ip: string) => cp.anonymizeText(ip)!;
+  const start = '1385391358.385', end = '1385391358.3855';
+  const want = rows(PCAP, `frame.time_epoch >= ${start} && frame.time_epoch <= ${end}`)
+    .map((r) => r.split('\t')).map((c) => { c[1] = a(c[1]); c[3] = a(c[3]); return c.join('\t'); });
+  assert.equal(want.length, 9);
+  const asked = await flow(`src=10.180.156.141&dst=10.180.156.249&dport=80&proto=tcp&start=${start}&end=${end}&anonymize=1`);
+  assert.equal(asked.status, 200, asked.body.toString());
+  assert.deepEqual(rows(asked.file), want);
+  assert.equal(asked.body.includes(Buffer.from([10, 180, 156, 141])), false, 'no original address left');
+  const forced = await flow(`src=${a('10.180.156.141')}&dst=${a('10.180.156.249')}&dport=80&proto=tcp&start=${start}&end=${end}&anonymize=0`, ANON_KEY);
+  assert.equal(forced.status, 200, forced.body.toString());
+  assert.deepEqual(rows(forced.file), want, 'forced: anonymised whatever anonymize= says');
+  assert.equal((await flow(`src=10.180.156.141&dst=10.180.156.249&start=${start}&end=${end}`, ANON_KEY)).status, 404, 'a real address finds nothing for a forced user');
 });

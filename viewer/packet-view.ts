@@ -2,6 +2,7 @@
 // reassembled per direction (TCP in sequence order, retransmissions dropped) with HTTP bodies
 // de-chunked and gunzipped. Decoding goes only as deep as finding the addresses and the payload.
 import zlib from 'node:zlib';
+import type { PacketAnonymizer } from '../db/pcap/anonymize-packet.js';
 import { PCAP_RECORD_HEADER_LEN, u32 } from '../db/pcap/format.js';
 import { decodePacketPos, type PcapFiles } from './pcap-source.js';
 
@@ -134,7 +135,7 @@ export async function decodeHttpBody(msg: Buffer, max = MAX_DECODED_BODY): Promi
   return { body };
 }
 
-export async function sessionPackets(files: PcapFiles, doc: Record<string, unknown>, maxPackets: number): Promise<{ packets: PacketJson[]; reassembled: ReassembledJson[]; error?: string }> {
+export async function sessionPackets(files: PcapFiles, doc: Record<string, unknown>, maxPackets: number, anon?: PacketAnonymizer): Promise<{ packets: PacketJson[]; reassembled: ReassembledJson[]; error?: string }> {
   const node = String(doc.node ?? '');
   const packetPos = (doc.packetPos as number[] | undefined) ?? [];
   const src = doc.source as { ip?: string; port?: number } | undefined;
@@ -154,6 +155,7 @@ export async function sessionPackets(files: PcapFiles, doc: Record<string, unkno
       const frame = Buffer.from(b.subarray(off + PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN + caplen));
       const flow = decodeFrame(frame, 0, caplen, f.header.linktype);
       const dir: 0 | 1 = flow && src && (flow.srcIp !== src.ip || (src.port !== undefined && flow.srcPort !== src.port)) ? 1 : 0;
+      anon?.frame(frame, 0, caplen, f.header.linktype); // a copy; the direction was found from the real addresses
       packets.push({ num: packets.length, dir, ts, caplen, wirelen: u32(b, off + 12, le), hex: frame.toString('hex'), ascii: ascii(frame),
         payloadOffset: flow?.payloadOff ?? 0, payloadLength: flow?.payloadLen ?? 0 });
       if (flow && flow.payloadLen > 0) segs.push({ dir, ts, seq: flow.seq, tcp: flow.proto === 6, data: frame.subarray(flow.payloadOff, flow.payloadOff + flow.payloadLen) });

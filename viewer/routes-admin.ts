@@ -79,6 +79,7 @@ async function userFields(body: Record<string, unknown>, v: ViewerContext): Prom
   }
   if (body.expression !== undefined) out.expression = String(body.expression) || undefined;
   if (body.enabled !== undefined) out.enabled = body.enabled === true || body.enabled === 'true';
+  if (body.anonymize !== undefined) out.anonymize = body.anonymize === true || body.anonymize === 'true' || body.anonymize === 1 || body.anonymize === '1';
   if (body.password !== undefined) out.passHash = await v.auth.hashPassword(String(body.password));
   // the API key's scope (Packets-at-REST): a list or a comma-separated string; empty clears it
   const list = (x: unknown) => (Array.isArray(x) ? x.map(String) : String(x).split(','));

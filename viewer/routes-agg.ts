@@ -1,7 +1,9 @@
 // Aggregation routes: SPI view, SPI graph, connections, unique values, and tag edits. Every
 // terms size is capped by maxAggSize; a capped response says so.
 import type { Context } from 'koa';
+import type { UserDoc } from '../db/backend/control-store.js';
 import type { TermsResult } from '../db/backend/search-backend.js';
+import { aggKeys } from './anonymize.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { ipProtocolName } from './export.js';
 import { graphOf, mapOf, sessionQuery, visibleTotal } from './routes-sessions.js';
@@ -32,9 +34,15 @@ function capSize(ctx: Context, v: ViewerContext, want: number, bounds: Bound[]):
 
 const keyOf = (field: string, k: string | number) => (field === 'ipProtocol' ? ipProtocolName(k) : k);
 
+/** keyOf for this request: address keys anonymised when the request (or its user) wants it. */
+function keysFor(ctx: Context, v: ViewerContext, p: Record<string, string>) {
+  return aggKeys(v.registry, v.anonymizer.forRequest(p, (ctx.state as { user: UserDoc }).user), keyOf);
+}
+
 async function spiview(ctx: Context, v: ViewerContext): Promise<void> {
   const { p, pq } = await sessionQuery(ctx, v);
   const q = pq.query;
+  const key = keysFor(ctx, v, p);
   const bounds: Bound[] = [];
   const spi: Record<string, unknown> = {};
   const wanted: { field: string; size: number }[] = [];
@@ -60,7 +68,7 @@ async function spiview(ctx: Context, v: ViewerContext): Promise<void> {
   }
   wanted.forEach(({ field }, i) => {
     spi[field] = { doc_count_error_upper_bound: 0, sum_other_doc_count: results[i].sum_other_doc_count,
-      buckets: results[i].buckets.map((b) => ({ key: keyOf(field, b.key), doc_count: b.doc_count })) };
+      buckets: results[i].buckets.map((b) => ({ key: key(field, b.key), doc_count: b.doc_count })) };
   });
   const body: Record<string, unknown> = { spi, recordsTotal: await visibleTotal(ctx, v), recordsFiltered: filtered ?? await v.backend.count(q) };
   // estimated counts: say from how many sessions (exact=1 asks for a full count)
@@ -80,6 +88,7 @@ async function spigraph(ctx: Context, v: ViewerContext): Promise<void> {
   const { p, pq } = await sessionQuery(ctx, v);
   const q = pq.query;
   const field = fieldParam(p, v, 'node');
+  const key = keysFor(ctx, v, p);
   if (field === 'destination.ip:port') throw new HttpError(400, 'spigraph on ip.dst:port is not supported; use field=destination.ip');
   const bounds: Bound[] = [];
   const size = capSize(ctx, v, intParam(p, 'size', 20, 1), bounds);
@@ -88,7 +97,7 @@ async function spigraph(ctx: Context, v: ViewerContext): Promise<void> {
   for (const b of top.buckets) {
     const sub = { ...q, terms: [...(q.terms ?? []), { field, value: b.key }] };
     const graph = await graphOf(v, sub, pq);
-    items.push({ name: keyOf(field, b.key), count: b.doc_count, graph, map: {}, ...graph });
+    items.push({ name: key(field, b.key), count: b.doc_count, graph, map: {}, ...graph });
   }
   const sort = p.sort ?? 'sessionsHisto';
   if (sort === 'name') items.sort((a, b) => String(a.name).localeCompare(String(b.name)));
@@ -115,6 +124,7 @@ async function connections(ctx: Context, v: ViewerContext): Promise<void> {
   const bounds: Bound[] = [];
   const size = capSize(ctx, v, intParam(p, 'length', 100, 1), bounds);
   const minConn = intParam(p, 'minConn', 1, 1);
+  const key = keysFor(ctx, v, p);
   const [pairs, filtered] = [await v.backend.pairs(q, { src, dst, sums: sumFields, limit: size * 100, sample: { sort: parseOrder(p) ?? [], size } }),
     await v.backend.count(q)];
   if (filtered > size && !bounds.length) { const b = { name: 'length', value: size }; setBound(ctx, b); bounds.push(b); }
@@ -127,7 +137,8 @@ async function connections(ctx: Context, v: ViewerContext): Promise<void> {
   const kept = pairs.filter((pr) => degree.get(pr.src)! >= minConn && degree.get(pr.dst)! >= minConn);
   const index = new Map<string, number>();
   const nodes: Record<string, unknown>[] = [];
-  const nodeOf = (id: string, type: 1 | 2, pr: typeof pairs[number]) => {
+  const nodeOf = (real: string, type: 1 | 2, pr: typeof pairs[number]) => {
+    const id = String(key(type === 1 ? src : dst, real));
     let i = index.get(id);
     if (i === undefined) {
       i = nodes.length; index.set(id, i);
@@ -153,25 +164,26 @@ async function unique(ctx: Context, v: ViewerContext): Promise<void> {
   const { p, pq } = await sessionQuery(ctx, v);
   const q = pq.query;
   const field = fieldParam(p, v);
+  const key = keysFor(ctx, v, p);
   if (p.autocomplete !== undefined) {
     const f = v.registry.byDb(field);
     const stringy = f && !['integer', 'ip', 'date', 'seconds', 'float'].includes(f.kind);
     const auto = stringy ? { ...q, expressions: [...q.expressions, `${f!.exp} == ${JSON.stringify(p.autocomplete + '*')}`] } : q;
     const r = await v.backend.terms(auto, field, Math.min(1000, v.limits.maxAggSize));
-    ctx.body = r.buckets.map((b) => b.key).filter((k) => String(k).startsWith(p.autocomplete));
+    ctx.body = r.buckets.map((b) => key(field, b.key)).filter((k) => String(k).startsWith(p.autocomplete));
     return;
   }
   if (field === 'destination.ip:port') {
     const pairs = await v.backend.pairs(q, { src: 'destination.ip', dst: 'destination.ip:port', sums: [], limit: v.limits.maxAggSize + 1 });
     if (pairs.length > v.limits.maxAggSize) { pairs.length = v.limits.maxAggSize; setBound(ctx, { name: 'maxAggSize', value: v.limits.maxAggSize }); }
     ctx.type = 'text/plain';
-    ctx.body = pairs.map((x) => (boolParam(p, 'counts') ? `${x.dst}, ${x.count}` : x.dst)).join('\n') + (pairs.length ? '\n' : '');
+    ctx.body = pairs.map((x) => (boolParam(p, 'counts') ? `${key(field, x.dst)}, ${x.count}` : key(field, x.dst))).join('\n') + (pairs.length ? '\n' : '');
     return;
   }
   const r = await v.backend.terms(q, field, v.limits.maxAggSize);
   if (r.sum_other_doc_count > 0) setBound(ctx, { name: 'maxAggSize', value: v.limits.maxAggSize });
   ctx.type = 'text/plain';
-  ctx.body = r.buckets.map((b) => (boolParam(p, 'counts') ? `${keyOf(field, b.key)}, ${b.doc_count}` : String(keyOf(field, b.key)))).join('\n') +
+  ctx.body = r.buckets.map((b) => (boolParam(p, 'counts') ? `${key(field, b.key)}, ${b.doc_count}` : String(key(field, b.key)))).join('\n') +
     (r.buckets.length ? '\n' : '');
 }
 

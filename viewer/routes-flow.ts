@@ -12,6 +12,8 @@ import type { Context } from 'koa';
 import type { SessionQuery } from '../db/backend/search-backend.js';
 import { parseTimeMs } from '../db/expr/dates.js';
 import { PCAP_RECORD_HEADER_LEN, pcapHeaderBytes, u32, writeRecordHeader } from '../db/pcap/format.js';
+import type { PacketAnonymizer } from '../db/pcap/anonymize-packet.js';
+import type { UserDoc } from '../db/backend/control-store.js';
 import { packetExport } from './export.js';
 import { HttpError, params, setBound } from './http.js';
 import { checkNodeInScope, checkKeyNodes, forcedExpressions } from './key-scope.js';
@@ -160,7 +162,7 @@ export interface FlowStats {
  * order, cut before the record that would take the file over `maxBytes`.
  */
 export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, files: PcapFiles, q: SessionQuery, w: FlowRequest, maxSessions: number,
-  stats: FlowStats): AsyncGenerator<Buffer> {
+  stats: FlowStats, anon?: PacketAnonymizer): AsyncGenerator<Buffer> {
   const heap = new PacketHeap();
   let linktype: number | undefined, seq = 0, total = 0, full = false;
   let out: Buffer[] = [], outBytes = 0;
@@ -198,6 +200,7 @@ export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, 
         const rec = Buffer.allocUnsafe(PCAP_RECORD_HEADER_LEN + caplen);
         writeRecordHeader(rec, 0, Math.floor(us / 1e6), us % 1e6, caplen, u32(b, off + 12, h.littleEndian));
         b.copy(rec, PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN, off + PCAP_RECORD_HEADER_LEN + caplen);
+        anon?.frame(rec, PCAP_RECORD_HEADER_LEN, caplen, linktype);
         heap.push({ us, seq: seq++, rec });
       }
       // this session's later packets come after its last one (capture order), later sessions
@@ -217,10 +220,16 @@ export async function* flowPcap(v: ViewerContext, links: NodeLinks | undefined, 
 }
 
 async function flowRoute(ctx: Context, v: ViewerContext): Promise<void> {
-  const w = parseFlowRequest(await params(ctx));
+  const p = await params(ctx);
+  const w = parseFlowRequest(p);
+  // anonymize=1, or forced for the user: the packets go out anonymised, and a forced user's tuple
+  // names the anonymised addresses they see
+  const user = (ctx.state as { user: UserDoc }).user;
+  const anon = v.anonymizer.packets(p, user);
+  const own = v.anonymizer.expressionsOf(user, v.registry);
   for (const n of w.nodes ?? []) checkNodeInScope(ctx.state, n, 'the node parameter');
   const q: SessionQuery = {
-    expressions: [...forcedExpressions(ctx.state), w.expression],
+    expressions: [...forcedExpressions(ctx.state), own ? own(w.expression) : w.expression],
     start: Math.floor(w.startUs / 1e6), stop: Math.ceil(w.endUs / 1e6), bounding: 'either',
   };
   const n = await v.backend.count(q);
@@ -233,7 +242,7 @@ async function flowRoute(ctx: Context, v: ViewerContext): Promise<void> {
   ctx.set('Trailer', 'X-Packrat-Bound');
   const files = new PcapFiles(v.control);
   const stats: FlowStats = { packets: 0, sessions: 0, otherLinktype: 0 };
-  const gen = flowPcap(v, linksFor(ctx, v), files, q, w, maxSessions, stats);
+  const gen = flowPcap(v, linksFor(ctx, v), files, q, w, maxSessions, stats, anon);
   ctx.type = 'application/vnd.tcpdump.pcap';
   ctx.attachment('flow.pcap');
   cutWhenIdle(ctx, v.limits.exportIdleMs);

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { UserDoc } from '../db/backend/control-store.js';
 import type { FileGroup, SessionDoc, SessionQuery } from '../db/backend/search-backend.js';
+import { anonymizeDoc } from './anonymize.js';
 import { ChunkPool, csvExport, CSV_DEFAULT_FIELDS, getPath, packetExport, packetExportBatches, type ExportStats } from './export.js';
 import { boolParam, HttpError, intParam, params, setBound, type Bound } from './http.js';
 import { sessionPackets } from './packet-view.js';
@@ -34,7 +35,8 @@ export const linksFor = (ctx: Context, v: ViewerContext) => v.nodes?.scoped(scop
 
 export async function sessionQuery(ctx: Context, v: ViewerContext): Promise<{ p: Record<string, string>; pq: ParsedQuery }> {
   const p = await params(ctx);
-  return { p, pq: await parseSessionQuery(p, user(ctx), v.control, v.limits.defaultHours, scopeNodes(ctx.state)) };
+  const u = user(ctx);
+  return { p, pq: await parseSessionQuery(p, u, v.control, v.limits.defaultHours, scopeNodes(ctx.state), v.anonymizer.expressionsOf(u, v.registry)) };
 }
 
 function setPath(o: Record<string, unknown>, field: string, val: unknown): void {
@@ -94,10 +96,11 @@ async function sessionsList(ctx: Context, v: ViewerContext): Promise<void> {
   let fields = SESSION_DEFAULT_FIELDS;
   if (p.fields) fields = [...new Set([...IDENTITY_FIELDS, ...p.fields.split(',').map((s) => s.trim()).filter(Boolean)])];
   const q = pq.query;
+  const anon = v.anonymizer.forRequest(p, user(ctx));
   const [hits, filtered, total] = [await v.backend.search(q, { sort: parseOrder(p), start: page.start, length: page.length }),
     await v.backend.count(q), await visibleTotal(ctx, v)];
   const body: Record<string, unknown> = {
-    data: hits.map((h) => pickFields(h, fields, boolParam(p, 'flatten'))),
+    data: hits.map((h) => pickFields(anon ? { ...h, doc: anonymizeDoc(h.doc, v.registry, anon) } : h, fields, boolParam(p, 'flatten'))),
     recordsTotal: total, recordsFiltered: filtered,
     graph: boolParam(p, 'facets') ? await graphOf(v, q, pq) : {},
     map: boolParam(p, 'map') ? await mapOf(v, q) : {},
@@ -133,19 +136,25 @@ async function spiOnlyReason(v: ViewerContext, files: PcapFiles, doc: Record<str
 }
 
 async function sessionDoc(ctx: Context, v: ViewerContext): Promise<void> {
+  const anon = v.anonymizer.forRequest(await params(ctx), user(ctx));
   const d = await visibleSession(ctx, v);
   const why = await spiOnlyReason(v, new PcapFiles(v.control), d.doc);
-  ctx.body = { id: d.id, index: d.index, ...d.doc, ...(why ? { spiOnly: true, spiOnlyReason: why } : {}) };
+  const doc = anon ? anonymizeDoc(d.doc, v.registry, anon) : d.doc;
+  ctx.body = { id: d.id, index: d.index, ...doc, ...(why ? { spiOnly: true, spiOnlyReason: why } : {}) };
 }
 
 async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void> {
   const p = await params(ctx);
-  const d = await visibleSession(ctx, v);
+  const anon = v.anonymizer.packets(p, user(ctx));
+  const found = await visibleSession(ctx, v);
+  // the packets' addresses are rewritten as they are read; the document's with them
+  const d = anon ? { ...found, doc: anonymizeDoc(found.doc, v.registry, anon.cp) } : found;
   const node = String(d.doc.node ?? '');
   const packetPos = (d.doc.packetPos as number[] | undefined) ?? [];
   const files = new PcapFiles(v.control);
   await files.prime([{ node, packetPos }]);
   const remote = v.nodes?.remoteFor(node, packetPos, files);
+  if (remote !== undefined && anon) throw new HttpError(400, 'anonymised packets of a session another node holds: export its pcap with anonymize=1 instead');
   if (remote !== undefined) { ctx.body = await linksFor(ctx, v)!.packetsJson(remote, node, d.id, intParam(p, 'packets', 200, 1, 10000)); return; }
   const why = files.spiOnlyReason(node, packetPos);
   if (why) {
@@ -154,7 +163,7 @@ async function sessionPacketsRoute(ctx: Context, v: ViewerContext): Promise<void
     return;
   }
   try {
-    const r = await sessionPackets(files, d.doc, intParam(p, 'packets', 200, 1, 10000));
+    const r = await sessionPackets(files, found.doc, intParam(p, 'packets', 200, 1, 10000), anon);
     ctx.body = { success: r.error === undefined, id: d.id, node: d.doc.node, source: d.doc.source, destination: d.doc.destination, ...r };
   } finally { await files.close(); }
 }
@@ -187,7 +196,8 @@ async function mayReach(v: ViewerContext, maxBytes: number): Promise<boolean> {
 
 function packetExportRoute(format: 'pcap' | 'pcapng') {
   return async (ctx: Context, v: ViewerContext): Promise<void> => {
-    const { q, maxSessions } = await exportPlan(ctx, v, true);
+    const { p, q, maxSessions } = await exportPlan(ctx, v, true);
+    const anon = v.anonymizer.packets(p, user(ctx));
     // one pass over the store finds the matches for the survey, the size check and the export
     const snap = v.backend.exportSnapshot
       ? await v.backend.exportSnapshot(q, maxSessions, { ids: v.nodes !== undefined, sums: ['network.bytes', 'network.packets'] }) : undefined;
@@ -209,7 +219,7 @@ function packetExportRoute(format: 'pcap' | 'pcapng') {
     const pool = new ChunkPool(files.leases);
     // no node of the matches has a viewUrl: every packet is read here (and no ids are needed)
     const gen = packetExportBatches(v.backend, files, q, format, { maxSessions, maxBytes: v.limits.maxPcapBytes }, remote ? linksFor(ctx, v) : undefined, stats,
-      pool, snap?.refs());
+      pool, snap?.refs(), anon);
     const done = async () => {
       await files.close();
       await snap?.close();
@@ -312,11 +322,13 @@ async function exportSurvey(v: ViewerContext, files: PcapFiles, q: SessionQuery,
 /** One session's packets as pcap or pcapng (Arkime /api/session/:node/:id.pcap), from whichever node holds them. */
 function sessionPcapRoute(format: 'pcap' | 'pcapng') {
   return async (ctx: Context, v: ViewerContext): Promise<void> => {
+    const anon = v.anonymizer.packets(await params(ctx), user(ctx));
     const d = await visibleSession(ctx, v);
     const files = new PcapFiles(v.control);
     const why = await spiOnlyReason(v, files, d.doc);
     if (why) throw new HttpError(404, `SPI data only: ${why}`);
-    const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, linksFor(ctx, v));
+    const gen = packetExport(v.backend, files, { expressions: [], ids: [d.id] }, format, { maxSessions: 1, maxBytes: v.limits.maxPcapBytes }, linksFor(ctx, v),
+      undefined, undefined, undefined, anon);
     ctx.type = format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
     ctx.attachment(`${d.id}.${format}`);
     cutWhenIdle(ctx, v.limits.exportIdleMs);
@@ -327,10 +339,11 @@ function sessionPcapRoute(format: 'pcap' | 'pcapng') {
 async function csvRoute(ctx: Context, v: ViewerContext): Promise<void> {
   const { p, q, maxSessions } = await exportPlan(ctx, v);
   const fields = p.fields ? p.fields.split(',').map((s) => s.trim()).filter(Boolean) : CSV_DEFAULT_FIELDS;
+  const anon = v.anonymizer.forRequest(p, user(ctx));
   ctx.type = 'text/csv';
   ctx.attachment('sessions.csv');
   cutWhenIdle(ctx, v.limits.exportIdleMs);
-  ctx.body = Readable.from(csvExport(v.backend, v.registry, q, fields, { maxSessions, maxBytes: v.limits.maxPcapBytes }));
+  ctx.body = Readable.from(csvExport(v.backend, v.registry, q, fields, { maxSessions, maxBytes: v.limits.maxPcapBytes }, anon));
 }
 
 export const sessionRoutes: RouteDef[] = [

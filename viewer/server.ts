@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import Koa, { type Context } from 'koa';
 import { Router } from '@koa/router';
-import type { Config } from '../db/config.js';
+import { ConfigError, type Config } from '../db/config.js';
+import { AnonymizeKeyError } from '../db/anon/crypto-pan.js';
+import { ExportAnonymizer } from './anonymize.js';
 import type { FieldRegistry } from '../db/fields/registry.js';
 import type { ControlStore } from '../db/backend/control-store.js';
 import { openSearchStores } from '../db/backend/open.js';
@@ -52,6 +54,8 @@ export interface ViewerContext {
   nodes?: NodeLinks;
   /** Exports still streaming; close() waits for them to let go of the store. */
   exports: Set<Promise<void>>;
+  /** anonymize=1 and users with forced anonymisation (anonymizeKey=). */
+  anonymizer: ExportAnonymizer;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -189,12 +193,18 @@ export interface ViewerOptions {
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
+  let anonymizer: ExportAnonymizer;
+  try { anonymizer = new ExportAnonymizer(o.config.str('anonymizeKey', '')); } catch (e) {
+    if (e instanceof AnonymizeKeyError) throw new ConfigError(`${o.config.file}: ${e.message}`);
+    throw e;
+  }
   const { backend, control, clusterAdmin, close: closeStores } = await openSearchStores(o.config, o.registry);
   const v: ViewerContext = {
     backend, clusterAdmin, control, registry: o.registry, auth: new Authenticator(control, { hashCost: passwordHashCost(o.config), ...o.auth }),
     limits: { ...limitsFromConfig(o.config), ...o.limits },
     nodes: new NodeLinks(o.config),
     exports: new Set(),
+    anonymizer,
   };
   const app = new Koa();
   app.proxy = o.config.bool('trustProxy', false);

@@ -37,15 +37,20 @@ export function autoInterval(s: number | undefined): number {
   return 86400;
 }
 
-/** `nodes`: the node scope of the request's API key (key-scope.ts), forced like the user's expression. */
-export async function parseSessionQuery(p: Record<string, string>, user: UserDoc, control: ControlStore, defaultHours = 1, nodes?: string[]): Promise<ParsedQuery> {
+/**
+ * `nodes`: the node scope of the request's API key (key-scope.ts), forced like the user's expression.
+ * `own`: rewrites what the user wrote (their expression and views), e.g. the anonymised addresses
+ * of a user whose anonymisation is forced; their forced expression is the admin's and stays.
+ */
+export async function parseSessionQuery(p: Record<string, string>, user: UserDoc, control: ControlStore, defaultHours = 1,
+  nodes?: string[], own: (expression: string) => string = (e) => e): Promise<ParsedQuery> {
   const expressions: string[] = [];
-  if (p.expression !== undefined && p.expression.trim() !== '') expressions.push(p.expression);
+  if (p.expression !== undefined && p.expression.trim() !== '') expressions.push(own(p.expression));
   if (p.view) {
     const views = await control.listViews(user.userId);
     const v = views.find((x) => String(x.id) === p.view || x.name === p.view);
     if (!v) throw new HttpError(400, "Can't find view");
-    if (v.expression.trim()) expressions.push(v.expression);
+    if (v.expression.trim()) expressions.push(own(v.expression));
   }
   if (user.expression && user.expression.trim()) expressions.push(user.expression);
   if (nodes && nodes.length > 0) expressions.push(nodeScopeExpression(nodes));

@@ -7,7 +7,8 @@ export interface Frame { tsUs: number; data: Uint8Array }
 const MAC_C = [0x00, 0x1b, 0x21, 0x01, 0x02, 0x03]; // Intel
 const MAC_S = [0x00, 0x50, 0x56, 0x0a, 0x0b, 0x0c]; // VMware
 
-function csum(b: Uint8Array, off: number, len: number, init = 0): number {
+/** The Internet checksum (RFC 1071) of `len` bytes at `off`, starting from the partial sum `init`. */
+export function csum(b: Uint8Array, off: number, len: number, init = 0): number {
   let s = init;
   for (let i = 0; i + 1 < len; i += 2) s += (b[off + i] << 8) | b[off + i + 1];
   if (len & 1) s += b[off + len - 1] << 8;

@@ -7,6 +7,8 @@
 import { ConfigError, type Config } from '../../db/config.js';
 import { META_STRIDE, type PacketBatch } from '../readers/types.js';
 import { samplingSpecFromConfig, samplingTransforms } from './sampling.js';
+import { AnonymizeKeyError } from '../../db/anon/crypto-pan.js';
+import { AnonymizeTransform } from './anonymize.js';
 
 export interface BatchTransform {
   /** For stats and messages ("anonymize", "packetSampling"...). */
@@ -71,6 +73,13 @@ export class TransformSpecError extends Error {
 export function transformsFromSpec(spec: TransformSpec): BatchTransform[] {
   const steps: BatchTransform[] = [...samplingTransforms(spec)];
   // Each transform adds itself here.
+  // anonymisation stays last (sampling goes above it): fewer packets to rewrite
+  if (spec.anonymize) {
+    try { steps.push(new AnonymizeTransform(spec.anonymizeKey)); } catch (e) {
+      if (e instanceof AnonymizeKeyError) throw new TransformSpecError('anonymizeKey', e.message);
+      throw e;
+    }
+  }
   return steps;
 }
 
@@ -82,9 +91,13 @@ export function transformSpecFromConfig(config: Config): TransformSpec {
     throw e;
   }
   // Each transform reads its own keys here.
+  if (config.bool('anonymize', false)) { spec.anonymize = true; spec.anonymizeKey = config.str('anonymizeKey', ''); }
   return spec;
 }
 
 export function transformsFromConfig(config: Config, _node: string): BatchTransform[] {
-  return transformsFromSpec(transformSpecFromConfig(config));
+  try { return transformsFromSpec(transformSpecFromConfig(config)); } catch (e) {
+    if (e instanceof TransformSpecError) throw new ConfigError(`${config.file}: ${e.message}`);
+    throw e;
+  }
 }

@@ -27,7 +27,10 @@ export interface FileDoc {
 export interface UserDoc {
   userId: string; userName?: string; passHash?: string; roles?: string[]; expression?: string;
   enabled?: boolean; apiKey?: string; apiKeyNodes?: string[]; apiKeyAllow?: string[];
-  settings?: Record<string, unknown>; [key: string]: unknown;
+  settings?: Record<string, unknown>;
+  /** Every export and session document this user gets has its addresses anonymised (Crypto-PAn); they cannot turn it off. */
+  anonymize?: boolean;
+  [key: string]: unknown;
 }
 
 /** A `views` document; `shared: true` shows it to every user. */
