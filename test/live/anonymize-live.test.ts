@@ -1,5 +1,5 @@
-// Live capture with anonymize=true (issue 16 part 2) on a veth inside a namespace: neither the pcap
-// files nor the session store ever hold the lab's real addresses. tshark decodes the Crypto-PAn
+// Live capture with anonymize=true (issue 16 part 2) on a veth inside a namespace: no address field
+// of the pcap files or the session store holds the lab's real addresses. tshark decodes the Crypto-PAn
 // images of them in every packet written (IP header checksums good: the kernel computed them,
 // and the rewrite keeps them right), and every session's addresses are the images too. Needs
 // root and iproute2.
