@@ -24,6 +24,7 @@ import { NodeLinks } from './multinode.js';
 import type { ClusterAdmin } from '../db/backend/cluster-admin.js';
 import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
+import { captureRequestRoutes, type CaptureRequestApi } from './routes-capture-requests.js';
 import { contentSecurityPolicy, inlineScripts, securityHeaders } from './security-headers.js';
 
 export interface ViewerLimits {
@@ -51,6 +52,7 @@ export interface ViewerContext {
   nodes?: NodeLinks;
   /** Exports still streaming; close() waits for them to let go of the store. */
   exports: Set<Promise<void>>;
+  captureRequests: CaptureRequestApi;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -64,7 +66,7 @@ export interface RouteDef {
   handler: (ctx: Context, v: ViewerContext) => Promise<void>;
 }
 
-export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes, ...esRoutes];
+export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...aggRoutes, ...esRoutes, ...captureRequestRoutes];
 
 export function limitsFromConfig(config: Config): ViewerLimits {
   return {
@@ -184,6 +186,8 @@ export interface ViewerOptions {
   /** Overrides for tests. */
   limits?: Partial<ViewerLimits>;
   auth?: AuthOptions;
+  /** libpcap's compile of a capture request's BPF (bin/viewer-cmd.ts passes the capture addon's). */
+  checkBpf?: (expr: string, snap: number) => void;
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
@@ -193,6 +197,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     limits: { ...limitsFromConfig(o.config), ...o.limits },
     nodes: new NodeLinks(o.config),
     exports: new Set(),
+    captureRequests: { config: o.config, checkBpf: o.checkBpf },
   };
   const app = new Koa();
   app.proxy = o.config.bool('trustProxy', false);

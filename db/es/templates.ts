@@ -151,6 +151,8 @@ export function historyTemplate(o: TemplateOptions): Mapping {
 export const ADMIN_INDICES = [
   'sequence_v30', 'files_v30', 'stats_v30', 'dstats_v30', 'fields_v30', 'queries_v30', 'users_v30',
   'hunts_v30', 'lookups_v30', 'notifiers_v40', 'views_v40', 'parliament_v50', 'configs_v50', 'shareables_v60',
+  // Packrat's: capture requests (pcapdaemon's model)
+  'capturerequests_v1',
 ] as const;
 
 /** Indices `wipe` keeps (Arkime keeps users, queries, parliament, configs). */
@@ -177,6 +179,7 @@ export const ADMIN_PROPERTIES: Record<string, Mapping> = {
     settings: OPAQUE, columnConfigs: OPAQUE, infoFieldConfigs: OPAQUE, spiviewFieldConfigs: OPAQUE, tableStates: OPAQUE,
     lastUsed: { type: 'date' },
   },
+  capturerequests_v1: { node: KW, state: KW, created: LONG, request: OPAQUE, delivered: OPAQUE },
   views_v40: { name: KW, user: KW, expression: KW, shared: { type: 'boolean' }, sessionsColConfig: OPAQUE, users: KW, roles: KW, editRoles: KW },
 };
 
