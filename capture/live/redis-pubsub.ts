@@ -115,20 +115,22 @@ export class RedisPubSub {
   private readonly sub: Conn;
   private readonly pub: Conn;
   private subscribedWaiters: (() => void)[] = [];
-  subscribed = false;
+  private subscribedNow = false;
 
   /** `onMessage` gets each message of `channel`, also after a reconnect resubscribed it. */
   constructor(url: string, readonly channel: string, onMessage: (payload: string) => void, log: (m: string) => void = () => {}) {
-    parseRedisUrl(url);
-    const db = String(parseRedisUrl(url).db);
-    this.sub = new Conn(url, (c) => { this.subscribed = false; void c.send(['SUBSCRIBE', channel], false); }, log);
+    const db = String(parseRedisUrl(url).db); // also refuses a bad URL at once
+    this.sub = new Conn(url, (c) => { this.subscribedNow = false; void c.send(['SUBSCRIBE', channel], false); }, log);
     this.sub.onReply = (r) => {
       if (!Array.isArray(r)) return;
       if (r[0] === 'message' && r[1] === channel && typeof r[2] === 'string') onMessage(r[2]);
-      else if (r[0] === 'subscribe') { this.subscribed = true; for (const w of this.subscribedWaiters.splice(0)) w(); }
+      else if (r[0] === 'subscribe') { this.subscribedNow = true; for (const w of this.subscribedWaiters.splice(0)) w(); }
     };
     this.pub = new Conn(url, (c) => { if (db !== '0') void c.send(['SELECT', db], true); }, log);
   }
+
+  /** Subscribed on a connection that is up. */
+  get subscribed(): boolean { return this.subscribedNow && this.sub.connected; }
 
   /** Resolves once the channel is subscribed (or rejects after `ms`). */
   ready(ms = 10_000): Promise<void> {
