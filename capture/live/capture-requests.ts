@@ -113,13 +113,16 @@ export class CaptureRequestRunner {
   }
 
   /** A Redis message: check it; when it is for this node store it as running and start it. */
+  /** Publishes answers on a request's `reply` channel, else on `<channel>:reply`. */
+  private replier(replyTo: unknown): (o: Record<string, unknown>) => void {
+    const channel = typeof replyTo === 'string' && replyTo ? replyTo : `${this.settings.channel}:reply`;
+    return (o) => { void this.redis?.publish(channel, JSON.stringify({ node: this.o.node, ...o })); };
+  }
+
   private async onRedis(text: string): Promise<void> {
-    let replyTo = `${this.settings.channel}:reply`;
-    try {
-      const raw = JSON.parse(text) as Record<string, unknown>;
-      if (raw && typeof raw.reply === 'string' && raw.reply) replyTo = raw.reply;
-    } catch { /* parseCaptureRequest names it */ }
-    const reply = (o: Record<string, unknown>) => { void this.redis?.publish(replyTo, JSON.stringify({ node: this.o.node, ...o })); };
+    let replyTo: unknown;
+    try { replyTo = (JSON.parse(text) as Record<string, unknown> | null)?.reply; } catch { /* parseCaptureRequest names it */ }
+    const reply = this.replier(replyTo);
     let req: CaptureRequest;
     try {
       req = parseCaptureRequest(text, this.settings.limits, this.checkBpf);
@@ -141,14 +144,16 @@ export class CaptureRequestRunner {
       };
       await this.o.control.addCaptureRequest(doc);
       reply({ status: 'accepted', id, state: doc.state });
-      if (running) this.launch(doc, reply);
+      if (running) this.launch(doc);
     } catch (e) {
       const field = e instanceof CaptureRequestError ? e.field : undefined;
       reply({ status: 'error', ...(field ? { field } : {}), error: (e as Error).message });
     }
   }
 
-  private launch(doc: CaptureRequestDoc, reply?: (o: Record<string, unknown>) => void): void {
+  private launch(doc: CaptureRequestDoc): void {
+    // A request that came by Redis is told its end there too (also when it waited, queued).
+    const reply = doc.via === 'redis' ? this.replier(doc.request.reply) : undefined;
     const rc = new RequestCapture(doc, this.o, this.settings.aliases, () => this.nativeAddon());
     this.running.set(doc.id, rc);
     this.o.log(`packrat: capture request ${doc.id}: started (${JSON.stringify(doc.request)})`);

@@ -336,11 +336,30 @@ test('import: the capture becomes sessions tagged with the request, customer and
   assert.equal(pcap.length, 24 + 4 * (16 + FRAME), 'the four packets come back from the registered copy');
 });
 
+test('maxCaptureRequests: a fifth request waits, queued; a request that fails (no such interface) fails alone', async () => {
+  const folder = join(work, 'bound');
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push(await submitApi({ node: 'livetest', bpf: `udp dst port ${7011 + i}`, duration: 2, destination: { folder } }));
+  const bad = await submitApi({ node: 'livetest', interface: 'nosuchif0', packets: 1, destination: { folder } });
+  await Promise.all(ids.map((id) => waitFor(id, (d) => d.state === 'running', 'running')));
+  const waiting = (await api('GET', `/api/capture-requests/${bad}`)).json;
+  assert.equal(waiting.state, 'queued', 'four run at once; the fifth waits');
+  await sleep(300);
+  send(7011, 3);
+  const failed = await finished(bad);
+  assert.equal(failed.state, 'failed');
+  assert.match(failed.error, /nosuchif0/);
+  const done = await Promise.all(ids.map((id) => finished(id)));
+  assert.deepEqual(done.map((d) => [d.state, d.stopReason]), ids.map(() => ['done', 'duration']), 'the failure stopped no other request');
+  assert.equal(done[0].packets, 3);
+  assert.ok(failed.started >= Math.min(...done.map((d) => d.finished)) - 50, 'the fifth started once a slot was free');
+});
+
 test('list shows every request with its state and counts; the main capture counted every packet sent', async () => {
   const all = await list();
   assert.ok(all.length >= 10);
   for (const d of all) {
-    assert.ok(['done', 'cancelled'].includes(d.state), `${d.id} ${d.state} ${d.error ?? ''}`);
+    assert.ok(['done', 'cancelled'].includes(d.state) || (d.state === 'failed' && /nosuchif0/.test(d.error)), `${d.id} ${d.state} ${d.error ?? ''}`);
     assert.equal(typeof d.packets, 'number');
     assert.equal(typeof d.bytes, 'number');
   }
