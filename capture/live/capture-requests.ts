@@ -74,6 +74,7 @@ export class CaptureRequestRunner {
   private stopped = false;
   private redis: RedisPubSub | undefined;
   private addon: NativeCapture | undefined;
+  private staleDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: CaptureRequestRunnerOptions) {
     this.settings = captureRequestSettings(o.config);
@@ -83,11 +84,32 @@ export class CaptureRequestRunner {
 
   start(): void {
     if (!this.enabled) return;
-    this.poll = setInterval(() => { void this.pollOnce(); }, this.settings.pollMs);
+    // Before this node starts any request: its own left running by an earlier run are failed.
+    this.staleDone = this.failStale();
+    this.poll = setInterval(() => { void this.staleDone.then(() => this.pollOnce()); }, this.settings.pollMs);
     if (this.settings.redis) {
       this.redis = new RedisPubSub(this.settings.redis, this.settings.channel, (m) => { void this.onRedis(m); }, (m) => this.o.log(`packrat: capture requests: ${m}`));
       this.o.log(`packrat: capture requests: listening on ${this.settings.redis} channel ${this.settings.channel}`);
     }
+  }
+
+  /** Requests this node was running when it stopped without ending them (killed): failed, they will not resume. */
+  private async failStale(): Promise<void> {
+    try {
+      for (const d of await this.o.control.listCaptureRequests({ node: this.o.node, states: ACTIVE })) {
+        await this.o.control.updateCaptureRequest(d.id, { state: 'failed', finished: Date.now(), stopReason: 'error', error: 'the capture node stopped while the request ran' }, ACTIVE);
+      }
+    } catch (e) {
+      this.pollError(e as Error);
+    }
+  }
+
+  private lastPollError = '';
+  /** Control store trouble, logged once per distinct message (the poll runs every second). */
+  private pollError(e: Error): void {
+    if (e.message === this.lastPollError) return;
+    this.lastPollError = e.message;
+    this.o.log(`packrat: capture requests: cannot read the control store: ${e.message}`);
   }
 
   private nativeAddon(): NativeCapture { return this.addon ??= this.o.addon ?? loadNativeCapture(); }
@@ -105,8 +127,9 @@ export class CaptureRequestRunner {
         const doc = await this.o.control.updateCaptureRequest(q.id, { state: 'running', started: Date.now() }, ['queued']);
         if (doc) this.launch(doc);
       }
+      this.lastPollError = '';
     } catch (e) {
-      this.o.log(`packrat: capture requests: cannot read the control store: ${(e as Error).message}`);
+      this.pollError(e as Error);
     } finally {
       this.polling = false;
     }
@@ -124,6 +147,7 @@ export class CaptureRequestRunner {
     try { replyTo = (JSON.parse(text) as Record<string, unknown> | null)?.reply; } catch { /* parseCaptureRequest names it */ }
     const reply = this.replier(replyTo);
     let req: CaptureRequest;
+    await this.staleDone;
     try {
       req = parseCaptureRequest(text, this.settings.limits, this.checkBpf);
       if (!requestMatchesNode(req, this.o.node)) {

@@ -11,10 +11,12 @@ import { Config } from '../../db/config.js';
 import { fields } from '../../db/fields/registry.js';
 import '../../db/fields/core.js';
 import { CaptureRequestError, parseCaptureRequest, requestMatchesNode, captureRequestTags } from '../../db/capture-request.js';
-import { SqliteControl } from '../../db/store/sqlite-control-store.js';
+import { SqliteControl, SqliteControlStore } from '../../db/store/sqlite-control-store.js';
 import { apiKeyHash } from '../../viewer/auth.js';
 import { createViewer } from '../../viewer/server.js';
 import { RedisPubSub, RespReader, respCommand } from '../../capture/live/redis-pubsub.js';
+import { CaptureRequestRunner } from '../../capture/live/capture-requests.js';
+import { liveDefaults } from '../../capture/live/options.js';
 
 const limits = { maxBytes: 1000, maxDuration: 60, maxPackets: 100 };
 const refuse = (req: unknown, field: string) => assert.throws(() => parseCaptureRequest(req, limits), (e: unknown) => {
@@ -123,5 +125,27 @@ test('Redis: subscribe, publish, and both again after the server restarted', asy
   } finally {
     ps.close();
     server.kill('SIGKILL');
+  }
+});
+
+test('a node starting up fails the requests it left running (killed), and only its own', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packrat-capreq-stale-'));
+  const control = SqliteControlStore.open(dir);
+  const base = { request: { node: 'n1', packets: 1, destination: { import: true } }, packets: 2, bytes: 100, created: 1 };
+  await control.addCaptureRequest({ ...base, id: 'mine', node: 'n1', state: 'running' });
+  await control.addCaptureRequest({ ...base, id: 'paused', node: 'n1', state: 'paused' });
+  await control.addCaptureRequest({ ...base, id: 'other', node: 'n2', state: 'running' });
+  await control.addCaptureRequest({ ...base, id: 'done', node: 'n1', state: 'done' });
+  const runner = new CaptureRequestRunner({ config: Config.fromText('[default]\ncaptureRequestPollMs=50\n'), node: 'n1', control, live: { ...liveDefaults, interfaces: ['lo'] }, log: () => {} });
+  try {
+    runner.start();
+    await new Promise((r) => setTimeout(r, 200));
+    await runner.stop();
+    const states = Object.fromEntries((await control.listCaptureRequests()).map((d) => [d.id, d.state]));
+    assert.deepEqual(states, { mine: 'failed', paused: 'failed', other: 'running', done: 'done' });
+    assert.match((await control.getCaptureRequest('mine'))!.error!, /stopped while the request ran/);
+  } finally {
+    await control.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
