@@ -179,15 +179,19 @@ export const ADMIN_PROPERTIES: Record<string, Mapping> = {
     settings: OPAQUE, columnConfigs: OPAQUE, infoFieldConfigs: OPAQUE, spiviewFieldConfigs: OPAQUE, tableStates: OPAQUE,
     lastUsed: { type: 'date' },
   },
-  capturerequests_v1: { node: KW, state: KW, created: LONG, request: OPAQUE, delivered: OPAQUE },
   views_v40: { name: KW, user: KW, expression: KW, shared: { type: 'boolean' }, sessionsColConfig: OPAQUE, users: KW, roles: KW, editRoles: KW },
+};
+
+/** Properties of Packrat's own admin indices (created by their own migration, not mapped by migration 3). */
+export const PACKRAT_ADMIN_PROPERTIES: Record<string, Mapping> = {
+  capturerequests_v1: { node: KW, state: KW, created: LONG, request: OPAQUE, delivered: OPAQUE },
 };
 
 export function adminMappings(name: string): Mapping {
   if (name === 'sequence_v30') return { enabled: false };
   // long strings (a history query, a help text) are kept but not indexed rather than refused
   const mappings: Mapping = { dynamic: name !== 'fields_v30', dynamic_templates: [{ string_template: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 4096 } } }] };
-  const props = ADMIN_PROPERTIES[name];
+  const props = ADMIN_PROPERTIES[name] ?? PACKRAT_ADMIN_PROPERTIES[name];
   if (props) mappings.properties = props;
   return mappings;
 }
