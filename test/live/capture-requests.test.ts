@@ -74,8 +74,10 @@ before(async () => {
     const r = lab.spawn(lab.nsB, process.execPath, [trafficJs, 'udp-recv', String(p), '1000000000']);
     await new LineReader(r.stdout!).next();
   }
+  // The main capture on tpacketv3 (two sockets in a fanout group): a request's socket must stay
+  // out of that group, or the main capture would lose the packets hashed to it.
   live = new PackratLive(lab, {
-    interface: lab.devB, statsInterval: 1, captureRequestRedis: `redis://127.0.0.1:${REDIS_PORT}`, captureRequestChannel: CHANNEL,
+    interface: lab.devB, pcapReadMethod: 'tpacketv3', tpacketv3NumThreads: 2, statsInterval: 1, captureRequestAliases: `wire:${lab.devB}`, captureRequestRedis: `redis://127.0.0.1:${REDIS_PORT}`, captureRequestChannel: CHANNEL,
     captureRequestPollMs: 200, maxCaptureRequests: 4, captureRequestMaxBytes: 10_000_000, captureRequestMaxDuration: 60,
   });
   await live.start();
@@ -355,11 +357,24 @@ test('maxCaptureRequests: a fifth request waits, queued; a request that fails (n
   assert.ok(failed.started >= Math.min(...done.map((d) => d.finished)) - 50, 'the fifth started once a slot was free');
 });
 
+test('alias: a request names an interface by its alias (captureRequestAliases); an unknown alias fails that request', async () => {
+  const folder = join(work, 'alias');
+  const id = await submitApi({ node: 'livetest', alias: 'wire', bpf: 'udp dst port 7016', packets: 2, destination: { folder } });
+  const unknown = await submitApi({ node: 'livetest', alias: 'nowhere', packets: 2, destination: { folder } });
+  await running(id);
+  send(7016, 4);
+  const d = await finished(id);
+  assert.deepEqual([d.state, d.packets], ['done', 2]);
+  const u = await finished(unknown);
+  assert.equal(u.state, 'failed');
+  assert.match(u.error, /alias: no interface alias 'nowhere'/);
+});
+
 test('list shows every request with its state and counts; the main capture counted every packet sent', async () => {
   const all = await list();
   assert.ok(all.length >= 10);
   for (const d of all) {
-    assert.ok(['done', 'cancelled'].includes(d.state) || (d.state === 'failed' && /nosuchif0/.test(d.error)), `${d.id} ${d.state} ${d.error ?? ''}`);
+    assert.ok(['done', 'cancelled'].includes(d.state) || (d.state === 'failed' && /nosuchif0|nowhere/.test(d.error)), `${d.id} ${d.state} ${d.error ?? ''}`);
     assert.equal(typeof d.packets, 'number');
     assert.equal(typeof d.bytes, 'number');
   }
