@@ -370,7 +370,7 @@ test('alias: a request names an interface by its alias (captureRequestAliases); 
   assert.match(u.error, /alias: no interface alias 'nowhere'/);
 });
 
-test('list shows every request with its state and counts; the main capture counted every packet sent', async () => {
+test('list shows every request with its state and counts; a request running at shutdown delivers; the main capture counted every packet sent', async () => {
   const all = await list();
   assert.ok(all.length >= 10);
   for (const d of all) {
@@ -379,7 +379,15 @@ test('list shows every request with its state and counts; the main capture count
     assert.equal(typeof d.bytes, 'number');
   }
   assert.equal((await api('GET', '/api/capture-requests?state=cancelled')).json.data.length, 1);
+  // A request still running when the capture stops ends with it and delivers what it has.
+  const last = await submitApi({ node: 'livetest', bpf: 'udp dst port 7017', duration: 50, destination: { folder: join(work, 'shutdown') } });
+  await running(last);
+  send(7017, 3);
+  await sleep(300);
   const stored = await live.stop({ sessions: false });
+  const d = (await api('GET', `/api/capture-requests/${last}`)).json;
+  assert.deepEqual([d.state, d.stopReason, d.packets], ['done', 'shutdown', 3]);
+  assert.equal(folderPcap(d).length, 3);
   assert.equal(stored.stats?.totalPackets, sent, `main capture packets vs sent (${stored.stderr.slice(-2000)})`);
   assert.ok(readdirSync(join(work, 'api-packets')).length === 1);
 });
