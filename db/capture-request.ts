@@ -11,6 +11,7 @@
 //     "destination": { "import": true, "folder": "/abs/dir", "url": "https://host/upload" },
 //     "transforms": { ... capture/transform's TransformSpec } }
 import { randomBytes } from 'node:crypto';
+import { resolve, sep } from 'node:path';
 import type { Config } from './config.js';
 
 export class CaptureRequestError extends Error {
@@ -35,6 +36,8 @@ export interface CaptureRequestLimits {
   maxDuration: number;
   /** `captureRequestMaxPackets`: a request's packet limit at most. */
   maxPackets: number;
+  /** `captureRequestFolderRoot`: destination folders must lie inside it; empty: no folder destinations. */
+  folderRoot: string;
 }
 
 export function captureRequestLimits(config: Config): CaptureRequestLimits {
@@ -42,6 +45,7 @@ export function captureRequestLimits(config: Config): CaptureRequestLimits {
     maxBytes: config.int('captureRequestMaxBytes', 100_000_000, 1024, 2 ** 31 - 1),
     maxDuration: config.int('captureRequestMaxDuration', 3600, 1, 7 * 86400),
     maxPackets: config.int('captureRequestMaxPackets', 1_000_000, 1, 2 ** 31 - 1),
+    folderRoot: config.str('captureRequestFolderRoot', ''),
   };
 }
 
@@ -130,7 +134,7 @@ export function parseCaptureRequest(input: unknown, limits: CaptureRequestLimits
   }
   if (dd.folder !== undefined) {
     r.destination.folder = str(dd.folder, 'destination.folder');
-    if (!r.destination.folder.startsWith('/')) throw new CaptureRequestError('destination.folder', 'must be an absolute path');
+    checkFolder(r.destination.folder, limits.folderRoot);
   }
   if (dd.url !== undefined) {
     const u = str(dd.url, 'destination.url');
@@ -141,6 +145,18 @@ export function parseCaptureRequest(input: unknown, limits: CaptureRequestLimits
   }
   if (!r.destination.import && !r.destination.folder && !r.destination.url) throw new CaptureRequestError('destination', 'names no destination (import, folder or url)');
   return r;
+}
+
+/**
+ * A destination folder must be absolute and inside `root` (captureRequestFolderRoot): the node
+ * writes there with its own rights, so a requester does not choose any folder of the host.
+ */
+export function checkFolder(folder: string, root: string): void {
+  if (!folder.startsWith('/')) throw new CaptureRequestError('destination.folder', 'must be an absolute path');
+  if (!root) throw new CaptureRequestError('destination.folder', 'folder destinations are off on this installation (captureRequestFolderRoot= is not set)');
+  const r = resolve(root);
+  const f = resolve(folder);
+  if (f !== r && !f.startsWith(r.endsWith(sep) ? r : r + sep)) throw new CaptureRequestError('destination.folder', `${folder} is not inside ${r} (captureRequestFolderRoot)`);
 }
 
 /** Whether a request is for `node` ("any" matches every node). */

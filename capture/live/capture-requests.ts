@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type { Config } from '../../db/config.js';
 import type { CaptureRequestDoc, CaptureRequestState, ControlStore } from '../../db/backend/control-store.js';
 import {
-  CaptureRequest, CaptureRequestError, CaptureRequestLimits, captureRequestLimits, captureRequestTags, newCaptureRequestId,
+  CaptureRequest, CaptureRequestError, captureRequestLimits, captureRequestTags, checkFolder, newCaptureRequestId,
   parseCaptureRequest, requestMatchesNode,
 } from '../../db/capture-request.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
@@ -349,6 +349,7 @@ class RequestCapture {
     const errors: string[] = [];
     if (d.folder) {
       try {
+        checkFolder(d.folder, this.o.config.str('captureRequestFolderRoot', '')); // this node's root, whoever checked the request
         mkdirSync(d.folder, { recursive: true });
         const file = join(d.folder, name);
         writeFileSync(file, pcap);

@@ -18,7 +18,7 @@ import { RedisPubSub, RespReader, respCommand } from '../../capture/live/redis-p
 import { CaptureRequestRunner } from '../../capture/live/capture-requests.js';
 import { liveDefaults } from '../../capture/live/options.js';
 
-const limits = { maxBytes: 1000, maxDuration: 60, maxPackets: 100 };
+const limits = { maxBytes: 1000, maxDuration: 60, maxPackets: 100, folderRoot: '/srv/req' };
 const refuse = (req: unknown, field: string) => assert.throws(() => parseCaptureRequest(req, limits), (e: unknown) => {
   assert.ok(e instanceof CaptureRequestError, String(e));
   assert.equal(e.field, field, e.message);
@@ -31,7 +31,8 @@ test('a request is checked field by field; defaults come from the bounds', () =>
   assert.deepEqual(captureRequestTags(r, 'x1'), ['a', 'b', 'capture-request:x1', 'alertid:7']);
   assert.ok(requestMatchesNode(r, 'sensor') && !requestMatchesNode(r, 'other'));
   assert.ok(requestMatchesNode({ node: 'any' }, 'whatever'));
-  const ok = { node: 'n', packets: 1, destination: { folder: '/tmp/x' } };
+  const ok = { node: 'n', packets: 1, destination: { folder: '/srv/req/x' } };
+  assert.equal(parseCaptureRequest(ok, limits).destination.folder, '/srv/req/x');
   refuse('not json', 'request');
   refuse([ok], 'request');
   refuse({ ...ok, extra: 1 }, 'extra');
@@ -48,6 +49,10 @@ test('a request is checked field by field; defaults come from the bounds', () =>
   refuse({ ...ok, timeout: '5' }, 'timeout');
   refuse({ ...ok, snap: 10 }, 'snap');
   refuse({ ...ok, destination: { folder: 'relative' } }, 'destination.folder');
+  refuse({ ...ok, destination: { folder: '/etc' } }, 'destination.folder');
+  refuse({ ...ok, destination: { folder: '/srv/req/../../etc' } }, 'destination.folder');
+  refuse({ ...ok, destination: { folder: '/srv/request' } }, 'destination.folder');
+  assert.throws(() => parseCaptureRequest(ok, { ...limits, folderRoot: '' }), /folder destinations are off/);
   refuse({ ...ok, destination: { bucket: 'b' } }, 'destination.bucket');
   refuse({ ...ok, destination: {} }, 'destination');
   refuse({ ...ok, transforms: [] }, 'transforms');
