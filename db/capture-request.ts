@@ -38,6 +38,8 @@ export interface CaptureRequestLimits {
   maxPackets: number;
   /** `captureRequestFolderRoot`: destination folders must lie inside it; empty: no folder destinations. */
   folderRoot: string;
+  /** `captureRequestUrls`: URL prefixes a destination.url must start with; none: no URL destinations. */
+  urlPrefixes: string[];
 }
 
 export function captureRequestLimits(config: Config): CaptureRequestLimits {
@@ -46,6 +48,7 @@ export function captureRequestLimits(config: Config): CaptureRequestLimits {
     maxDuration: config.int('captureRequestMaxDuration', 3600, 1, 7 * 86400),
     maxPackets: config.int('captureRequestMaxPackets', 1_000_000, 1, 2 ** 31 - 1),
     folderRoot: config.str('captureRequestFolderRoot', ''),
+    urlPrefixes: config.list('captureRequestUrls'),
   };
 }
 
@@ -138,9 +141,7 @@ export function parseCaptureRequest(input: unknown, limits: CaptureRequestLimits
   }
   if (dd.url !== undefined) {
     const u = str(dd.url, 'destination.url');
-    let url: URL;
-    try { url = new URL(u); } catch { throw new CaptureRequestError('destination.url', `not a URL: ${u}`); }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CaptureRequestError('destination.url', 'must be http:// or https://');
+    checkUrl(u, limits.urlPrefixes);
     r.destination.url = u;
   }
   if (!r.destination.import && !r.destination.folder && !r.destination.url) throw new CaptureRequestError('destination', 'names no destination (import, folder or url)');
@@ -157,6 +158,19 @@ export function checkFolder(folder: string, root: string): void {
   const r = resolve(root);
   const f = resolve(folder);
   if (f !== r && !f.startsWith(r.endsWith(sep) ? r : r + sep)) throw new CaptureRequestError('destination.folder', `${folder} is not inside ${r} (captureRequestFolderRoot)`);
+}
+
+/**
+ * A destination URL must be http(s) and start with one of `prefixes` (captureRequestUrls): the
+ * node posts from inside the network, so a requester does not choose any address it can reach.
+ */
+export function checkUrl(u: string, prefixes: readonly string[]): void {
+  let url: URL;
+  try { url = new URL(u); } catch { throw new CaptureRequestError('destination.url', `not a URL: ${u}`); }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CaptureRequestError('destination.url', 'must be http:// or https://');
+  if (prefixes.length === 0) throw new CaptureRequestError('destination.url', 'URL destinations are off on this installation (captureRequestUrls= is not set)');
+  const norm = (p: string) => { try { return new URL(p).href; } catch { return p; } };
+  if (!prefixes.some((p) => url.href.startsWith(norm(p)))) throw new CaptureRequestError('destination.url', `${u} starts with none of captureRequestUrls (${prefixes.join(' ')})`);
 }
 
 /** Whether a request is for `node` ("any" matches every node). */

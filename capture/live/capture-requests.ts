@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type { Config } from '../../db/config.js';
 import type { CaptureRequestDoc, CaptureRequestState, ControlStore } from '../../db/backend/control-store.js';
 import {
-  CaptureRequest, CaptureRequestError, captureRequestLimits, captureRequestTags, checkFolder, newCaptureRequestId,
+  CaptureRequest, CaptureRequestError, captureRequestLimits, captureRequestTags, checkFolder, checkUrl, newCaptureRequestId,
   parseCaptureRequest, requestMatchesNode,
 } from '../../db/capture-request.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
@@ -358,6 +358,7 @@ class RequestCapture {
     }
     if (d.url) {
       try {
+        checkUrl(d.url, this.o.config.list('captureRequestUrls'));
         const r = await fetch(d.url, {
           method: 'POST', body: pcap, signal: AbortSignal.timeout(60_000),
           headers: { 'content-type': 'application/vnd.tcpdump.pcap', 'x-packrat-capture-request': this.doc.id, 'x-packrat-node': this.o.node },

@@ -18,7 +18,7 @@ import { RedisPubSub, RespReader, respCommand } from '../../capture/live/redis-p
 import { CaptureRequestRunner } from '../../capture/live/capture-requests.js';
 import { liveDefaults } from '../../capture/live/options.js';
 
-const limits = { maxBytes: 1000, maxDuration: 60, maxPackets: 100, folderRoot: '/srv/req' };
+const limits = { maxBytes: 1000, maxDuration: 60, maxPackets: 100, folderRoot: '/srv/req', urlPrefixes: ['https://up.example/in/', 'http://10.0.0.9:8080'] };
 const refuse = (req: unknown, field: string) => assert.throws(() => parseCaptureRequest(req, limits), (e: unknown) => {
   assert.ok(e instanceof CaptureRequestError, String(e));
   assert.equal(e.field, field, e.message);
@@ -54,6 +54,12 @@ test('a request is checked field by field; defaults come from the bounds', () =>
   refuse({ ...ok, destination: { folder: '/srv/request' } }, 'destination.folder');
   assert.throws(() => parseCaptureRequest(ok, { ...limits, folderRoot: '' }), /folder destinations are off/);
   refuse({ ...ok, destination: { bucket: 'b' } }, 'destination.bucket');
+  assert.equal(parseCaptureRequest({ ...ok, destination: { url: 'https://up.example/in/x?y=1' } }, limits).destination.url, 'https://up.example/in/x?y=1');
+  assert.equal(parseCaptureRequest({ ...ok, destination: { url: 'http://10.0.0.9:8080/p' } }, limits).destination.url, 'http://10.0.0.9:8080/p');
+  refuse({ ...ok, destination: { url: 'https://up.example/other' } }, 'destination.url');
+  refuse({ ...ok, destination: { url: 'http://10.0.0.9:8080.evil.test/' } }, 'destination.url');
+  refuse({ ...ok, destination: { url: 'http://169.254.169.254/latest' } }, 'destination.url');
+  refuse({ ...ok, destination: { url: 'ftp://up.example/in/' } }, 'destination.url');
   refuse({ ...ok, destination: {} }, 'destination');
   refuse({ ...ok, transforms: [] }, 'transforms');
   assert.throws(() => parseCaptureRequest({ ...ok, bpf: 'nonsense' }, limits, () => { throw new Error('syntax error'); }), /^Error: bpf: syntax error|bpf: syntax error/);

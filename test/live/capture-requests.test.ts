@@ -78,7 +78,7 @@ before(async () => {
   // out of that group, or the main capture would lose the packets hashed to it.
   live = new PackratLive(lab, {
     interface: lab.devB, pcapReadMethod: 'tpacketv3', tpacketv3NumThreads: 2, statsInterval: 1, captureRequestAliases: `wire:${lab.devB}`, captureRequestRedis: `redis://127.0.0.1:${REDIS_PORT}`, captureRequestChannel: CHANNEL,
-    captureRequestPollMs: 200, maxCaptureRequests: 4, captureRequestMaxBytes: 10_000_000, captureRequestMaxDuration: 60, captureRequestFolderRoot: work,
+    captureRequestPollMs: 200, maxCaptureRequests: 4, captureRequestMaxBytes: 10_000_000, captureRequestMaxDuration: 60, captureRequestFolderRoot: work, captureRequestUrls: `http://127.0.0.1:${FWD_PORT}/`,
   });
   await live.start();
   const dataDir = join(live.dir, 'data');
@@ -88,7 +88,7 @@ before(async () => {
   control.close();
   const addon = loadNativeCapture();
   viewer = await createViewer({
-    config: Config.fromText(`[default]\ndataDir=${dataDir}\ncaptureRequestMaxBytes=10000000\ncaptureRequestMaxDuration=60\ncaptureRequestFolderRoot=${work}\n`, 'viewer'),
+    config: Config.fromText(`[default]\ndataDir=${dataDir}\ncaptureRequestMaxBytes=10000000\ncaptureRequestMaxDuration=60\ncaptureRequestFolderRoot=${work}\ncaptureRequestUrls=http://127.0.0.1:${FWD_PORT}/\n`, 'viewer'),
     registry: fields, uiDir: join(work, 'no-ui'), checkBpf: (e, snap) => { addon.compileBpf(e, 1, snap); },
   });
   base = `http://127.0.0.1:${await viewer.listen(0, '127.0.0.1')}`;
@@ -303,6 +303,7 @@ test('malformed requests: 400 naming the field (API), an error on the reply chan
     [{ node: 'livetest', packets: 5, destination: { url: 'ftp://x/' } }, 'destination.url'],
     [{ node: 'livetest', packets: 5 }, 'destination'],
     [{ node: 'livetest', packets: 5, destination: { folder: '/etc/cron.d' } }, 'destination.folder'],
+    [{ node: 'livetest', packets: 5, destination: { url: 'http://127.0.0.1:6379/' } }, 'destination.url'],
   ];
   for (const [req, field] of bad) {
     const r = await api('POST', '/api/capture-requests', req);
