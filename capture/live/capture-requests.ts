@@ -271,7 +271,7 @@ class RequestCapture {
         }
       }
       if (this.src.error && !this.stopReason) throw this.src.error;
-      drops = this.src.stats().reduce((a, s) => a + s.drops, 0);
+      drops = this.drops();
     } catch (e) {
       error = (e as Error).message;
       this.stopReason ??= 'error';
@@ -324,11 +324,14 @@ class RequestCapture {
     return false;
   }
 
+  /** Packets the kernel dropped for this request's socket. */
+  private drops(): number { return this.src?.stats().reduce((a, x) => a + x.drops, 0) ?? 0; }
+
   /** Counts to the control store; learns of pause, resume and cancel from its answer. */
   private async report(): Promise<void> {
     if (this.stopReason) return;
     try {
-      const d = await this.o.control.updateCaptureRequest(this.doc.id, { packets: this.packets, bytes: this.bytes, seen: this.seen }, ACTIVE);
+      const d = await this.o.control.updateCaptureRequest(this.doc.id, { packets: this.packets, bytes: this.bytes, seen: this.seen, drops: this.drops() }, ACTIVE);
       if (!d) { this.end('cancel'); return; }
       const paused = d.state === 'paused';
       if (this.paused && !paused) this.lastKeptMs = Date.now(); // an idle timeout counts from the resume

@@ -270,6 +270,8 @@ test('cancel, pause and resume (the experiments of issue 16 part 5)', async () =
   send(7006, 3);
   assert.equal((await api('POST', `/api/capture-requests/${id}/pause`)).status, 200);
   await sleep(1500); // the node learns it on its next count update (every second)
+  const mid = (await api('GET', `/api/capture-requests/${id}`)).json;
+  assert.deepEqual([mid.state, mid.packets, mid.bytes], ['paused', 3, 24 + 3 * (16 + FRAME)], 'counts are written while it runs');
   send(7006, 4);
   await sleep(300);
   assert.equal((await api('POST', `/api/capture-requests/${id}/resume`)).status, 200);
@@ -284,6 +286,7 @@ test('cancel, pause and resume (the experiments of issue 16 part 5)', async () =
   assert.equal(d.stopReason, 'cancel');
   assert.equal(d.packets, 5, 'the 3 before the pause and the 2 after the resume');
   assert.ok(d.seen >= 9, `seen ${d.seen}`);
+  assert.equal(d.drops, 0);
   assert.equal(folderPcap(d).length, 5, 'what it had is delivered');
   assert.equal((await api('DELETE', `/api/capture-requests/${id}`)).status, 409);
   assert.equal((await api('DELETE', '/api/capture-requests/nope')).status, 404);
