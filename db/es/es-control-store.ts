@@ -340,7 +340,7 @@ export class EsControlStore implements ControlStore {
     const filter: Q[] = [];
     if (o.node !== undefined) filter.push({ term: { node: o.node } });
     if (o.states) filter.push({ terms: { state: [...o.states] } });
-    const hits = await this.all(this.index('capturerequests'), { bool: { filter } }, [{ created: 'desc' }, { _id: 'desc' }]);
+    const hits = await this.all(this.index('capturerequests'), { bool: { filter } }, [{ created: 'desc' }, { id: 'desc' }]);
     return hits.map((h) => h._source as CaptureRequestDoc);
   }
 

@@ -184,7 +184,7 @@ export const ADMIN_PROPERTIES: Record<string, Mapping> = {
 
 /** Properties of Packrat's own admin indices (created by their own migration, not mapped by migration 3). */
 export const PACKRAT_ADMIN_PROPERTIES: Record<string, Mapping> = {
-  capturerequests_v1: { node: KW, state: KW, created: LONG, request: OPAQUE, delivered: OPAQUE },
+  capturerequests_v1: { id: KW, node: KW, state: KW, created: LONG, request: OPAQUE, delivered: OPAQUE },
 };
 
 export function adminMappings(name: string): Mapping {
