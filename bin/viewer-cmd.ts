@@ -5,6 +5,7 @@ import { fields } from '../db/fields/registry.js';
 import '../db/fields/core.js';
 import '../capture/parsers/index.js'; // every parser's field definitions
 import { createViewer } from '../viewer/server.js';
+import { loadNativeCapture, nativeCaptureAvailable } from '../capture/live/native.js';
 
 export async function viewerCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ['-c', '-n', '--port', '--host', '-o'], flags: [], alias: { '--config': '-c', '--node': '-n' } });
@@ -18,7 +19,9 @@ export async function viewerCommand(argv: string[]): Promise<void> {
   const port = portText !== undefined ? Number(portText) : config.int('viewPort', 8005, 0, 65535);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, not '${portText}'`);
   const host = one(a, '--host') ?? config.raw('viewHost') ?? (portText === '0' ? '127.0.0.1' : undefined);
-  const viewer = await createViewer({ config, registry: fields });
+  // A capture request's BPF is compiled here (libpcap in the capture addon) when the addon is built; else the node checks it.
+  const checkBpf = nativeCaptureAvailable() ? (expr: string, snap: number) => { loadNativeCapture().compileBpf(expr, 1, snap); } : undefined;
+  const viewer = await createViewer({ config, registry: fields, checkBpf });
   if ((await viewer.context.control.listUsers()).length === 0) {
     process.stderr.write('packrat: no users yet; add one with `packrat user add NAME --admin -c CONFIG`\n');
   }

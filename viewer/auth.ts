@@ -9,7 +9,8 @@ import type { Config } from '../db/config.js';
 import type { ControlStore, UserDoc } from '../db/backend/control-store.js';
 import { keyRefusal } from './key-scope.js';
 
-export const ROLES = ['superAdmin', 'usersAdmin', 'arkimeAdmin', 'arkimeUser'] as const;
+/** Arkime's roles, and Packrat's `captureRequester` (may submit and manage capture requests; arkimeAdmin implies it). */
+export const ROLES = ['superAdmin', 'usersAdmin', 'arkimeAdmin', 'arkimeUser', 'captureRequester'] as const;
 export type Role = typeof ROLES[number];
 
 export const SESSION_COOKIE = 'PACKRAT-SESSION';
@@ -19,11 +20,11 @@ export const DEFAULT_HASH_COST = 10;
 const MIN_HASH_COST = 4, MAX_HASH_COST = 15;
 const USER_ID_RE = /^[@\w.-]+$/;
 
-/** Roles a user holds once implied ones are added (superAdmin → all, arkimeAdmin → arkimeUser). */
+/** Roles a user holds once implied ones are added (superAdmin → all, arkimeAdmin → arkimeUser and captureRequester). */
 export function effectiveRoles(roles: readonly string[] | undefined): Set<string> {
   const out = new Set(roles ?? []);
   if (out.has('superAdmin')) for (const r of ROLES) out.add(r);
-  if (out.has('arkimeAdmin')) out.add('arkimeUser');
+  if (out.has('arkimeAdmin')) { out.add('arkimeUser'); out.add('captureRequester'); }
   return out;
 }
 

@@ -27,6 +27,7 @@ import type { ClusterAdmin } from '../db/backend/cluster-admin.js';
 import { internalRouter } from './multinode-routes.js';
 import { sessionRoutes } from './routes-sessions.js';
 import { flowRoutes } from './routes-flow.js';
+import { captureRequestRoutes, type CaptureRequestApi } from './routes-capture-requests.js';
 import { contentSecurityPolicy, inlineScripts, securityHeaders } from './security-headers.js';
 
 export interface ViewerLimits {
@@ -56,6 +57,7 @@ export interface ViewerContext {
   exports: Set<Promise<void>>;
   /** anonymize=1 and users with forced anonymisation (anonymizeKey=). */
   anonymizer: ExportAnonymizer;
+  captureRequests: CaptureRequestApi;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -69,7 +71,7 @@ export interface RouteDef {
   handler: (ctx: Context, v: ViewerContext) => Promise<void>;
 }
 
-export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...flowRoutes, ...aggRoutes, ...esRoutes];
+export const ROUTES: RouteDef[] = [...adminRoutes, ...sessionRoutes, ...flowRoutes, ...aggRoutes, ...esRoutes, ...captureRequestRoutes];
 
 export function limitsFromConfig(config: Config): ViewerLimits {
   return {
@@ -190,6 +192,8 @@ export interface ViewerOptions {
   /** Overrides for tests. */
   limits?: Partial<ViewerLimits>;
   auth?: AuthOptions;
+  /** libpcap's compile of a capture request's BPF (bin/viewer-cmd.ts passes the capture addon's). */
+  checkBpf?: (expr: string, snap: number) => void;
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
@@ -205,6 +209,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     nodes: new NodeLinks(o.config),
     exports: new Set(),
     anonymizer,
+    captureRequests: { config: o.config, checkBpf: o.checkBpf },
   };
   const app = new Koa();
   app.proxy = o.config.bool('trustProxy', false);

@@ -62,7 +62,7 @@ after(async () => {
 });
 
 /** The user whose roles are just short of what a route needs. */
-const tooSmall: Record<string, string> = { arkimeUser: 'usersonly', arkimeAdmin: 'user', usersAdmin: 'user', superAdmin: 'user' };
+const tooSmall: Record<string, string> = { arkimeUser: 'usersonly', arkimeAdmin: 'user', usersAdmin: 'user', superAdmin: 'user', captureRequester: 'user' };
 
 test('every route: 401 without credentials, 403 with too small a role', async () => {
   let checked = 0;

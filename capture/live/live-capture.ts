@@ -32,6 +32,7 @@ import { FilePositions, MAX_LIVE_FILE_SIZE_G } from './file-positions.js';
 import { LiveStats, LiveStatsDoc } from './live-stats.js';
 import { ipfixExporterFromConfig } from '../export/ipfix-exporter.js';
 import { checkWritable, dropPrivileges } from './privileges.js';
+import { CaptureRequestRunner } from './capture-requests.js';
 import '../pipeline/setup.js'; // registers every parser's fields before the store opens
 
 export interface LiveRunOptions {
@@ -284,6 +285,10 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
   log(`packrat: capturing on ${liveOpts.interfaces.join(', ')} (${liveOpts.readMethod}${liveOpts.bpf ? `, bpf ${liveOpts.bpf}` : ''}) ` +
     `into ${pcapDirs.join(', ')}, ${threads} packet thread(s)`);
 
+  // Capture requests: their own sockets beside this capture (capture-requests.ts).
+  const requests = new CaptureRequestRunner({ config, node, control, live: liveOpts, log });
+  requests.start();
+
   // ---- the packet path ----
   const tmp = new PacketBatch(new Uint8Array(0), capacity);
   let nextId = 1;
@@ -338,6 +343,7 @@ export async function runLiveCapture(config: Config, node: string, o: LiveRunOpt
       await Promise.all(workers.map((w) => new Promise<void>((r) => { finishedWaiters.push(r); w.postMessage({ type: 'finish' } satisfies ToLiveWorker); })));
     }
     finishedWaiters = [];
+    await requests.stop();
     await writer.close();
     if (flushing) await flushing;
     await store.flush();

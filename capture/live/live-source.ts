@@ -94,7 +94,7 @@ export class LiveSource implements PacketSource {
         blockSize: o.blockSize,
         numBlocks: o.numBlocks,
         snapLen: o.snapLen,
-        fanoutGroup: o.readMethod === 'tpacketv3' ? ((o.clusterId + ifIndex) & 0xffff) || 1 : 0,
+        fanoutGroup: o.readMethod === 'tpacketv3' && o.fanout ? ((o.clusterId + ifIndex) & 0xffff) || 1 : 0,
         promisc: o.promisc ? 1 : 0,
         timeoutMs: o.timeoutMs,
         bufferSize: o.bufferSize,

@@ -24,6 +24,8 @@ export interface LiveCaptureOptions {
   /** Block retire timeout / libpcap read timeout: how long a quiet link holds a partial block. */
   timeoutMs: number;
   promisc: boolean;
+  /** Join the sockets of an interface in a fanout group (the main capture); off for a capture request's own socket, which must see every packet beside it. */
+  fanout: boolean;
 }
 
 export const liveDefaults: LiveCaptureOptions = {
@@ -38,6 +40,7 @@ export const liveDefaults: LiveCaptureOptions = {
   bufferSize: 300_000_000,
   timeoutMs: 100,
   promisc: true,
+  fanout: true,
 };
 
 export class LiveConfigError extends Error {}
@@ -62,5 +65,6 @@ export function liveOptionsFromConfig(cfg: Config): LiveCaptureOptions {
     bufferSize: cfg.int('pcapBufferSize', d.bufferSize, 0, 2 ** 31 - 1),
     timeoutMs: cfg.int('tpacketv3BlockTimeoutMs', d.timeoutMs, 1, 10_000),
     promisc: cfg.bool('promisc', true),
+    fanout: true,
   };
 }

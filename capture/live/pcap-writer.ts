@@ -291,13 +291,7 @@ export class PcapWriter {
     // A new file starts on a fresh buffer at offset 0 with the pcap header.
     this.curLen = 0;
     this.curPos = 0;
-    const h = Buffer.alloc(PCAP_HDR);
-    h.writeUInt32LE(0xa1b2c3d4, 0);
-    h.writeUInt16LE(2, 4);
-    h.writeUInt16LE(4, 6);
-    h.writeUInt32LE(this.o.snapLen, 16);
-    h.writeUInt32LE(linktype, 20);
-    this.append(h, 0, PCAP_HDR);
+    this.append(pcapGlobalHeader(this.o.snapLen, linktype), 0, PCAP_HDR);
     this.o.onFileOpen?.(info);
     return f;
   }
@@ -423,4 +417,15 @@ export class PcapWriter {
     this.stats.lastError = message;
     try { this.o.onError?.({ file, code, message }); } catch { /* a reporting hook must not stop the writer */ }
   }
+}
+
+/** The 24-byte header of a classic little-endian microsecond pcap file. */
+export function pcapGlobalHeader(snapLen: number, linktype: number): Buffer {
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0);
+  h.writeUInt16LE(2, 4);
+  h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(snapLen, 16);
+  h.writeUInt32LE(linktype, 20);
+  return h;
 }

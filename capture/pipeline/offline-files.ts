@@ -4,6 +4,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, type PacketBatch } from '../readers/types.js';
+import { pcapGlobalHeader } from '../live/pcap-writer.js';
 
 /** Arkime's pcap file name: `<node>-<YYMMDD>-<num %08u>.pcap`, date of the first packet, local time. */
 export function arkimePcapName(node: string, firstSec: number, num: number): string {
@@ -89,8 +90,7 @@ export class PcapCopy {
     this.linkType = linkType;
     this.fd = openSync(this.path, 'wx'); // never overwrite another file's copy
     const h = this.out;
-    h.writeUInt32LE(0xa1b2c3d4, 0); h.writeUInt16LE(2, 4); h.writeUInt16LE(4, 6);
-    h.writeInt32LE(0, 8); h.writeUInt32LE(0, 12); h.writeUInt32LE(COPY_SNAPLEN, 16); h.writeUInt32LE(linkType, 20);
+    pcapGlobalHeader(COPY_SNAPLEN, linkType).copy(h, 0);
     this.used = 24;
     this.size = 24;
   }

@@ -41,6 +41,30 @@ export interface HistoryDoc { id?: string; timestamp: number; userId: string; ap
 
 export type Doc = Record<string, unknown>;
 
+export type CaptureRequestState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+/** States a capture request never leaves. */
+export const FINAL_CAPTURE_REQUEST_STATES: readonly CaptureRequestState[] = ['done', 'cancelled', 'failed'];
+
+/**
+ * A capture request (pcapdaemon's model; db/capture-request.ts validates the request itself):
+ * one document per node that runs it. `node` is the node that runs it; `request` the validated
+ * request. The node updates `packets`/`bytes` (pcap bytes kept: 24-byte header, 16 per record,
+ * captured lengths) and `seen` about once a second while it runs.
+ */
+export interface CaptureRequestDoc {
+  id: string; node: string; state: CaptureRequestState; request: Doc;
+  /** ms since the epoch */
+  created: number; started?: number; finished?: number; updated?: number;
+  packets: number; bytes: number; seen?: number;
+  /** duration | timeout | packets | bytes | cancel | shutdown | error */
+  stopReason?: string; error?: string;
+  /** What each destination got: { folder: path, url: status, import: sessions }. */
+  delivered?: Doc;
+  /** api | redis, and who asked. */
+  via?: string; user?: string;
+  [key: string]: unknown;
+}
+
 export interface ControlStore {
   /** Where the data lives (a file or a cluster and prefix), for messages. */
   readonly where: string;
@@ -107,6 +131,19 @@ export interface ControlStore {
   deleteHistory(id: string): Promise<boolean>;
   /** Remove (or with dryRun only count) history older than `beforeMs` (`db expire --history`). */
   expireHistory(beforeMs: number, o?: { dryRun?: boolean }): Promise<number>;
+
+  /** Store a new capture request (its id chosen by the caller); throws when the id exists. */
+  addCaptureRequest(doc: CaptureRequestDoc): Promise<void>;
+  getCaptureRequest(id: string): Promise<CaptureRequestDoc | undefined>;
+  /** Newest first; only those of `node` and in `states` when given. */
+  listCaptureRequests(o?: { node?: string; states?: readonly CaptureRequestState[] }): Promise<CaptureRequestDoc[]>;
+  /**
+   * Merge `patch` into a request, atomically, only while its state is one of `ifStates` (any
+   * state when absent). Returns the updated doc, or undefined when there is no such request or
+   * its state was another (a node claims a queued request this way, and learns that it was
+   * cancelled when its count update is refused).
+   */
+  updateCaptureRequest(id: string, patch: Partial<CaptureRequestDoc>, ifStates?: readonly CaptureRequestState[]): Promise<CaptureRequestDoc | undefined>;
 
   close(): Promise<void>;
 }

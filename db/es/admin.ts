@@ -57,6 +57,14 @@ export const MIGRATIONS: Migration[] = [
       for (const name of Object.keys(ADMIN_PROPERTIES)) await api.request({ method: 'PUT', path: `/${p}${name}/_mapping`, body: adminMappings(name) });
     },
   },
+  {
+    version: 4,
+    what: 'capture requests index (capturerequests_v1, issue 16) on clusters initialised before it',
+    async run(api) {
+      const p = api.settings.prefix;
+      await createIndexIfMissing(api, `${p}capturerequests_v1`, adminIndexBody('capturerequests_v1'), `${p}capturerequests`);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

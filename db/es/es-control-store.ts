@@ -8,7 +8,7 @@
 // Writes refresh before they return: control data is written rarely (per file, per stats
 // interval, per admin action) and read back at once by another process.
 import { partitionSuffix } from '../backend/partition-name.js';
-import type { ControlStore, Doc, FileDoc, HistoryDoc, UserDoc, ViewDoc } from '../backend/control-store.js';
+import type { CaptureRequestDoc, CaptureRequestState, ControlStore, Doc, FileDoc, HistoryDoc, UserDoc, ViewDoc } from '../backend/control-store.js';
 import { EsResponseError, type EsApi } from './client.js';
 
 type Hit = { _id: string; _index: string; _source: Doc; sort?: unknown[]; _seq_no?: number; _primary_term?: number };
@@ -117,10 +117,20 @@ export class EsControlStore implements ControlStore {
    * shallow merge as the embedded store, where `_update` would merge objects deeply.
    */
   private async merge(index: string, id: string, patch: Doc, missing: string): Promise<Doc> {
+    const out = await this.casUpdate(index, id, (cur) => { if (!cur) throw new Error(missing); return { ...cur, ...patch }; });
+    return out!;
+  }
+
+  /**
+   * Compare and set: `make` turns the current source (undefined when there is none) into the
+   * next one, or undefined to leave it; written only if nobody wrote in between, else again.
+   */
+  private async casUpdate(index: string, id: string, make: (cur: Doc | undefined) => Doc | undefined): Promise<Doc | undefined> {
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(index, id);
-      if (!cur) throw new Error(missing);
-      const next = dropUndefined({ ...cur._source, ...patch });
+      const made = make(cur?._source);
+      if (!cur || !made) return undefined;
+      const next = dropUndefined(made);
       try {
         await this.put(index, id, next, { if_seq_no: cur._seq_no!, if_primary_term: cur._primary_term! });
         return next;
@@ -313,6 +323,32 @@ export class EsControlStore implements ControlStore {
     const q = { ignore_unavailable: true, allow_no_indices: true };
     if (o.dryRun) return (await this.req<{ count: number }>({ method: 'POST', path: `/${this.historyPattern()}/_count`, body: { query }, query: q })).count;
     return this.deleteWhere(this.historyPattern(), query);
+  }
+
+  // ------------------------------------------------------------- capture requests (`capturerequests`)
+
+  async addCaptureRequest(doc: CaptureRequestDoc): Promise<void> {
+    const r = await this.req<{ status?: number }>({ method: 'PUT', path: `/${this.index('capturerequests')}/_create/${encodeURIComponent(doc.id)}`, body: dropUndefined(doc), query: WRITE }, [409]);
+    if (r?.status === 409) throw new Error(`capture request ${doc.id} already exists`);
+  }
+
+  async getCaptureRequest(id: string): Promise<CaptureRequestDoc | undefined> {
+    return (await this.get('capturerequests', id))?._source as CaptureRequestDoc | undefined;
+  }
+
+  async listCaptureRequests(o: { node?: string; states?: readonly CaptureRequestState[] } = {}): Promise<CaptureRequestDoc[]> {
+    const filter: Q[] = [];
+    if (o.node !== undefined) filter.push({ term: { node: o.node } });
+    if (o.states) filter.push({ terms: { state: [...o.states] } });
+    const hits = await this.all(this.index('capturerequests'), { bool: { filter } }, [{ created: 'desc' }, { id: 'desc' }]);
+    return hits.map((h) => h._source as CaptureRequestDoc);
+  }
+
+  async updateCaptureRequest(id: string, patch: Partial<CaptureRequestDoc>, ifStates?: readonly CaptureRequestState[]): Promise<CaptureRequestDoc | undefined> {
+    return await this.casUpdate('capturerequests', id, (cur) => {
+      if (!cur || (ifStates && !ifStates.includes((cur as CaptureRequestDoc).state))) return undefined;
+      return { ...cur, ...patch, id, updated: Date.now() };
+    }) as CaptureRequestDoc | undefined;
   }
 
   async close(): Promise<void> { if (this.ownsApi) await this.api.close(); }

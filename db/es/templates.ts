@@ -151,6 +151,8 @@ export function historyTemplate(o: TemplateOptions): Mapping {
 export const ADMIN_INDICES = [
   'sequence_v30', 'files_v30', 'stats_v30', 'dstats_v30', 'fields_v30', 'queries_v30', 'users_v30',
   'hunts_v30', 'lookups_v30', 'notifiers_v40', 'views_v40', 'parliament_v50', 'configs_v50', 'shareables_v60',
+  // Packrat's: capture requests (pcapdaemon's model)
+  'capturerequests_v1',
 ] as const;
 
 /** Indices `wipe` keeps (Arkime keeps users, queries, parliament, configs). */
@@ -180,11 +182,16 @@ export const ADMIN_PROPERTIES: Record<string, Mapping> = {
   views_v40: { name: KW, user: KW, expression: KW, shared: { type: 'boolean' }, sessionsColConfig: OPAQUE, users: KW, roles: KW, editRoles: KW },
 };
 
+/** Properties of Packrat's own admin indices (created by their own migration, not mapped by migration 3). */
+export const PACKRAT_ADMIN_PROPERTIES: Record<string, Mapping> = {
+  capturerequests_v1: { id: KW, node: KW, state: KW, created: LONG, request: OPAQUE, delivered: OPAQUE },
+};
+
 export function adminMappings(name: string): Mapping {
   if (name === 'sequence_v30') return { enabled: false };
   // long strings (a history query, a help text) are kept but not indexed rather than refused
   const mappings: Mapping = { dynamic: name !== 'fields_v30', dynamic_templates: [{ string_template: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 4096 } } }] };
-  const props = ADMIN_PROPERTIES[name];
+  const props = ADMIN_PROPERTIES[name] ?? PACKRAT_ADMIN_PROPERTIES[name];
   if (props) mappings.properties = props;
   return mappings;
 }

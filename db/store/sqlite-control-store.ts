@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ControlStore, Doc, FileDoc, HistoryDoc, UserDoc, ViewDoc } from '../backend/control-store.js';
+import type { CaptureRequestDoc, CaptureRequestState, ControlStore, Doc, FileDoc, HistoryDoc, UserDoc, ViewDoc } from '../backend/control-store.js';
 
 export type { FileDoc, HistoryDoc, UserDoc, ViewDoc };
 
@@ -44,6 +44,10 @@ const MIGRATIONS: string[] = [
   // 2: tags added/removed in the viewer; session segments are immutable, so the edited tag list
   // of a session lives here and overlays the stored one at query time
   `CREATE TABLE IF NOT EXISTS tag_edits (id TEXT PRIMARY KEY, tags TEXT NOT NULL, updated INTEGER NOT NULL);`,
+  // 3: capture requests (pcapdaemon's model), one row per request and node
+  `CREATE TABLE IF NOT EXISTS capture_requests (id TEXT PRIMARY KEY, node TEXT NOT NULL, state TEXT NOT NULL,
+     created INTEGER NOT NULL, doc TEXT NOT NULL);
+   CREATE INDEX IF NOT EXISTS capture_requests_node_state ON capture_requests(node, state);`,
 ];
 
 export const CONTROL_SCHEMA_VERSION = MIGRATIONS.length;
@@ -305,6 +309,41 @@ export class SqliteControl {
     return dryRun ? (this.db.prepare(`SELECT count(*) AS n ${where}`).get(p) as { n: number }).n : this.db.prepare(`DELETE ${where}`).run(p).changes;
   }
 
+  // ------------------------------------------------------------- capture requests
+
+  addCaptureRequest(doc: CaptureRequestDoc): void {
+    try {
+      this.db.prepare('INSERT INTO capture_requests (id, node, state, created, doc) VALUES (?, ?, ?, ?, ?)')
+        .run(doc.id, doc.node, doc.state, doc.created, JSON.stringify(doc));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`capture request ${doc.id} already exists`);
+      throw e;
+    }
+  }
+
+  getCaptureRequest(id: string): CaptureRequestDoc | undefined {
+    const r = this.db.prepare('SELECT doc FROM capture_requests WHERE id = ?').get(id) as { doc: string } | undefined;
+    return r ? JSON.parse(r.doc) as CaptureRequestDoc : undefined;
+  }
+
+  listCaptureRequests(o: { node?: string; states?: readonly CaptureRequestState[] } = {}): CaptureRequestDoc[] {
+    // The state filter in SQL (index node, state): a node polls for its queued requests every second.
+    const states = o.states ? ` AND state IN (${o.states.map(() => '?').join(',') || "''"})` : '';
+    const rows = this.db.prepare(`SELECT doc FROM capture_requests WHERE (? IS NULL OR node = ?)${states} ORDER BY created DESC, id DESC`)
+      .all(o.node ?? null, o.node ?? null, ...(o.states ?? [])) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as CaptureRequestDoc);
+  }
+
+  updateCaptureRequest(id: string, patch: Partial<CaptureRequestDoc>, ifStates?: readonly CaptureRequestState[]): CaptureRequestDoc | undefined {
+    return this.db.transaction(() => {
+      const cur = this.getCaptureRequest(id);
+      if (!cur || (ifStates && !ifStates.includes(cur.state))) return undefined;
+      const next: CaptureRequestDoc = { ...cur, ...patch, id, updated: Date.now() };
+      this.db.prepare('UPDATE capture_requests SET state = ?, doc = ? WHERE id = ?').run(next.state, JSON.stringify(next), id);
+      return next;
+    }).immediate();
+  }
+
   // ------------------------------------------------------------- tag edits (viewer addtags/removetags)
 
   /** Changes whenever a tag edit is written, so readers can cache the overlay. */
@@ -387,6 +426,13 @@ export class SqliteControlStore implements ControlStore {
   }
   async deleteHistory(id: string): Promise<boolean> { return this.sync.deleteHistory(sqlId(id)); }
   async expireHistory(beforeMs: number, o: { dryRun?: boolean } = {}): Promise<number> { return this.sync.expireHistory(beforeMs, o.dryRun); }
+
+  async addCaptureRequest(doc: CaptureRequestDoc): Promise<void> { this.sync.addCaptureRequest(doc); }
+  async getCaptureRequest(id: string): Promise<CaptureRequestDoc | undefined> { return this.sync.getCaptureRequest(id); }
+  async listCaptureRequests(o?: { node?: string; states?: readonly CaptureRequestState[] }): Promise<CaptureRequestDoc[]> { return this.sync.listCaptureRequests(o); }
+  async updateCaptureRequest(id: string, patch: Partial<CaptureRequestDoc>, ifStates?: readonly CaptureRequestState[]): Promise<CaptureRequestDoc | undefined> {
+    return this.sync.updateCaptureRequest(id, patch, ifStates);
+  }
 
   async close(): Promise<void> { this.sync.close(); }
 }

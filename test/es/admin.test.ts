@@ -10,6 +10,7 @@ import { Config } from '../../db/config.js';
 import { connectEs, type EsApi } from '../../db/es/client.js';
 import { esSettings, normalizePrefix, parseNodes } from '../../db/es/settings.js';
 import * as admin from '../../db/es/admin.js';
+import { EsControlStore } from '../../db/es/es-control-store.js';
 import { partitionSuffix, type RotateIndex } from '../../db/backend/partition-name.js';
 import { clusterUrl, uniquePrefix } from '../support/cluster.js';
 
@@ -102,6 +103,24 @@ test('detected from GET /, init creates the schema, upgrade twice changes nothin
     await fill(api, `${p}sessions3-240101`, 1, () => ({ 'source': { ip: '10.1.2.3', port: 80 }, firstPacket: 1, lastPacket: 2 }));
     const m = await api.request({ method: 'GET', path: `/${p}sessions3-240101/_mapping/field/source.ip` });
     assert.equal(m[`${p}sessions3-240101`].mappings['source.ip'].mapping.ip.type, 'ip');
+  } finally { await dropPrefix(api); await api.close(); }
+});
+
+test('upgrade of a cluster initialised before capture requests adds their index, and the control store uses it', async () => {
+  const api = await connect(uniquePrefix('capreq'));
+  const p = api.settings.prefix;
+  try {
+    await admin.init(api, fields);
+    // what a cluster at schema 3 looked like: no capture requests index
+    await api.request({ method: 'DELETE', path: `/${p}capturerequests_v1` });
+    await admin.MIGRATIONS[1].run(api, fields, {}, 3);
+    assert.equal(await admin.schemaVersion(api), 3);
+    assert.deepEqual(await admin.upgrade(api, fields), [`v4: ${admin.MIGRATIONS[3].what}`]);
+    const aliases = await api.request({ method: 'GET', path: `/${p}capturerequests_v1/_alias` });
+    assert.deepEqual(Object.keys(aliases[`${p}capturerequests_v1`].aliases), [`${p}capturerequests`]);
+    const cs = new EsControlStore(api);
+    await cs.addCaptureRequest({ id: 'r1', node: 'n1', state: 'queued', request: { node: 'n1' }, created: 1, packets: 0, bytes: 0 });
+    assert.equal((await cs.updateCaptureRequest('r1', { state: 'running' }, ['queued']))?.state, 'running');
   } finally { await dropPrefix(api); await api.close(); }
 });
 

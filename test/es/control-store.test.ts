@@ -16,6 +16,7 @@ import { fields } from '../../db/fields/registry.js';
 import '../../db/fields/core.js';
 import { SqliteControlStore } from '../../db/store/sqlite-control-store.js';
 import { clusterUrl, deletePrefix, uniquePrefix } from '../support/cluster.js';
+import { captureRequestContract } from '../support/capture-request-contract.js';
 
 interface Opened { store: ControlStore; done(): Promise<void> }
 
@@ -143,6 +144,8 @@ async function contract(open: () => Promise<Opened>): Promise<void> {
     assert.equal(await cs.deleteHistory(h1), false);
     assert.deepEqual((await cs.listHistory()).map((h) => h.api), ['/api/spiview']);
     assert.ok(cs.where.length > 0);
+
+    await captureRequestContract(cs);
   } finally {
     await cs.close();
     await done();

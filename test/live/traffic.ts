@@ -1,6 +1,8 @@
 // Traffic for live tests, run inside a namespace:
 //   udp-recv <port> <count>      exit after <count> datagrams (prints "ready")
 //   udp-send <ip> <port> <count> <count> datagrams of 100 bytes, one after another
+//   udp-paced <ip> <port> <count> <ms> <count> datagrams of 100 bytes (first 4: sequence number),
+//                                one every <ms> milliseconds
 //   udp-flows <ip> <port> <ms>  until killed or <ms> elapse: a new source port every few
 //                                datagrams (many short sessions), one datagram per millisecond
 //   http-serve <port>            answer GETs with 2000 bytes and close (prints "ready")
@@ -25,6 +27,18 @@ async function main(): Promise<void> {
     const s = createSocket('udp4');
     const payload = Buffer.alloc(100, 0x61);
     for (let i = 0; i < Number(c); i++) {
+      payload.writeUInt32BE(i, 0);
+      await new Promise<void>((res, rej) => s.send(payload, Number(b), a, (e) => (e ? rej(e) : res())));
+    }
+    s.close();
+  } else if (mode === 'udp-paced') {
+    const s = createSocket('udp4');
+    const payload = Buffer.alloc(100, 0x61);
+    const every = Number(process.argv[6]);
+    const t0 = Date.now();
+    for (let i = 0; i < Number(c); i++) {
+      const due = t0 + i * every - Date.now();
+      if (due > 0) await new Promise((r) => setTimeout(r, due));
       payload.writeUInt32BE(i, 0);
       await new Promise<void>((res, rej) => s.send(payload, Number(b), a, (e) => (e ? rej(e) : res())));
     }
