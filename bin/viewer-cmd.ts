@@ -6,6 +6,7 @@ import '../db/fields/core.js';
 import '../capture/parsers/index.js'; // every parser's field definitions
 import { createViewer } from '../viewer/server.js';
 import { loadNativeCapture, nativeCaptureAvailable } from '../capture/live/native.js';
+import { checkTransformSpec } from '../capture/transform/batch-transform.js';
 
 export async function viewerCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ['-c', '-n', '--port', '--host', '-o'], flags: [], alias: { '--config': '-c', '--node': '-n' } });
@@ -21,7 +22,10 @@ export async function viewerCommand(argv: string[]): Promise<void> {
   const host = one(a, '--host') ?? config.raw('viewHost') ?? (portText === '0' ? '127.0.0.1' : undefined);
   // A capture request's BPF is compiled here (libpcap in the capture addon) when the addon is built; else the node checks it.
   const checkBpf = nativeCaptureAvailable() ? (expr: string, snap: number) => { loadNativeCapture().compileBpf(expr, 1, snap); } : undefined;
-  const viewer = await createViewer({ config, registry: fields, checkBpf });
+  // a request's transforms are checked as the node will run them (a request without its own anonymizeKey takes the node's: the same config.ini)
+  const anonymizeKey = config.str('anonymizeKey', '');
+  const checkTransforms = (spec: Record<string, unknown>) => { checkTransformSpec(spec, anonymizeKey); };
+  const viewer = await createViewer({ config, registry: fields, checkBpf, checkTransforms });
   if ((await viewer.context.control.listUsers()).length === 0) {
     process.stderr.write('packrat: no users yet; add one with `packrat user add NAME --admin -c CONFIG`\n');
   }

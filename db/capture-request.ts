@@ -79,7 +79,8 @@ function count(v: unknown, field: string, max: number, maxKey: string): number |
  * field: unknown fields, wrong types, negative or missing limits, a bad node regex, a BPF that
  * libpcap refuses, a destination that is not one.
  */
-export function parseCaptureRequest(input: unknown, limits: CaptureRequestLimits, checkBpf?: (expr: string, snap: number) => void): CaptureRequest {
+export function parseCaptureRequest(input: unknown, limits: CaptureRequestLimits, checkBpf?: (expr: string, snap: number) => void,
+  checkTransforms?: (spec: Record<string, unknown>) => void): CaptureRequest {
   let v = input;
   if (typeof v === 'string' || Buffer.isBuffer(v)) {
     try { v = JSON.parse(String(v)); } catch (e) { throw new CaptureRequestError('request', `not JSON: ${(e as Error).message}`); }
@@ -125,6 +126,11 @@ export function parseCaptureRequest(input: unknown, limits: CaptureRequestLimits
   if (o.transforms !== undefined) {
     if (typeof o.transforms !== 'object' || o.transforms === null || Array.isArray(o.transforms)) throw new CaptureRequestError('transforms', 'must be an object');
     r.transforms = o.transforms as Record<string, unknown>;
+    // the transforms live in capture/: the caller passes their check, which throws an error with `key`
+    try { checkTransforms?.(r.transforms); } catch (e) {
+      const key = (e as { key?: unknown }).key;
+      throw new CaptureRequestError(typeof key === 'string' ? `transforms.${key}` : 'transforms', `transforms.${(e as Error).message}`);
+    }
   }
 
   const d = o.destination;

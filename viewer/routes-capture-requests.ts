@@ -15,6 +15,8 @@ export interface CaptureRequestApi {
   config: Config;
   /** libpcap's compile of a BPF (the capture addon, given by bin/viewer-cmd.ts); without it the node checks. */
   checkBpf?: (expr: string, snap: number) => void;
+  /** The transforms' check (capture/transform, given by bin/viewer-cmd.ts); without it the node checks. */
+  checkTransforms?: (spec: Record<string, unknown>) => void;
 }
 
 const STATES: readonly CaptureRequestState[] = ['queued', 'running', 'paused', 'done', 'cancelled', 'failed'];
@@ -36,7 +38,7 @@ async function submit(ctx: Context, v: ViewerContext): Promise<void> {
   }
   let req;
   try {
-    req = parseCaptureRequest(body, captureRequestLimits(api.config), api.checkBpf);
+    req = parseCaptureRequest(body, captureRequestLimits(api.config), api.checkBpf, api.checkTransforms);
   } catch (e) {
     if (e instanceof CaptureRequestError) return badRequest(ctx, e.field, e.message);
     throw e;

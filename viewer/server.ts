@@ -194,6 +194,7 @@ export interface ViewerOptions {
   auth?: AuthOptions;
   /** libpcap's compile of a capture request's BPF (bin/viewer-cmd.ts passes the capture addon's). */
   checkBpf?: (expr: string, snap: number) => void;
+  checkTransforms?: (spec: Record<string, unknown>) => void;
 }
 
 export async function createViewer(o: ViewerOptions): Promise<Viewer> {
@@ -209,7 +210,7 @@ export async function createViewer(o: ViewerOptions): Promise<Viewer> {
     nodes: new NodeLinks(o.config),
     exports: new Set(),
     anonymizer,
-    captureRequests: { config: o.config, checkBpf: o.checkBpf },
+    captureRequests: { config: o.config, checkBpf: o.checkBpf, checkTransforms: o.checkTransforms },
   };
   const app = new Koa();
   app.proxy = o.config.bool('trustProxy', false);

@@ -29,7 +29,7 @@ import {
   parseCaptureRequest, requestMatchesNode,
 } from '../../db/capture-request.js';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_TS_SEC, M_TS_USEC, M_WIRELEN, PacketBatch } from '../readers/types.js';
-import { applyTransforms, transformsFromSpec, type BatchTransform, type TransformSpec } from '../transform/batch-transform.js';
+import { applyTransforms, checkTransformSpec, transformsFromSpec, type BatchTransform } from '../transform/batch-transform.js';
 import { runImport } from '../pipeline/import.js';
 import { LiveSource } from './live-source.js';
 import { loadNativeCapture, type NativeCapture } from './native.js';
@@ -115,6 +115,7 @@ export class CaptureRequestRunner {
   private nativeAddon(): NativeCapture { return this.addon ??= this.o.addon ?? loadNativeCapture(); }
 
   private checkBpf = (expr: string, snap: number): void => { this.nativeAddon().compileBpf(expr, 1, snap); };
+  private checkTransforms = (spec: Record<string, unknown>): void => { checkTransformSpec(spec, this.o.config.str('anonymizeKey', '')); };
 
   private async pollOnce(): Promise<void> {
     if (this.polling || this.stopped) return;
@@ -149,7 +150,7 @@ export class CaptureRequestRunner {
     let req: CaptureRequest;
     await this.staleDone;
     try {
-      req = parseCaptureRequest(text, this.settings.limits, this.checkBpf);
+      req = parseCaptureRequest(text, this.settings.limits, this.checkBpf, this.checkTransforms);
       if (!requestMatchesNode(req, this.o.node)) {
         // Another node's: it answers. A request no known node matches gets an error from each.
         const known = (await this.o.control.allStats()).map((s) => String(s.nodeName ?? ''));
@@ -248,7 +249,7 @@ class RequestCapture {
     let drops = 0;
     const timers: NodeJS.Timeout[] = [];
     try {
-      const steps: BatchTransform[] = transformsFromSpec((this.req.transforms ?? {}) as TransformSpec);
+      const steps: BatchTransform[] = transformsFromSpec(checkTransformSpec(this.req.transforms ?? {}, this.o.config.str('anonymizeKey', '')));
       this.src = new LiveSource({
         ...this.o.live, interfaces: this.interfaces(), readMethod: 'tpacketv3', numThreads: 1, fanout: false,
         snapLen: this.req.snap, bpf: this.req.bpf ?? '', blockSize: 1 << 20, numBlocks: 16,
@@ -266,6 +267,7 @@ class RequestCapture {
       const batch = new PacketBatch(new Uint8Array(0), 8192);
       while (await this.src.ready()) {
         while (this.src.next(batch) && batch.count > 0) {
+          this.seen += batch.count; // before the request's transforms: an experiment's "seen" is what its socket read
           applyTransforms(steps, batch);
           if (this.take(batch)) break;
         }
@@ -298,7 +300,6 @@ class RequestCapture {
     const meta = batch.meta;
     for (let i = 0; i < batch.count; i++) {
       const m = i * META_STRIDE;
-      this.seen++;
       if (this.paused) continue;
       const sec = meta[m + M_TS_SEC], usec = meta[m + M_TS_USEC];
       if (this.stopReason && !(this.stopReason === 'duration' && sec * 1e6 + usec <= this.deadlineUs)) return true;

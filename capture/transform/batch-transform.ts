@@ -95,6 +95,30 @@ export function transformSpecFromConfig(config: Config): TransformSpec {
   return spec;
 }
 
+const SPEC_TYPES: Record<keyof TransformSpec, 'boolean' | 'string' | 'number'> = {
+  anonymize: 'boolean', anonymizeKey: 'string', packetSampling: 'string', flowSampling: 'number', flowSamplingSeed: 'number',
+};
+
+/**
+ * A spec that came as JSON (a capture request's `transforms`), checked whole: known keys of the
+ * right types, values the steps accept. Anonymisation without a key of its own takes `fallbackKey`
+ * (the node's anonymizeKey=). Returns the spec to run; throws TransformSpecError naming the key.
+ */
+export function checkTransformSpec(input: Record<string, unknown>, fallbackKey = ''): TransformSpec {
+  for (const [k, v] of Object.entries(input)) {
+    const type = SPEC_TYPES[k as keyof TransformSpec];
+    if (type === undefined) throw new TransformSpecError(k, `${k}: unknown transform (transforms: ${Object.keys(SPEC_TYPES).join(', ')})`);
+    if (typeof v !== type) throw new TransformSpecError(k, `${k}: must be a ${type} (got ${JSON.stringify(v)})`);
+  }
+  const spec = { ...input } as TransformSpec;
+  if (spec.anonymize && !spec.anonymizeKey) {
+    if (!fallbackKey) throw new TransformSpecError('anonymizeKey', 'anonymizeKey: anonymize needs a key, in the request or as the node\'s anonymizeKey=');
+    spec.anonymizeKey = fallbackKey;
+  }
+  transformsFromSpec(spec);
+  return spec;
+}
+
 export function transformsFromConfig(config: Config, _node: string): BatchTransform[] {
   try { return transformsFromSpec(transformSpecFromConfig(config)); } catch (e) {
     if (e instanceof TransformSpecError) throw new ConfigError(`${config.file}: ${e.message}`);

@@ -20,7 +20,9 @@ import { SqliteControl } from '../../db/store/sqlite-control-store.js';
 import { hashPassword } from '../../viewer/auth.js';
 import { createViewer, type Viewer } from '../../viewer/server.js';
 import { loadNativeCapture } from '../../capture/live/native.js';
-import { canMakeNetns, hasCommand, IP_B, LineReader, VethLab } from './netns.js';
+import { canMakeNetns, hasCommand, IP_A, IP_B, LineReader, VethLab } from './netns.js';
+import { checkTransformSpec } from '../../capture/transform/batch-transform.js';
+import { CryptoPAn } from '../../db/anon/crypto-pan.js';
 import { PackratLive } from './packrat-run.js';
 import { PcapPacket, readPcap, sleep } from './lab-run.js';
 
@@ -89,7 +91,7 @@ before(async () => {
   const addon = loadNativeCapture();
   viewer = await createViewer({
     config: Config.fromText(`[default]\ndataDir=${dataDir}\ncaptureRequestMaxBytes=10000000\ncaptureRequestMaxDuration=60\ncaptureRequestFolderRoot=${work}\ncaptureRequestUrls=http://127.0.0.1:${FWD_PORT}/\n`, 'viewer'),
-    registry: fields, uiDir: join(work, 'no-ui'), checkBpf: (e, snap) => { addon.compileBpf(e, 1, snap); },
+    registry: fields, uiDir: join(work, 'no-ui'), checkBpf: (e, snap) => { addon.compileBpf(e, 1, snap); }, checkTransforms: (s) => { checkTransformSpec(s); },
   });
   base = `http://127.0.0.1:${await viewer.listen(0, '127.0.0.1')}`;
   // The node is known once it wrote its first stats.
@@ -290,6 +292,30 @@ test('cancel, pause and resume (the experiments of issue 16 part 5)', async () =
   assert.equal(folderPcap(d).length, 5, 'what it had is delivered');
   assert.equal((await api('DELETE', `/api/capture-requests/${id}`)).status, 409);
   assert.equal((await api('DELETE', '/api/capture-requests/nope')).status, 404);
+});
+
+test('an experiment: a request with transforms keeps every 2nd packet, anonymised; its counts say what it saw and kept', async () => {
+  const key = '00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef';
+  const cp = CryptoPAn.fromHex(key);
+  for (const [transforms, field] of [[{ packetSampling: '1/0' }, 'transforms.packetSampling'], [{ sampleEvery: 2 }, 'transforms.sampleEvery'],
+    [{ anonymize: true }, 'transforms.anonymizeKey'], [{ flowSampling: '0.5' }, 'transforms.flowSampling']] as const) {
+    const r = await api('POST', '/api/capture-requests', { node: 'livetest', packets: 5, transforms, destination: { folder: join(work, 'x') } });
+    assert.equal(r.status, 400, JSON.stringify(r.json));
+    assert.equal(r.json.field, field, JSON.stringify(r.json));
+  }
+  const folder = join(work, 'experiment');
+  const id = await submitApi({ node: 'livetest', bpf: 'udp dst port 7008', packets: 5, transforms: { packetSampling: '1/2', anonymize: true, anonymizeKey: key }, destination: { folder } });
+  await running(id);
+  send(7008, 12);
+  const d = await finished(id);
+  assert.equal(d.state, 'done', JSON.stringify(d));
+  assert.equal(d.stopReason, 'packets');
+  assert.equal(d.packets, 5);
+  assert.ok(d.seen >= 9, `seen ${d.seen}: the 9th packet read is the 5th kept`);
+  const pkts = folderPcap(d);
+  assert.deepEqual(pkts.map(seqOf), [0, 2, 4, 6, 8], 'every 2nd packet');
+  const ip = (p: PcapPacket, off: number) => [...p.data.subarray(off, off + 4)].join('.');
+  for (const p of pkts) assert.deepEqual([ip(p, 26), ip(p, 30)], [cp.anonymizeText(IP_A), cp.anonymizeText(IP_B)], 'addresses anonymised');
 });
 
 test('malformed requests: 400 naming the field (API), an error on the reply channel (Redis); nothing stored', async () => {
