@@ -1,7 +1,7 @@
 // Offline input files beyond reading them: `--copy` (write the packets into pcapDir under
 // Arkime's file name, so packetPos points at the copy), `--delete` (remove a source once it is
 // safely imported) and `--monitor` (watch -R folders and queue new files once they stop growing).
-import { closeSync, fsyncSync, openSync, readdirSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { META_STRIDE, M_CAPLEN, M_DATA_OFF, M_FILE_POS, M_LINKTYPE, M_TS_SEC, M_TS_USEC, M_WIRELEN, type PacketBatch } from '../readers/types.js';
 import { pcapGlobalHeader } from '../live/pcap-writer.js';
@@ -88,6 +88,7 @@ export class PcapCopy {
   private open(firstSec: number, linkType: number): void {
     this.path = resolve(this.dir, arkimePcapName(this.node, firstSec, this.num));
     this.linkType = linkType;
+    mkdirSync(this.dir, { recursive: true }); // a pcapDir named but not made yet (once per copy)
     this.fd = openSync(this.path, 'wx'); // never overwrite another file's copy
     const h = this.out;
     pcapGlobalHeader(COPY_SNAPLEN, linkType).copy(h, 0);
