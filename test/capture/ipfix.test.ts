@@ -168,3 +168,37 @@ test('TCP collector (tcp://): one stream, templates once at its start, every ses
     await compareWithStore(l.dataDir, flows);
   } finally { server.close(); }
 });
+
+test('TCP collector that drops the connection: the exporter opens a new one (at most once a second) that starts with the templates; records meanwhile are dropped or errors, never a throw', async () => {
+  const conns: Buffer[][] = [];
+  const sockets: import('node:net').Socket[] = [];
+  const server = createServer((s) => { const c: Buffer[] = []; conns.push(c); sockets.push(s); s.on('data', (d) => c.push(d)); s.on('error', () => {}); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const exporter = ipfixExporterFromConfig(Config.fromText(`[default]\nipfixCollector=tcp://127.0.0.1:${port}\n`, 'test'))!;
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; !ok(); i++) { if (i > 100) throw new Error(`not ${what} within 5 s`); await new Promise((r) => setTimeout(r, 50)); }
+  };
+  const firstSetId = (c: Buffer[]) => Buffer.concat(c).readUInt16BE(16);
+  try {
+    exporter.add(Array.from({ length: 20 }, (_, i) => rec(i)));
+    await until('received', () => conns.length === 1 && Buffer.concat(conns[0]).length > 0);
+    assert.equal(firstSetId(conns[0]), 2, 'the first connection starts with the template set');
+    sockets[0].destroy(); // the collector goes away mid-export
+    await new Promise((r) => setTimeout(r, 200));
+    exporter.add(Array.from({ length: 5 }, (_, i) => rec(100 + i))); // written into the closing connection, or dropped
+    await new Promise((r) => setTimeout(r, 1100)); // past the one-second retry bound
+    exporter.add(Array.from({ length: 7 }, (_, i) => rec(200 + i)));
+    await until('reconnected', () => conns.length === 2 && Buffer.concat(conns[1]).length > 0);
+    assert.equal(firstSetId(conns[1]), 2, 'a new connection starts with the templates again');
+    const second = Buffer.concat(conns[1]);
+    assert.equal(second.readUInt16BE(0), 10);
+    assert.ok(second.includes(Buffer.from('1:cid206')), 'the records after the reconnect arrive');
+    const st = exporter.stats;
+    assert.equal(st.records + st.dropped, 32, `every record counted as sent or dropped: ${JSON.stringify(st)}`);
+    assert.ok(st.templates >= 2);
+  } finally {
+    await exporter.close();
+    server.close();
+  }
+});
