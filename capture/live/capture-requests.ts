@@ -35,6 +35,7 @@ import { LiveSource } from './live-source.js';
 import { loadNativeCapture, type NativeCapture } from './native.js';
 import type { LiveCaptureOptions } from './options.js';
 import { pcapGlobalHeader } from './pcap-writer.js';
+import { writeRecordHeader } from '../../db/pcap/format.js';
 import { RedisPubSub } from './redis-pubsub.js';
 
 const ACTIVE: readonly CaptureRequestState[] = ['running', 'paused'];
@@ -297,10 +298,11 @@ class RequestCapture {
 
   /** Keep the batch's packets; true once a limit ended the capture. */
   private take(batch: PacketBatch): boolean {
+    if (this.paused) return false;
     const meta = batch.meta;
+    const kept = this.packets;
     for (let i = 0; i < batch.count; i++) {
       const m = i * META_STRIDE;
-      if (this.paused) continue;
       const sec = meta[m + M_TS_SEC], usec = meta[m + M_TS_USEC];
       if (this.stopReason && !(this.stopReason === 'duration' && sec * 1e6 + usec <= this.deadlineUs)) return true;
       if (sec * 1e6 + usec > this.deadlineUs) continue;
@@ -310,18 +312,15 @@ class RequestCapture {
         this.chunk = Buffer.allocUnsafe(Math.max(CHUNK, 16 + caplen));
         this.used = 0;
       }
-      const c = this.chunk;
-      let p = this.used;
-      c.writeUInt32LE(sec, p); c.writeUInt32LE(usec, p + 4); c.writeUInt32LE(caplen, p + 8); c.writeUInt32LE(meta[m + M_WIRELEN], p + 12);
-      p += 16;
-      c.set(batch.buf.subarray(meta[m + M_DATA_OFF], meta[m + M_DATA_OFF] + caplen), p);
+      const p = this.used + writeRecordHeader(this.chunk, this.used, sec, usec, caplen, meta[m + M_WIRELEN]);
+      this.chunk.set(batch.buf.subarray(meta[m + M_DATA_OFF], meta[m + M_DATA_OFF] + caplen), p);
       this.used = p + caplen;
       this.packets++;
       this.bytes += 16 + caplen;
-      this.lastKeptMs = Date.now();
       if (this.req.packets !== undefined && this.packets >= this.req.packets) { this.end('packets'); return true; }
       if (this.bytes > this.req.bytes) { this.end('bytes'); return true; }
     }
+    if (this.packets > kept) this.lastKeptMs = Date.now(); // the idle timeout counts from the batch's last kept packet
     return false;
   }
 

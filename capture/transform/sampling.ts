@@ -13,6 +13,7 @@
 // - Tunnels are keyed by their outer header (the flow the sensor sees on the wire).
 import { M_CAPLEN, M_DATA_OFF, M_LINKTYPE, type PacketBatch } from '../readers/types.js';
 import type { Config } from '../../db/config.js';
+import { networkLayer, type NetworkLayer } from '../../db/pcap/link-layer.js';
 import { compactBatch, TransformSpecError, type BatchTransform, type TransformSpec } from './batch-transform.js';
 
 /** N of "1/N"; throws TransformSpecError. */
@@ -85,6 +86,8 @@ export class FlowSampling implements BatchTransform {
 }
 
 const FNV_PRIME = 0x01000193;
+/** flowHash's network layer, reused for every frame. */
+const layer: NetworkLayer = { type: -1, off: 0 };
 
 /**
  * The seeded flow hash of the frame at `off` (0 ≤ h < 2^32), the same for both directions; -1
@@ -92,35 +95,8 @@ const FNV_PRIME = 0x01000193;
  */
 export function flowHash(b: Uint8Array, off: number, caplen: number, linktype: number, seed: number): number {
   const end = off + caplen;
-  let et = -1, p = off;
-  switch (linktype) {
-    case 1: // Ethernet
-      if (caplen < 14) return -1;
-      et = (b[p + 12] << 8) | b[p + 13]; p += 14;
-      break;
-    case 113: // Linux cooked (SLL)
-      if (caplen < 16) return -1;
-      et = (b[p + 14] << 8) | b[p + 15]; p += 16;
-      break;
-    case 276: // SLL2
-      if (caplen < 20) return -1;
-      et = (b[p] << 8) | b[p + 1]; p += 20;
-      break;
-    case 0: case 108: { // BSD loopback: address family, host (0) or network (108) order
-      if (caplen < 4) return -1;
-      const af = linktype === 0 ? (b[p] | b[p + 3]) : b[p + 3];
-      et = af === 2 ? 0x0800 : (af === 24 || af === 28 || af === 30) ? 0x86dd : -1; p += 4;
-      break;
-    }
-    case 12: case 14: case 101: // raw IP
-      if (caplen < 1) return -1;
-      et = (b[p] >> 4) === 4 ? 0x0800 : (b[p] >> 4) === 6 ? 0x86dd : -1;
-      break;
-    case 228: et = 0x0800; break;
-    case 229: et = 0x86dd; break;
-    default: return -1;
-  }
-  while ((et === 0x8100 || et === 0x88a8 || et === 0x9100) && p + 4 <= end) { et = (b[p + 2] << 8) | b[p + 3]; p += 4; }
+  if (!networkLayer(b, off, caplen, linktype, layer)) return -1;
+  const et = layer.type, p = layer.off;
   let proto: number, src: number, dst: number, alen: number, l4 = -1;
   if (et === 0x0800) {
     if (p + 20 > end || (b[p] >> 4) !== 4) return -1;

@@ -11,11 +11,8 @@
 // by the snap length stays right for the whole packet, without its missing bytes. A UDP checksum
 // of 0 (none, IPv4) stays 0. Nothing is allocated per frame.
 import type { CryptoPAn } from '../anon/crypto-pan.js';
+import { ETH_ARP, ETH_IPV4, ETH_IPV6, networkLayer, type NetworkLayer } from './link-layer.js';
 
-const LINKTYPE_NULL = 0, LINKTYPE_ETHERNET = 1, LINKTYPE_RAW = 101, LINKTYPE_LINUX_SLL = 113, LINKTYPE_LOOP = 108;
-const LINKTYPE_IPV4 = 228, LINKTYPE_IPV6 = 229, LINKTYPE_LINUX_SLL2 = 276, DLT_RAW_12 = 12, DLT_RAW_14 = 14;
-
-const ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806;
 const IP_ICMP = 1, IP_IPIP = 4, IP_TCP = 6, IP_UDP = 17, IP_IPV6 = 41, IP_GRE = 47, IP_ICMPV6 = 58;
 
 function u16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
@@ -49,35 +46,16 @@ export class PacketAnonymizer {
   rewritten = 0;
   skipped = 0;
 
+  /** The frame's network layer, reused for every frame. */
+  private readonly layer: NetworkLayer = { type: -1, off: 0 };
+
   constructor(readonly cp: CryptoPAn) {}
 
   /** Anonymise the frame of `caplen` bytes at `off` in place. Returns whether an address was rewritten. */
   frame(b: Uint8Array, off: number, caplen: number, linktype: number): boolean {
     const end = off + caplen;
-    let p = off, type = -1;
-    switch (linktype) {
-      case LINKTYPE_ETHERNET:
-        p = off + 12;
-        if (p + 2 > end) break;
-        type = u16(b, p);
-        // 802.1Q, 802.1ad and the old QinQ tag type, as many as there are
-        while ((type === 0x8100 || type === 0x88a8 || type === 0x9100) && p + 6 <= end) { p += 4; type = u16(b, p); }
-        p += 2;
-        break;
-      case LINKTYPE_LINUX_SLL: if (off + 16 <= end) { type = u16(b, off + 14); p = off + 16; } break;
-      case LINKTYPE_LINUX_SLL2: if (off + 20 <= end) { type = u16(b, off); p = off + 20; } break;
-      case LINKTYPE_NULL: case LINKTYPE_LOOP:
-        if (off + 4 <= end) {
-          // the address family, in the byte order of the machine that wrote it (loop: network order)
-          const fam = b[off] | b[off + 3];
-          type = fam === 2 ? ETH_IPV4 : fam === 24 || fam === 28 || fam === 30 ? ETH_IPV6 : -1;
-          p = off + 4;
-        }
-        break;
-      case LINKTYPE_RAW: case DLT_RAW_12: case DLT_RAW_14: case LINKTYPE_IPV4: case LINKTYPE_IPV6:
-        if (off < end) { const v = b[off] >>> 4; type = v === 4 ? ETH_IPV4 : v === 6 ? ETH_IPV6 : -1; }
-        break;
-    }
+    networkLayer(b, off, caplen, linktype, this.layer);
+    const type = this.layer.type, p = this.layer.off;
     let done = false;
     if (type === ETH_IPV4) done = this.ipv4(b, p, end, false) >= 0;
     else if (type === ETH_IPV6) done = this.ipv6(b, p, end, false) >= 0;
